@@ -1,0 +1,163 @@
+import path from 'node:path';
+
+/** Everything the service reads from its environment, parsed and validated once at start-up. */
+export interface Config {
+  host: string;
+  port: number;
+  dataDir: string;
+  issuer: string;
+  /** 32-byte key from TWOFOLD_MASTER_KEY, or null to use (or create) `<dataDir>/master.key`. */
+  masterKey: Buffer | null;
+  /** Only read when the database has no accounts yet. */
+  adminPassword: string | null;
+  /** postgres:// URL; null selects the embedded SQLite file in the data folder. */
+  databaseUrl: string | null;
+  /** PostgreSQL schema holding the tables (lets several deployments or test runs share a database). */
+  databaseSchema: string;
+  databasePoolSize: number;
+  smtpUrl: string | null;
+  mailFrom: string;
+  /** Trust X-Forwarded-For from this many proxy hops (0: use the socket address). */
+  trustProxyHops: number;
+  sessionTtlMs: number;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  limits: LimitsConfig;
+}
+
+export interface LimitsConfig {
+  /** Wrong codes one login challenge tolerates before it is void. */
+  challengeMaxAttempts: number;
+  challengeTtlMs: number;
+  /** Failed second-factor attempts per account in `secondFactorWindowMs` before a lock. */
+  secondFactorMaxFailures: number;
+  secondFactorWindowMs: number;
+  /** First lock; each further lock doubles it, up to `maxLockMs`. */
+  secondFactorLockMs: number;
+  maxLockMs: number;
+  passwordMaxFailuresPerUsername: number;
+  passwordMaxFailuresPerIp: number;
+  passwordWindowMs: number;
+  passwordLockMs: number;
+  reauthTtlMs: number;
+  pendingSecretTtlMs: number;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+const MINUTE = 60_000;
+
+type Env = Record<string, string | undefined>;
+
+function readInteger(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^[0-9]+$/.test(raw)) throw new ConfigError(`${name} must be a whole number, got "${raw}"`);
+  const value = Number(raw);
+  if (value < min || value > max) throw new ConfigError(`${name} must be between ${min} and ${max}, got ${value}`);
+  return value;
+}
+
+function readMasterKey(raw: string | undefined): Buffer | null {
+  if (raw === undefined || raw === '') return null;
+  if (/^[0-9a-fA-F]{64}$/.test(raw)) return Buffer.from(raw, 'hex');
+  const decoded = Buffer.from(raw, 'base64');
+  if (decoded.length === 32 && /^[A-Za-z0-9+/_-]+={0,2}$/.test(raw)) return decoded;
+  throw new ConfigError('TWOFOLD_MASTER_KEY must be 32 bytes as 64 hex characters or base64 (openssl rand -hex 32)');
+}
+
+function readDatabaseUrl(raw: string | undefined): string | null {
+  if (raw === undefined || raw === '') return null;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError('TWOFOLD_DATABASE_URL must be a URL such as postgres://user@host:5432/twofold');
+  }
+  if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
+    throw new ConfigError(`TWOFOLD_DATABASE_URL must start with postgres://, got ${url.protocol}//`);
+  }
+  return raw;
+}
+
+function readSmtpUrl(raw: string | undefined): string | null {
+  if (raw === undefined || raw === '') return null;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError('TWOFOLD_SMTP_URL must be a URL such as smtp://user:pass@mail.example.com:587');
+  }
+  if (url.protocol !== 'smtp:' && url.protocol !== 'smtps:') {
+    throw new ConfigError(`TWOFOLD_SMTP_URL must start with smtp:// or smtps://, got ${url.protocol}//`);
+  }
+  return raw;
+}
+
+function readMailFrom(raw: string | undefined, issuer: string): string {
+  if (raw === undefined || raw === '') return `"${issuer}" <no-reply@localhost>`;
+  const bare = /^[^\s<>@]+@[^\s<>@]+$/;
+  const named = /^[^<>]*<[^\s<>@]+@[^\s<>@]+>$/;
+  if (!bare.test(raw) && !named.test(raw)) {
+    throw new ConfigError('TWOFOLD_MAIL_FROM must be an address or "Name <address>"');
+  }
+  return raw;
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/** The only reader of process.env. Throws ConfigError with a message meant for the operator. */
+export function loadConfig(env: Env = process.env): Config {
+  const issuer = env.TWOFOLD_ISSUER ?? 'Twofold';
+  if (issuer.trim() === '' || issuer.length > 64) throw new ConfigError('TWOFOLD_ISSUER must be 1 to 64 characters');
+  const host = env.TWOFOLD_HOST ?? '127.0.0.1';
+  if (host.trim() === '') throw new ConfigError('TWOFOLD_HOST must not be empty');
+  const schema = env.TWOFOLD_DATABASE_SCHEMA ?? 'public';
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) {
+    throw new ConfigError('TWOFOLD_DATABASE_SCHEMA must be a lower-case SQL identifier');
+  }
+  const logLevel = env.TWOFOLD_LOG_LEVEL ?? 'info';
+  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
+    throw new ConfigError(`TWOFOLD_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
+  }
+  const adminPassword = env.TWOFOLD_ADMIN_PASSWORD === '' ? null : (env.TWOFOLD_ADMIN_PASSWORD ?? null);
+  if (adminPassword !== null && [...adminPassword].length < 8) {
+    throw new ConfigError('TWOFOLD_ADMIN_PASSWORD must be at least 8 characters');
+  }
+
+  return Object.freeze({
+    host,
+    port: readInteger(env, 'TWOFOLD_PORT', 8080, 0, 65_535),
+    dataDir: path.resolve(env.TWOFOLD_DATA_DIR ?? './data'),
+    issuer,
+    masterKey: readMasterKey(env.TWOFOLD_MASTER_KEY),
+    adminPassword,
+    databaseUrl: readDatabaseUrl(env.TWOFOLD_DATABASE_URL),
+    databaseSchema: schema,
+    databasePoolSize: readInteger(env, 'TWOFOLD_DATABASE_POOL_SIZE', 10, 1, 200),
+    smtpUrl: readSmtpUrl(env.TWOFOLD_SMTP_URL),
+    mailFrom: readMailFrom(env.TWOFOLD_MAIL_FROM, issuer),
+    trustProxyHops: readInteger(env, 'TWOFOLD_TRUST_PROXY_HOPS', 0, 0, 10),
+    sessionTtlMs: readInteger(env, 'TWOFOLD_SESSION_TTL_HOURS', 168, 1, 24 * 365) * 60 * MINUTE,
+    logLevel: logLevel as Config['logLevel'],
+    limits: Object.freeze(defaultLimits()),
+  });
+}
+
+export function defaultLimits(): LimitsConfig {
+  return {
+    challengeMaxAttempts: 5,
+    challengeTtlMs: 5 * MINUTE,
+    secondFactorMaxFailures: 10,
+    secondFactorWindowMs: 15 * MINUTE,
+    secondFactorLockMs: 15 * MINUTE,
+    maxLockMs: 24 * 60 * MINUTE,
+    passwordMaxFailuresPerUsername: 10,
+    passwordMaxFailuresPerIp: 100,
+    passwordWindowMs: 15 * MINUTE,
+    passwordLockMs: 15 * MINUTE,
+    reauthTtlMs: 5 * MINUTE,
+    pendingSecretTtlMs: 30 * MINUTE,
+  };
+}

@@ -1,0 +1,41 @@
+/**
+ * The one list of error codes clients are built against. HTTP status codes are chosen from this
+ * list at the edge (src/http/error-handler.ts), never inside a flow.
+ */
+export const ERROR_CODES = [
+  'validation_error',
+  'invalid_credentials',
+  'unauthorized',
+  'invalid_code',
+  'reauth_required',
+  'forbidden',
+  'not_found',
+  'conflict',
+  'payload_too_large',
+  'unsupported_media_type',
+  'challenge_invalid',
+  'too_many_attempts',
+  'email_delivery_failed',
+  'service_unavailable',
+  'internal_error',
+] as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+/** A broken business rule. Carries a stable code and a message that is safe to show a user. */
+export class DomainError extends Error {
+  readonly code: ErrorCode;
+  /** Seconds until a retry can succeed, for `too_many_attempts`. */
+  readonly retryAfterSeconds: number | undefined;
+
+  constructor(code: ErrorCode, message: string, options: { retryAfterSeconds?: number } = {}) {
+    super(message);
+    this.name = 'DomainError';
+    this.code = code;
+    this.retryAfterSeconds = options.retryAfterSeconds;
+  }
+}
+
+export function isDomainError(value: unknown): value is DomainError {
+  return value instanceof DomainError;
+}

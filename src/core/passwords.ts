@@ -1,0 +1,40 @@
+import { hash, verify } from '@node-rs/argon2';
+
+// OWASP's Argon2id baseline is m=19 MiB, t=2, p=1; these parameters stay at or above it.
+const ARGON2ID = 2; // Algorithm.Argon2id; the package's const enum does not survive isolatedModules.
+export const PASSWORD_HASH_PARAMETERS = { algorithm: ARGON2ID, memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
+
+export const PASSWORD_MIN_LENGTH = 8;
+export const PASSWORD_MAX_LENGTH = 256;
+
+/** Hashes a password into a PHC string (`$argon2id$v=19$m=19456,t=2,p=1$...`). */
+export async function hashPassword(password: string): Promise<string> {
+  return hash(password, PASSWORD_HASH_PARAMETERS);
+}
+
+export async function verifyPassword(phcHash: string, password: string): Promise<boolean> {
+  try {
+    return await verify(phcHash, password);
+  } catch {
+    return false;
+  }
+}
+
+let dummyHash: Promise<string> | undefined;
+
+/**
+ * Spends the same work as a real verification. Called for unknown usernames so that the answer
+ * time does not reveal which usernames exist.
+ */
+export async function verifyAgainstDummyHash(password: string): Promise<false> {
+  dummyHash ??= hashPassword('twofold-timing-equaliser');
+  await verifyPassword(await dummyHash, password);
+  return false;
+}
+
+/** Returns a reason the password is unacceptable, or null. */
+export function checkPasswordStrength(password: string): string | null {
+  if ([...password].length < PASSWORD_MIN_LENGTH) return `Password must be at least ${PASSWORD_MIN_LENGTH} characters.`;
+  if (password.length > PASSWORD_MAX_LENGTH) return `Password must be at most ${PASSWORD_MAX_LENGTH} characters.`;
+  return null;
+}

@@ -1,0 +1,49 @@
+import { DomainError } from '../core/errors.ts';
+import { usernameKey } from '../core/usernames.ts';
+import type { Account } from '../core/types.ts';
+import { attemptKeys } from './shared/attempt-limits.ts';
+import { recordAudit } from './shared/audit.ts';
+import type { FlowDeps } from './shared/deps.ts';
+import { switchTwoFactorOff } from './shared/two-factor-state.ts';
+
+export interface AdminActor {
+  /** Username of the administrator, or `cli:<os user>` for the command line. */
+  name: string;
+  ip: string | null;
+  /** The administrator's own session survives a reset of their own account. */
+  sessionId?: string;
+}
+
+/**
+ * The help page's recovery path: an administrator turns off a user's two-factor (lost phone,
+ * unreadable mailbox). Every session of the user ends and the lock on their second factor lifts.
+ */
+export async function adminResetTwoFactor(
+  deps: FlowDeps,
+  username: string,
+  actor: AdminActor,
+): Promise<{ account: Account; sessionsEnded: number; wasEnabled: boolean }> {
+  const account = await deps.store.findAccountByUsernameKey(usernameKey(username));
+  if (account === null) throw new DomainError('not_found', `No account named "${username}".`);
+  const wasEnabled = account.twoFactorMethod !== null;
+  const sessionsEnded = await deps.store.transaction(async (store) => {
+    const ended = await switchTwoFactorOff(store, account.id, deps.clock(), actor.sessionId);
+    await store.clearAttemptCounter(attemptKeys.secondFactor(account.id));
+    await recordAudit(
+      deps,
+      {
+        type: 'two_factor.admin_reset',
+        outcome: 'success',
+        userId: account.id,
+        username: account.username,
+        actor: actor.name,
+        ip: actor.ip,
+        detail: { was_enabled: wasEnabled, sessions_ended: ended },
+      },
+      store,
+    );
+    return ended;
+  });
+  if (wasEnabled) await deps.notifier.notify(account, 'two_factor_admin_reset', { administrator: actor.name });
+  return { account: { ...account, twoFactorMethod: null }, sessionsEnded, wasEnabled };
+}

@@ -1,0 +1,22 @@
+import { hashToken } from '../core/tokens.ts';
+import type { Account, Session } from '../core/types.ts';
+import type { FlowDeps } from './shared/deps.ts';
+
+export interface Authenticated {
+  session: Session;
+  account: Account;
+}
+
+// Writing last-seen on every request would turn each read into a write; a minute is precise enough.
+const TOUCH_INTERVAL_MS = 60_000;
+
+/** Resolves a bearer token to its live session and account, or null. */
+export async function authenticateSession(deps: FlowDeps, token: string): Promise<Authenticated | null> {
+  const now = deps.clock();
+  const session = await deps.store.findSessionByTokenHash(hashToken(token), now);
+  if (session === null) return null;
+  const account = await deps.store.findAccountById(session.userId);
+  if (account === null) return null;
+  if (now - session.lastSeenAt > TOUCH_INTERVAL_MS) await deps.store.touchSession(session.id, now);
+  return { session, account };
+}

@@ -1,0 +1,52 @@
+import { randomUUID } from 'node:crypto';
+import { DomainError } from '../core/errors.ts';
+import { checkPasswordStrength, hashPassword } from '../core/passwords.ts';
+import { checkUsername, isEmailAddress, usernameKey } from '../core/usernames.ts';
+import type { Account, Role } from '../core/types.ts';
+import { recordAudit } from './shared/audit.ts';
+import type { FlowDeps } from './shared/deps.ts';
+import type { AdminActor } from './admin-reset-two-factor.ts';
+
+export interface CreateAccountInput {
+  username: string;
+  password: string;
+  displayName?: string;
+  email?: string | null;
+  role?: Role;
+}
+
+/** Creates an account. An address typed by an administrator stays unverified until its owner proves it. */
+export async function createAccount(deps: FlowDeps, input: CreateAccountInput, actor: AdminActor): Promise<Account> {
+  const username = input.username.normalize('NFC');
+  const problem = checkUsername(username) ?? checkPasswordStrength(input.password);
+  if (problem !== null) throw new DomainError('validation_error', problem);
+  const email = input.email === undefined || input.email === null || input.email === '' ? null : input.email.trim();
+  if (email !== null && !isEmailAddress(email)) throw new DomainError('validation_error', 'Email must be an email address.');
+  const displayName = (input.displayName ?? '').trim() || username;
+  if (displayName.length > 128) throw new DomainError('validation_error', 'Display name must be at most 128 characters.');
+
+  const passwordHash = await hashPassword(input.password);
+  const now = deps.clock();
+  const account = {
+    id: randomUUID(),
+    username,
+    usernameKey: usernameKey(username),
+    displayName,
+    email,
+    emailVerified: false,
+    role: input.role ?? 'user',
+    passwordHash,
+    createdAt: now,
+  } as const;
+  const created = await deps.store.transaction(async (store) => {
+    if (!(await store.createAccount(account))) return false;
+    await recordAudit(
+      deps,
+      { type: 'account.created', outcome: 'success', userId: account.id, username, actor: actor.name, ip: actor.ip, detail: { role: account.role } },
+      store,
+    );
+    return true;
+  });
+  if (!created) throw new DomainError('conflict', `The username "${username}" is already taken.`);
+  return { ...account, twoFactorMethod: null, twoFactorChangedAt: null };
+}

@@ -1,0 +1,35 @@
+import type { Account, RequestContext, Session } from '../core/types.ts';
+import { recordAudit } from './shared/audit.ts';
+import type { FlowDeps } from './shared/deps.ts';
+import { requireRecentReauthentication } from './shared/reauthentication.ts';
+import { switchTwoFactorOff } from './shared/two-factor-state.ts';
+import { EDITED_SUCCESSFULLY } from './enable-totp.ts';
+
+/** The user turns two-factor off: needs the Password window with a current code. */
+export async function disableTwoFactor(
+  deps: FlowDeps,
+  input: { session: Session; account: Account },
+  context: RequestContext,
+): Promise<{ message: string }> {
+  const { session, account } = input;
+  requireRecentReauthentication(deps, session, account, { changesTwoFactor: true });
+  if (account.twoFactorMethod === null) return { message: EDITED_SUCCESSFULLY };
+  await deps.store.transaction(async (store) => {
+    await switchTwoFactorOff(store, account.id, deps.clock(), session.id);
+    await recordAudit(
+      deps,
+      {
+        type: 'two_factor.disabled',
+        outcome: 'success',
+        userId: account.id,
+        username: account.username,
+        client: session.client,
+        ip: context.ip,
+        detail: { method: account.twoFactorMethod ?? 'none' },
+      },
+      store,
+    );
+  });
+  await deps.notifier.notify(account, 'two_factor_disabled', {});
+  return { message: EDITED_SUCCESSFULLY };
+}

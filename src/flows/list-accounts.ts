@@ -1,0 +1,41 @@
+import type { Account, Role, SecondFactorMethod } from '../core/types.ts';
+import { attemptKeys } from './shared/attempt-limits.ts';
+import type { FlowDeps } from './shared/deps.ts';
+
+export interface AccountSummary {
+  id: string;
+  username: string;
+  displayName: string;
+  email: string | null;
+  emailVerified: boolean;
+  role: Role;
+  twoFactor: { enabled: boolean; method: SecondFactorMethod | null };
+  /** When the second factor is locked after too many wrong codes, until when. */
+  secondFactorLockedUntil: number | null;
+  createdAt: number;
+}
+
+export function summarizeAccount(account: Account): Omit<AccountSummary, 'secondFactorLockedUntil'> {
+  return {
+    id: account.id,
+    username: account.username,
+    displayName: account.displayName,
+    email: account.email,
+    emailVerified: account.emailVerified,
+    role: account.role,
+    twoFactor: { enabled: account.twoFactorMethod !== null, method: account.twoFactorMethod },
+    createdAt: account.createdAt,
+  };
+}
+
+export async function listAccounts(deps: FlowDeps): Promise<AccountSummary[]> {
+  const now = deps.clock();
+  const accounts = await deps.store.listAccounts();
+  return Promise.all(
+    accounts.map(async (account) => {
+      const counter = await deps.store.findAttemptCounter(attemptKeys.secondFactor(account.id));
+      const locked = counter !== null && counter.lockedUntil > now ? counter.lockedUntil : null;
+      return { ...summarizeAccount(account), secondFactorLockedUntil: locked };
+    }),
+  );
+}

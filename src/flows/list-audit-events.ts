@@ -1,0 +1,25 @@
+import { usernameKey } from '../core/usernames.ts';
+import type { AuditEvent } from '../core/types.ts';
+import type { FlowDeps } from './shared/deps.ts';
+
+export interface AuditPage {
+  events: AuditEvent[];
+  /** Pass back as `before` for the next (older) page; null on the last page. */
+  nextCursor: { at: number; id: string } | null;
+}
+
+/** Newest first, keyset-paginated so pages stay stable while new events arrive. */
+export async function listAuditEvents(
+  deps: FlowDeps,
+  query: { limit: number; before?: { at: number; id: string }; username?: string },
+): Promise<AuditPage> {
+  let userId: string | undefined;
+  if (query.username !== undefined) {
+    const account = await deps.store.findAccountByUsernameKey(usernameKey(query.username));
+    if (account === null) return { events: [], nextCursor: null };
+    userId = account.id;
+  }
+  const events = await deps.store.listAuditEvents({ limit: query.limit, before: query.before, userId });
+  const last = events.at(-1);
+  return { events, nextCursor: events.length === query.limit && last ? { at: last.at, id: last.id } : null };
+}

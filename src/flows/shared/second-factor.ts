@@ -1,0 +1,118 @@
+import { decodeBase32 } from '../../core/base32.ts';
+import { equalsConstantTime } from '../../core/constant-time.ts';
+import { DomainError } from '../../core/errors.ts';
+import { hashRecoveryCode, normalizeRecoveryCode } from '../../core/recovery-codes.ts';
+import { verifyTOTP } from '../../core/totp.ts';
+import type { Account, ChallengeMethod, ClientKind } from '../../core/types.ts';
+import {
+  attemptKeys,
+  formatWait,
+  recordFailedAttempt,
+  releaseAttempt,
+  reserveAttempt,
+  secondFactorPolicy,
+} from './attempt-limits.ts';
+import { recordAudit } from './audit.ts';
+import type { FlowDeps } from './deps.ts';
+
+export const EMAIL_CODE_MAX_ATTEMPTS = 5;
+
+export function totpAssociatedData(userId: string): string {
+  return `totp:${userId}`;
+}
+
+/** Methods an account can answer a challenge with, in the order clients should offer them. */
+export async function availableMethods(deps: FlowDeps, account: Account): Promise<ChallengeMethod[]> {
+  if (account.twoFactorMethod === null) return [];
+  const methods: ChallengeMethod[] = [account.twoFactorMethod];
+  if ((await deps.store.countUnusedRecoveryCodes(account.id)) > 0) methods.push('recovery_code');
+  return methods;
+}
+
+export function emailCodeHash(deps: FlowDeps, key: string, code: string): string {
+  return deps.secretBox.mac(`email-code:${key}:${code}`);
+}
+
+/** Checks one code; a match is also spent (TOTP step advanced, recovery or email code used). */
+async function checkAndSpend(
+  deps: FlowDeps,
+  account: Account,
+  method: ChallengeMethod,
+  code: string,
+  emailCodeKey: string | null,
+): Promise<boolean> {
+  const now = deps.clock();
+  if (method === 'totp') {
+    const credential = await deps.store.findTOTPCredential(account.id);
+    if (credential === null) return false;
+    const secret = deps.secretBox.open(credential.sealedSecret, totpAssociatedData(account.id));
+    const key = secret === null ? null : decodeBase32(secret);
+    if (key === null) throw new Error('stored TOTP secret cannot be opened with the master key');
+    const step = verifyTOTP(key, code, { now, lastUsedStep: credential.lastUsedStep });
+    // The guarded update is the real replay check: of two requests with one code, one wins.
+    return step !== null && (await deps.store.advanceTOTPStep(account.id, step));
+  }
+  if (method === 'recovery_code') {
+    if (normalizeRecoveryCode(code) === null) return false;
+    return deps.store.useRecoveryCode(account.id, hashRecoveryCode(code), now);
+  }
+  if (emailCodeKey === null) return false;
+  const stored = await deps.store.findEmailCode(emailCodeKey);
+  if (stored === null || stored.userId !== account.id) return false;
+  if (!(await deps.store.spendEmailCodeAttempt(emailCodeKey, now, EMAIL_CODE_MAX_ATTEMPTS))) return false;
+  const hash = emailCodeHash(deps, emailCodeKey, code);
+  return equalsConstantTime(hash, stored.codeHash) && (await deps.store.consumeEmailCode(emailCodeKey, hash, now));
+}
+
+export interface SecondFactorAttempt {
+  account: Account;
+  method: ChallengeMethod;
+  code: string;
+  /** Where the email code for this attempt is stored (bound to the challenge or the session). */
+  emailCodeKey: string | null;
+  client: ClientKind | null;
+  ip: string;
+  /** Runs after the account's attempt slot is taken and before the code is checked; false aborts. */
+  beforeCheck?: () => Promise<boolean>;
+  onAbort?: () => DomainError;
+}
+
+/**
+ * Proves the second factor under the per-account limit shared by every method and every route
+ * (login and reauthentication), so that switching method or route buys no extra guesses.
+ */
+export async function proveSecondFactor(deps: FlowDeps, attempt: SecondFactorAttempt): Promise<void> {
+  const { account } = attempt;
+  const key = attemptKeys.secondFactor(account.id);
+  const policy = secondFactorPolicy(deps);
+  await reserveAttempt(deps, key, policy);
+  if (attempt.beforeCheck && !(await attempt.beforeCheck())) {
+    // Nothing was checked, so the slot is not a failure.
+    await releaseAttempt(deps, key);
+    throw attempt.onAbort?.() ?? new DomainError('challenge_invalid', 'This sign-in has expired. Log in again.');
+  }
+  let ok: boolean;
+  try {
+    ok = await checkAndSpend(deps, account, attempt.method, attempt.code, attempt.emailCodeKey);
+  } catch (error) {
+    // A server error before the code was judged must not spend the user's slot.
+    await releaseAttempt(deps, key);
+    throw error;
+  }
+  const base = { userId: account.id, username: account.username, client: attempt.client, ip: attempt.ip };
+  if (ok) {
+    await releaseAttempt(deps, key);
+    return;
+  }
+  await recordAudit(deps, { ...base, type: 'login.second_factor', outcome: 'failure', detail: { method: attempt.method } });
+  const lockedUntil = await recordFailedAttempt(deps, key, policy);
+  if (lockedUntil !== null) {
+    await recordAudit(deps, { ...base, type: 'login.lockout', outcome: 'failure', detail: { until: lockedUntil } });
+    await deps.notifier.notify(account, 'lockout', { until: new Date(lockedUntil).toISOString() });
+    const seconds = Math.max(1, Math.ceil((lockedUntil - deps.clock()) / 1000));
+    throw new DomainError('too_many_attempts', `Too many wrong codes. Try again in ${formatWait(seconds)}.`, {
+      retryAfterSeconds: seconds,
+    });
+  }
+  throw new DomainError('invalid_code', 'The authentication code is incorrect.');
+}

@@ -1,0 +1,97 @@
+import { randomUUID } from 'node:crypto';
+import { DomainError } from '../core/errors.ts';
+import { verifyAgainstDummyHash, verifyPassword } from '../core/passwords.ts';
+import { generateToken, hashToken } from '../core/tokens.ts';
+import { usernameKey } from '../core/usernames.ts';
+import type { Account, ChallengeMethod } from '../core/types.ts';
+import { attemptKeys, passwordPolicy, recordFailedAttempt, releaseAttempt, reserveAttempt } from './shared/attempt-limits.ts';
+import { recordAudit } from './shared/audit.ts';
+import type { FlowDeps } from './shared/deps.ts';
+import { availableMethods } from './shared/second-factor.ts';
+import { issueSession, isKnownDevice, type SessionOrigin } from './shared/sessions.ts';
+
+export interface SignInInput extends SessionOrigin {
+  username: string;
+  password: string;
+}
+
+export type SignInResult =
+  | { status: 'ok'; token: string; expiresAt: number; account: Account }
+  | { status: 'second_factor_required'; challengeId: string; methods: ChallengeMethod[]; expiresAt: number };
+
+const INVALID = 'Incorrect username or password.';
+
+/**
+ * The password step, the same for every client. With two-factor on it yields only a challenge:
+ * no token, no session, nothing that authenticates a request.
+ */
+export async function signIn(deps: FlowDeps, input: SignInInput): Promise<SignInResult> {
+  const key = usernameKey(input.username);
+  const byUsername = attemptKeys.passwordByUsername(key);
+  const byIp = attemptKeys.passwordByIp(input.ip);
+  await reserveAttempt(deps, byIp, passwordPolicy(deps, 'ip'));
+  try {
+    await reserveAttempt(deps, byUsername, passwordPolicy(deps, 'username'));
+  } catch (error) {
+    await releaseAttempt(deps, byIp);
+    throw error;
+  }
+
+  const account = await deps.store.findAccountByUsernameKey(key);
+  // Unknown usernames cost the same Argon2 work, so timing does not reveal which accounts exist.
+  const passwordOk = account ? await verifyPassword(account.passwordHash, input.password) : await verifyAgainstDummyHash(input.password);
+
+  if (!account || !passwordOk) {
+    await recordFailedAttempt(deps, byUsername, passwordPolicy(deps, 'username'));
+    await recordFailedAttempt(deps, byIp, passwordPolicy(deps, 'ip'));
+    // The attempted name is kept only when it is a real account: people type passwords into the
+    // username field, and that must not end up in the audit log.
+    await recordAudit(deps, {
+      type: 'login.password',
+      outcome: 'failure',
+      userId: account?.id ?? null,
+      username: account?.username ?? null,
+      client: input.client,
+      ip: input.ip,
+      detail: { reason: account ? 'wrong_password' : 'unknown_user' },
+    });
+    throw new DomainError('invalid_credentials', INVALID);
+  }
+  await releaseAttempt(deps, byUsername);
+  await releaseAttempt(deps, byIp);
+
+  const now = deps.clock();
+  const audit = { userId: account.id, username: account.username, client: input.client, ip: input.ip };
+  if (account.twoFactorMethod === null) {
+    const knownDevice = await isKnownDevice(deps.store, account.id, input, now);
+    const { token, session } = await issueSession(deps, account.id, input);
+    await recordAudit(deps, { ...audit, type: 'login.password', outcome: 'success', detail: { second_factor: false } });
+    if (!knownDevice) await notifyNewDevice(deps, account, input);
+    return { status: 'ok', token, expiresAt: session.expiresAt, account };
+  }
+
+  const challengeId = generateToken();
+  const expiresAt = now + deps.settings.limits.challengeTtlMs;
+  await deps.store.createLoginChallenge({
+    idHash: hashToken(challengeId),
+    userId: account.id,
+    client: input.client,
+    deviceName: input.deviceName,
+    ip: input.ip,
+    userAgent: input.userAgent,
+    createdAt: now,
+    expiresAt,
+  });
+  await recordAudit(deps, { ...audit, type: 'login.password', outcome: 'success', detail: { second_factor: true } });
+  return { status: 'second_factor_required', challengeId, methods: await availableMethods(deps, account), expiresAt };
+}
+
+export async function notifyNewDevice(deps: FlowDeps, account: Account, origin: SessionOrigin): Promise<void> {
+  await deps.notifier.notify(account, 'new_device_sign_in', {
+    client: origin.client,
+    device: origin.deviceName ?? origin.userAgent ?? 'unknown device',
+    ip: origin.ip,
+    // Kept distinct per notice so two sign-ins do not look like one.
+    reference: randomUUID().slice(0, 8),
+  });
+}

@@ -1,0 +1,21 @@
+import { DomainError } from '../core/errors.ts';
+import { usernameKey } from '../core/usernames.ts';
+import { attemptKeys } from './shared/attempt-limits.ts';
+import { recordAudit } from './shared/audit.ts';
+import type { FlowDeps } from './shared/deps.ts';
+import type { AdminActor } from './admin-reset-two-factor.ts';
+
+/** Lifts the password and second-factor locks of one account (an administrator's call). */
+export async function unlockAccount(deps: FlowDeps, username: string, actor: AdminActor): Promise<void> {
+  const account = await deps.store.findAccountByUsernameKey(usernameKey(username));
+  if (account === null) throw new DomainError('not_found', `No account named "${username}".`);
+  await deps.store.transaction(async (store) => {
+    await store.clearAttemptCounter(attemptKeys.secondFactor(account.id));
+    await store.clearAttemptCounter(attemptKeys.passwordByUsername(usernameKey(account.username)));
+    await recordAudit(
+      deps,
+      { type: 'account.unlocked', outcome: 'success', userId: account.id, username: account.username, actor: actor.name, ip: actor.ip },
+      store,
+    );
+  });
+}

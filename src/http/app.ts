@@ -1,0 +1,123 @@
+import { existsSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import cookie from '@fastify/cookie';
+import fastifyStatic from '@fastify/static';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import type { FlowDeps } from '../flows/shared/deps.ts';
+import type { Store } from '../store/store.ts';
+import { registerAuthentication } from './authentication.ts';
+import { handleError, sendError } from './error-handler.ts';
+import { createMetrics, registerRequestTiming, type Metrics } from './metrics.ts';
+import { adminRoutes } from './routes/admin.ts';
+import { authRoutes } from './routes/auth.ts';
+import { healthRoutes } from './routes/health.ts';
+import { meRoutes } from './routes/me.ts';
+import { twoFactorRoutes } from './routes/two-factor.ts';
+
+export interface AppOptions {
+  flows: FlowDeps;
+  /** Connection pool figures for /metrics. */
+  poolStats?: () => { total: number; idle: number; waiting: number };
+  /** Built web client to serve at `/`; omitted or missing folder: API only. */
+  webRoot?: string | null;
+  trustProxyHops?: number;
+  logger?: FastifyServerOptions['logger'];
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    metrics: Metrics;
+  }
+}
+
+export const BODY_LIMIT_BYTES = 16 * 1024;
+
+const SECURITY_HEADERS: Record<string, string> = {
+  'content-security-policy':
+    "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+  'x-content-type-options': 'nosniff',
+  'x-frame-options': 'DENY',
+  'referrer-policy': 'no-referrer',
+  'cross-origin-opener-policy': 'same-origin',
+};
+
+/** Log options that keep credentials out of logs whatever a future log line includes. */
+export function loggerOptions(level: string): FastifyServerOptions['logger'] {
+  return {
+    level,
+    redact: {
+      paths: [
+        'req.headers.authorization',
+        'req.headers.cookie',
+        'res.headers["set-cookie"]',
+        '*.password',
+        '*.currentPassword',
+        '*.newPassword',
+        '*.code',
+        '*.token',
+        '*.secret',
+        '*.challengeId',
+      ],
+      censor: '[redacted]',
+    },
+  };
+}
+
+/** Builds the whole HTTP application around the given flows. Never listens: server.ts does. */
+export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
+  const metrics = createMetrics(options.poolStats ?? (() => ({ total: 1, idle: 1, waiting: 0 })));
+  const flows: FlowDeps = {
+    ...options.flows,
+    onAudit: (event) => {
+      metrics.observeAudit(event);
+      options.flows.onAudit?.(event);
+    },
+  };
+  const app = Fastify({
+    logger: options.logger ?? false,
+    bodyLimit: BODY_LIMIT_BYTES,
+    // Behind N proxies, the client address is the N-th hop from the right of X-Forwarded-For.
+    trustProxy: (_address: string, hop: number) => hop < (options.trustProxyHops ?? 0),
+    genReqId: () => randomUUID(),
+    requestIdHeader: false,
+    onProtoPoisoning: 'error',
+    onConstructorPoisoning: 'error',
+    ajv: {
+      // Types are never coerced and unknown fields are never silently dropped: a client that
+      // sends 123456 (a number) or {"code":"..","extra":1} gets a 400 naming the problem.
+      customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: false, allErrors: false },
+    },
+  });
+
+  app.setErrorHandler(handleError);
+  app.setNotFoundHandler((request, reply) => {
+    if (request.url.startsWith('/api/')) return sendError(reply, 'not_found', `No route ${request.method} ${request.url.split('?')[0]}.`);
+    if (options.webRoot && request.method === 'GET' && request.headers.accept?.includes('text/html')) {
+      // Every screen of the single-page client has its own URL; the client routes it.
+      return reply.type('text/html').sendFile('index.html');
+    }
+    return sendError(reply, 'not_found', 'Not found.');
+  });
+  app.addHook('onSend', async (request, reply, payload) => {
+    for (const [name, value] of Object.entries(SECURITY_HEADERS)) void reply.header(name, value);
+    void reply.header('x-request-id', request.id);
+    if (request.url.startsWith('/api/')) void reply.header('cache-control', 'no-store');
+    return payload;
+  });
+
+  await app.register(cookie);
+  registerAuthentication(app, flows);
+  registerRequestTiming(app, metrics);
+  await app.register(healthRoutes(flows.store as Store, metrics));
+  await app.register(authRoutes(flows));
+  await app.register(meRoutes(flows));
+  await app.register(twoFactorRoutes(flows));
+  await app.register(adminRoutes(flows));
+
+  if (options.webRoot && existsSync(path.join(options.webRoot, 'index.html'))) {
+    await app.register(fastifyStatic, { root: options.webRoot, index: 'index.html', wildcard: false });
+  }
+  app.decorate('metrics', metrics);
+  return app;
+}

@@ -1,0 +1,78 @@
+import type {} from '@fastify/cookie';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { DomainError } from '../core/errors.ts';
+import type { RequestContext } from '../core/types.ts';
+import { authenticateSession, type Authenticated } from '../flows/authenticate-session.ts';
+import type { FlowDeps } from '../flows/shared/deps.ts';
+
+export const SESSION_COOKIE = 'twofold_session';
+/** Cookie-authenticated writes must carry this header; a cross-site form or image cannot set it. */
+export const CSRF_HEADER = 'x-csrf-protection';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    auth: Authenticated | null;
+  }
+}
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+export function requestContext(request: FastifyRequest): RequestContext {
+  const agent = request.headers['user-agent'];
+  return { ip: request.ip, userAgent: typeof agent === 'string' ? agent.slice(0, 256) : null };
+}
+
+function bearerToken(request: FastifyRequest): string | null {
+  const header = request.headers.authorization;
+  if (typeof header !== 'string') return null;
+  const match = /^Bearer ([A-Za-z0-9_-]{20,128})$/.exec(header.trim());
+  return match?.[1] ?? null;
+}
+
+/**
+ * Resolves the session for every request: a bearer token (any client) or the web client's
+ * HttpOnly cookie. A write from a browser must come from our own origin.
+ */
+export function registerAuthentication(app: FastifyInstance, deps: FlowDeps): void {
+  app.decorateRequest('auth', null);
+  app.addHook('onRequest', async (request: FastifyRequest) => {
+    const unsafe = !SAFE_METHODS.has(request.method);
+    const origin = request.headers.origin;
+    if (unsafe && typeof origin === 'string' && origin !== `${request.protocol}://${request.host}`) {
+      throw new DomainError('forbidden', 'Cross-origin requests are not allowed.');
+    }
+    const bearer = bearerToken(request);
+    const cookie = request.cookies[SESSION_COOKIE];
+    const token = bearer ?? cookie ?? null;
+    if (token === null) return;
+    if (bearer === null && unsafe && request.headers[CSRF_HEADER] === undefined) {
+      throw new DomainError('forbidden', `Requests authenticated by cookie must send the ${CSRF_HEADER} header.`);
+    }
+    request.auth = await authenticateSession(deps, token);
+  });
+}
+
+export function requireAuth(request: FastifyRequest): Authenticated {
+  if (request.auth === null) throw new DomainError('unauthorized', 'Log in to continue.');
+  return request.auth;
+}
+
+export function requireAdmin(request: FastifyRequest): Authenticated {
+  const auth = requireAuth(request);
+  if (auth.account.role !== 'admin') throw new DomainError('forbidden', 'Only administrators can do this.');
+  return auth;
+}
+
+export function setSessionCookie(request: FastifyRequest, reply: FastifyReply, token: string, expiresAt: number): void {
+  void reply.setCookie(SESSION_COOKIE, token, {
+    httpOnly: true,
+    sameSite: 'strict',
+    secure: request.protocol === 'https',
+    path: '/',
+    expires: new Date(expiresAt),
+  });
+}
+
+export function clearSessionCookie(request: FastifyRequest, reply: FastifyReply): void {
+  void reply.clearCookie(SESSION_COOKIE, { httpOnly: true, sameSite: 'strict', secure: request.protocol === 'https', path: '/' });
+}

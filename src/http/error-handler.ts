@@ -1,0 +1,96 @@
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { DomainError, type ErrorCode } from '../core/errors.ts';
+
+/** The one table from error code to HTTP status. */
+export const HTTP_STATUS: Record<ErrorCode, number> = {
+  validation_error: 400,
+  invalid_credentials: 401,
+  unauthorized: 401,
+  invalid_code: 401,
+  challenge_invalid: 401,
+  reauth_required: 403,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  too_many_attempts: 429,
+  email_delivery_failed: 502,
+  service_unavailable: 503,
+  internal_error: 500,
+};
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Enrollment answers a wrong code with 400 (a form error), login with 401. */
+    invalidCodeStatus?: 400 | 401;
+  }
+}
+
+// Connection-level failures of either driver: the database is out of reach, so fail closed with 503.
+const UNAVAILABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'ENOTFOUND',
+  'EPIPE',
+  '57P01', // admin_shutdown
+  '57P03', // cannot_connect_now
+  '53300', // too_many_connections
+  '08006', // connection_failure
+  '08001',
+  'SQLITE_BUSY',
+  'SQLITE_LOCKED',
+]);
+
+function isDatabaseUnavailable(error: unknown): boolean {
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string' && UNAVAILABLE_CODES.has(code)) return true;
+  const message = error instanceof Error ? error.message : '';
+  return /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(message);
+}
+
+export function sendError(reply: FastifyReply, code: ErrorCode, message: string, status = HTTP_STATUS[code]): FastifyReply {
+  return reply.status(status).send({ error: { code, message } });
+}
+
+function frameworkError(error: FastifyError): { code: ErrorCode; message: string } | null {
+  const status = error.statusCode ?? 500;
+  if (status >= 500) return null;
+  if (error.validation) {
+    const first = error.validation[0];
+    const where = `${error.validationContext ?? 'body'}${first?.instancePath ?? ''}`;
+    const extra = first?.keyword === 'additionalProperties' ? ` (unknown field "${String(first.params.additionalProperty)}")` : '';
+    return { code: 'validation_error', message: `${where} ${first?.message ?? 'is invalid'}${extra}` };
+  }
+  if (status === 413) return { code: 'payload_too_large', message: 'The request body is too large (16 KiB at most).' };
+  if (status === 415) return { code: 'unsupported_media_type', message: 'Send JSON with Content-Type: application/json.' };
+  if (status === 404) return { code: 'not_found', message: 'Not found.' };
+  if (error.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || error instanceof SyntaxError) {
+    return { code: 'validation_error', message: 'The request body is not valid JSON.' };
+  }
+  return { code: 'validation_error', message: error.message };
+}
+
+/**
+ * Every error leaves here as `{"error":{"code","message"}}`. Domain errors carry their own safe
+ * message; anything unexpected is logged in full and answered with a message that reveals nothing.
+ */
+export function handleError(error: FastifyError | DomainError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  if (error instanceof DomainError) {
+    let status = HTTP_STATUS[error.code];
+    if (error.code === 'invalid_code') status = request.routeOptions.config.invalidCodeStatus ?? status;
+    if (error.retryAfterSeconds !== undefined) void reply.header('Retry-After', String(error.retryAfterSeconds));
+    if (status >= 500) request.log.error({ err: error }, 'request failed');
+    return sendError(reply, error.code, error.message, status);
+  }
+  const mapped = frameworkError(error);
+  if (mapped) return sendError(reply, mapped.code, mapped.message);
+  if (isDatabaseUnavailable(error)) {
+    request.log.error({ err: error }, 'database unavailable');
+    void reply.header('Retry-After', '5');
+    return sendError(reply, 'service_unavailable', 'The service is temporarily unavailable. Try again shortly.');
+  }
+  request.log.error({ err: error }, 'unexpected error');
+  return sendError(reply, 'internal_error', 'Something went wrong on our side.');
+}

@@ -1,0 +1,90 @@
+import type { FastifyInstance } from 'fastify';
+import { Type } from 'typebox';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { adminResetTwoFactor } from '../../flows/admin-reset-two-factor.ts';
+import { createAccount } from '../../flows/create-account.ts';
+import { listAccounts } from '../../flows/list-accounts.ts';
+import { listAuditEvents } from '../../flows/list-audit-events.ts';
+import type { FlowDeps } from '../../flows/shared/deps.ts';
+import { unlockAccount } from '../../flows/unlock-account.ts';
+import { DomainError } from '../../core/errors.ts';
+import { requireAdmin } from '../authentication.ts';
+import { iso, presentUser } from '../presenters.ts';
+import { Password, Username, strictObject } from '../schemas/common.ts';
+
+const CreateUserBody = strictObject({
+  username: Username,
+  password: Password,
+  displayName: Type.Optional(Type.String({ maxLength: 128 })),
+  email: Type.Optional(Type.Union([Type.String({ maxLength: 254 }), Type.Null()])),
+  role: Type.Optional(Type.Union([Type.Literal('user'), Type.Literal('admin')])),
+});
+
+const UsernameParams = Type.Object({ username: Username });
+
+const AuditQuery = Type.Object(
+  {
+    limit: Type.Optional(Type.String({ pattern: '^[0-9]{1,3}$' })),
+    before: Type.Optional(Type.String({ maxLength: 200 })),
+    username: Type.Optional(Username),
+  },
+  { additionalProperties: false },
+);
+
+function parseCursor(cursor: string | undefined): { at: number; id: string } | undefined {
+  if (cursor === undefined) return undefined;
+  const match = /^([0-9]{1,15})_([0-9a-f-]{36})$/.exec(cursor);
+  if (!match) throw new DomainError('validation_error', 'querystring/before is not a cursor from a previous page');
+  return { at: Number(match[1]), id: match[2]! };
+}
+
+export function adminRoutes(deps: FlowDeps) {
+  return async function register(app: FastifyInstance): Promise<void> {
+    const api = app.withTypeProvider<TypeBoxTypeProvider>();
+    const actorOf = (request: { auth: ReturnType<typeof requireAdmin>; ip: string }) => ({
+      name: request.auth.account.username,
+      ip: request.ip,
+      sessionId: request.auth.session.id,
+    });
+
+    api.get('/api/v1/admin/users', async (request) => {
+      requireAdmin(request);
+      const users = await listAccounts(deps);
+      return {
+        users: users.map((u) => ({
+          ...u,
+          createdAt: iso(u.createdAt),
+          secondFactorLockedUntil: u.secondFactorLockedUntil === null ? null : iso(u.secondFactorLockedUntil),
+        })),
+      };
+    });
+
+    api.post('/api/v1/admin/users', { schema: { body: CreateUserBody } }, async (request, reply) => {
+      const auth = requireAdmin(request);
+      const account = await createAccount(deps, request.body, actorOf({ auth, ip: request.ip }));
+      return reply.status(201).send(presentUser(account));
+    });
+
+    api.delete('/api/v1/admin/users/:username/two-factor', { schema: { params: UsernameParams } }, async (request) => {
+      const auth = requireAdmin(request);
+      const result = await adminResetTwoFactor(deps, request.params.username, actorOf({ auth, ip: request.ip }));
+      return { message: 'Edited successfully.', user: presentUser(result.account), sessionsEnded: result.sessionsEnded };
+    });
+
+    api.delete('/api/v1/admin/users/:username/lock', { schema: { params: UsernameParams } }, async (request) => {
+      const auth = requireAdmin(request);
+      await unlockAccount(deps, request.params.username, actorOf({ auth, ip: request.ip }));
+      return { message: 'Edited successfully.' };
+    });
+
+    api.get('/api/v1/admin/audit-events', { schema: { querystring: AuditQuery } }, async (request) => {
+      requireAdmin(request);
+      const limit = Math.min(Math.max(Number(request.query.limit ?? '50'), 1), 200);
+      const page = await listAuditEvents(deps, { limit, before: parseCursor(request.query.before), username: request.query.username });
+      return {
+        events: page.events.map((e) => ({ ...e, at: iso(e.at) })),
+        nextCursor: page.nextCursor === null ? null : `${page.nextCursor.at}_${page.nextCursor.id}`,
+      };
+    });
+  };
+}

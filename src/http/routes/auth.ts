@@ -1,0 +1,77 @@
+import type { FastifyInstance } from 'fastify';
+import { Type } from 'typebox';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { DomainError } from '../../core/errors.ts';
+import { logOut } from '../../flows/manage-sessions.ts';
+import type { FlowDeps } from '../../flows/shared/deps.ts';
+import { signIn } from '../../flows/sign-in.ts';
+import { verifySecondFactor } from '../../flows/verify-second-factor.ts';
+import { clearSessionCookie, requestContext, requireAuth, setSessionCookie } from '../authentication.ts';
+import { iso, presentUser } from '../presenters.ts';
+import { AnyCode, ChallengeMethod, ClientKind, Password, Username, strictObject } from '../schemas/common.ts';
+
+const LoginBody = strictObject({
+  username: Username,
+  password: Password,
+  client: ClientKind,
+  deviceName: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+});
+
+const SecondFactorBody = strictObject({
+  challengeId: Type.String({ minLength: 20, maxLength: 128, pattern: '^[A-Za-z0-9_-]+$' }),
+  method: ChallengeMethod,
+  code: AnyCode,
+});
+
+export function authRoutes(deps: FlowDeps) {
+  return async function register(app: FastifyInstance): Promise<void> {
+    const api = app.withTypeProvider<TypeBoxTypeProvider>();
+
+    api.post('/api/v1/auth/login', { schema: { body: LoginBody } }, async (request, reply) => {
+      const context = requestContext(request);
+      const result = await signIn(deps, {
+        username: request.body.username,
+        password: request.body.password,
+        client: request.body.client,
+        deviceName: request.body.deviceName ?? null,
+        ip: context.ip,
+        userAgent: context.userAgent,
+      });
+      if (result.status === 'second_factor_required') {
+        return {
+          status: result.status,
+          challengeId: result.challengeId,
+          methods: result.methods,
+          expiresAt: iso(result.expiresAt),
+        };
+      }
+      if (request.body.client === 'web') setSessionCookie(request, reply, result.token, result.expiresAt);
+      return { status: 'ok', token: result.token, expiresAt: iso(result.expiresAt), user: presentUser(result.account) };
+    });
+
+    api.post('/api/v1/auth/login/second-factor', { schema: { body: SecondFactorBody } }, async (request, reply) => {
+      const { method, code } = request.body;
+      // A 6-digit code for TOTP and email, a recovery code for recovery_code; checked before any attempt is spent.
+      if ((method === 'recovery_code') === /^[0-9]{6}$/.test(code)) {
+        throw new DomainError('validation_error', method === 'recovery_code' ? 'body/code must be a recovery code' : 'body/code must be 6 digits');
+      }
+      const result = await verifySecondFactor(deps, request.body);
+      const challengeClient = result.clientKind;
+      if (challengeClient === 'web') setSessionCookie(request, reply, result.token, result.expiresAt);
+      return {
+        status: 'ok',
+        token: result.token,
+        expiresAt: iso(result.expiresAt),
+        user: presentUser(result.account),
+        ...(result.recoveryCodesLeft === null ? {} : { recoveryCodesLeft: result.recoveryCodesLeft }),
+      };
+    });
+
+    api.post('/api/v1/auth/logout', async (request, reply) => {
+      const auth = requireAuth(request);
+      await logOut(deps, auth.account, auth.session, requestContext(request));
+      clearSessionCookie(request, reply);
+      return { message: 'Logged out.' };
+    });
+  };
+}

@@ -1,0 +1,72 @@
+import type { FastifyInstance } from 'fastify';
+import { Type } from 'typebox';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { changePassword } from '../../flows/change-password.ts';
+import { confirmPassword } from '../../flows/confirm-password.ts';
+import { listSessions, revokeSession } from '../../flows/manage-sessions.ts';
+import type { FlowDeps } from '../../flows/shared/deps.ts';
+import { requestContext, requireAuth } from '../authentication.ts';
+import { iso, presentUser } from '../presenters.ts';
+import { AnyCode, Password, strictObject } from '../schemas/common.ts';
+
+const ReauthBody = strictObject({ password: Password, code: Type.Optional(AnyCode) });
+const PasswordChangeBody = strictObject({ currentPassword: Password, newPassword: Password });
+
+export function meRoutes(deps: FlowDeps) {
+  return async function register(app: FastifyInstance): Promise<void> {
+    const api = app.withTypeProvider<TypeBoxTypeProvider>();
+
+    api.get('/api/v1/me', async (request) => {
+      const { account, session } = requireAuth(request);
+      const recoveryCodesLeft = account.twoFactorMethod === null ? null : await deps.store.countUnusedRecoveryCodes(account.id);
+      return {
+        ...presentUser(account),
+        recoveryCodesLeft,
+        session: {
+          id: session.id,
+          client: session.client,
+          expiresAt: iso(session.expiresAt),
+          reauthenticatedAt: session.reauthenticatedAt === null ? null : iso(session.reauthenticatedAt),
+        },
+      };
+    });
+
+    api.post('/api/v1/me/reauth', { schema: { body: ReauthBody } }, async (request) => {
+      const { account, session } = requireAuth(request);
+      const result = await confirmPassword(
+        deps,
+        { account, session, password: request.body.password, code: request.body.code },
+        requestContext(request),
+      );
+      return { reauthenticatedUntil: iso(result.reauthenticatedUntil), secondFactorVerified: result.secondFactorVerified };
+    });
+
+    api.put('/api/v1/me/password', { schema: { body: PasswordChangeBody } }, async (request) => {
+      const { account, session } = requireAuth(request);
+      return changePassword(deps, { account, session, ...request.body }, requestContext(request));
+    });
+
+    api.get('/api/v1/me/sessions', async (request) => {
+      const { account, session } = requireAuth(request);
+      const sessions = await listSessions(deps, account, session);
+      return {
+        sessions: sessions.map((s) => ({
+          ...s,
+          createdAt: iso(s.createdAt),
+          lastSeenAt: iso(s.lastSeenAt),
+          expiresAt: iso(s.expiresAt),
+        })),
+      };
+    });
+
+    api.delete(
+      '/api/v1/me/sessions/:id',
+      { schema: { params: Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) }) } },
+      async (request, reply) => {
+        const { account } = requireAuth(request);
+        await revokeSession(deps, account, request.params.id, requestContext(request));
+        return reply.status(204).send();
+      },
+    );
+  };
+}

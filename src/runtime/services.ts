@@ -1,0 +1,52 @@
+import type { Config } from '../config.ts';
+import { systemClock, type Clock } from '../core/clock.ts';
+import { SecretBox } from '../core/secret-box.ts';
+import type { AuditEvent } from '../core/types.ts';
+import type { FlowDeps, SecurityNotifier } from '../flows/shared/deps.ts';
+import { silentNotifier } from '../flows/shared/deps.ts';
+import { createDatabase, type DatabaseHandle } from '../store/database.ts';
+import { loadOrCreateMasterKey } from './master-key.ts';
+
+export interface Services {
+  config: Config;
+  database: DatabaseHandle;
+  flows: FlowDeps;
+  masterKeySource: 'environment' | 'file' | 'new-file';
+  close(): Promise<void>;
+}
+
+const KEY_CHECK = 'master_key_check';
+const KEY_CHECK_PLAINTEXT = 'twofold master key check';
+
+/**
+ * Opens the database and checks that the master key is the one its secrets were sealed with, so
+ * an instance started with the wrong key refuses to start instead of failing every login.
+ */
+export async function createServices(
+  config: Config,
+  options: { clock?: Clock; notifier?: SecurityNotifier; onAudit?: (event: AuditEvent) => void } = {},
+): Promise<Services> {
+  const { key, source } = loadOrCreateMasterKey(config.masterKey, config.dataDir);
+  const secretBox = new SecretBox(key);
+  const database = await createDatabase(config);
+  try {
+    const stored = await database.store.putMetaIfAbsent(KEY_CHECK, secretBox.seal(KEY_CHECK_PLAINTEXT, KEY_CHECK));
+    if (secretBox.open(stored, KEY_CHECK) !== KEY_CHECK_PLAINTEXT) {
+      throw new Error(
+        'The master key does not match this database. Start with the TWOFOLD_MASTER_KEY (or master.key file) the database was created with.',
+      );
+    }
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
+  const flows: FlowDeps = {
+    store: database.store,
+    clock: options.clock ?? systemClock,
+    secretBox,
+    settings: { issuer: config.issuer, sessionTtlMs: config.sessionTtlMs, limits: config.limits },
+    notifier: options.notifier ?? silentNotifier,
+    onAudit: options.onAudit,
+  };
+  return { config, database, flows, masterKeySource: source, close: () => database.close() };
+}

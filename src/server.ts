@@ -1,0 +1,70 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { FastifyInstance } from 'fastify';
+import type { Config } from './config.ts';
+import { bootstrapAdmin } from './flows/bootstrap-admin.ts';
+import type { SecurityNotifier } from './flows/shared/deps.ts';
+import { buildApp, loggerOptions } from './http/app.ts';
+import { createServices, type Services } from './runtime/services.ts';
+
+export const DEFAULT_WEB_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../web/dist');
+
+export interface RunningServer {
+  app: FastifyInstance;
+  services: Services;
+  url: string;
+  stop(): Promise<void>;
+}
+
+const CLEANUP_INTERVAL_MS = 10 * 60_000;
+
+/** loadConfig -> createServices -> bootstrapAdmin -> buildApp -> listen. */
+export async function startServer(
+  config: Config,
+  options: { notifier?: SecurityNotifier; print?: (line: string) => void } = {},
+): Promise<RunningServer> {
+  const print = options.print ?? ((line: string) => process.stdout.write(`${line}\n`));
+  const services = await createServices(config, { notifier: options.notifier });
+  const admin = await bootstrapAdmin(services.flows, config.adminPassword);
+  if (admin.created) {
+    // Printed to the terminal once, deliberately not through the logger (logs never hold passwords).
+    print(
+      admin.generatedPassword === null
+        ? 'Created the administrator account "admin" with the password from TWOFOLD_ADMIN_PASSWORD.'
+        : `Created the administrator account "admin". Its password, shown only this once: ${admin.generatedPassword}`,
+    );
+  }
+  if (services.masterKeySource === 'new-file') {
+    print(`Created a new master key in ${path.join(config.dataDir, 'master.key')}. Back it up: without it no authenticator secret can be read.`);
+  }
+
+  const app = await buildApp({
+    flows: services.flows,
+    poolStats: services.database.poolStats,
+    webRoot: DEFAULT_WEB_ROOT,
+    trustProxyHops: config.trustProxyHops,
+    logger: loggerOptions(config.logLevel),
+  });
+  const cleanup = setInterval(() => {
+    services.flows.store.deleteExpired(Date.now()).catch((error: unknown) => app.log.warn({ err: error }, 'cleanup failed'));
+  }, CLEANUP_INTERVAL_MS);
+  cleanup.unref();
+
+  await app.listen({ host: config.host, port: config.port });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : config.port;
+  const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+  app.log.info({ url, database: services.database.dialect }, 'Twofold is listening');
+
+  let stopping: Promise<void> | null = null;
+  const stop = (): Promise<void> => {
+    // app.close() stops accepting, lets in-flight requests finish, then the pool closes.
+    stopping ??= (async () => {
+      clearInterval(cleanup);
+      await app.close();
+      await services.close();
+    })();
+    return stopping;
+  };
+  return { app, services, url, stop };
+}

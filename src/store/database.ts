@@ -1,0 +1,103 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import SQLite from 'better-sqlite3';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import pg from 'pg';
+import type { Config } from '../config.ts';
+import { KyselyStore } from './kysely-store.ts';
+import { migrationProvider } from './migrations/index.ts';
+import type { Database } from './schema.ts';
+import type { Store } from './store.ts';
+
+export type DialectName = 'sqlite' | 'postgres';
+
+export interface DatabaseHandle {
+  dialect: DialectName;
+  db: Kysely<Database>;
+  store: Store;
+  /** Connections in use and idle, for metrics; SQLite has one connection. */
+  poolStats(): { total: number; idle: number; waiting: number };
+  close(): Promise<void>;
+}
+
+export type DatabaseOptions = Pick<Config, 'dataDir' | 'databaseUrl' | 'databaseSchema' | 'databasePoolSize'>;
+
+export function sqliteFilePath(dataDir: string): string {
+  return path.join(dataDir, 'twofold.sqlite');
+}
+
+function openSqlite(options: DatabaseOptions): DatabaseHandle {
+  mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
+  const connection = new SQLite(sqliteFilePath(options.dataDir));
+  // WAL lets the CLI read and write while the server runs; busy_timeout makes the second
+  // writer wait for the lock instead of failing at once.
+  connection.pragma('journal_mode = WAL');
+  connection.pragma('busy_timeout = 5000');
+  connection.pragma('foreign_keys = ON');
+  connection.pragma('synchronous = NORMAL');
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: connection }) });
+  return {
+    dialect: 'sqlite',
+    db,
+    store: new KyselyStore(db),
+    poolStats: () => ({ total: 1, idle: 1, waiting: 0 }),
+    close: () => db.destroy(),
+  };
+}
+
+function openPostgres(url: string, options: DatabaseOptions): DatabaseHandle {
+  // int8 columns hold millisecond times and counters, all far below 2^53: read them as numbers.
+  const types = { getTypeParser: (oid: number, format?: 'text' | 'binary') => (oid === 20 ? Number : pg.types.getTypeParser(oid, format)) };
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: options.databasePoolSize,
+    types: types as pg.CustomTypesConfig,
+    connectionTimeoutMillis: 5_000,
+    // Each connection works inside the configured schema; a deployment (or a test run) can share a database.
+    options: `-c search_path=${options.databaseSchema}`,
+  });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return {
+    dialect: 'postgres',
+    db,
+    store: new KyselyStore(db),
+    poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
+    close: () => db.destroy(),
+  };
+}
+
+/** Opens the configured database and brings its schema up to date. */
+export async function createDatabase(options: DatabaseOptions): Promise<DatabaseHandle> {
+  const handle = options.databaseUrl === null ? openSqlite(options) : openPostgres(options.databaseUrl, options);
+  try {
+    if (handle.dialect === 'postgres') await createSchemaIfMissing(handle.db, options.databaseSchema);
+    await migrate(handle.db);
+  } catch (error) {
+    await handle.close();
+    throw error;
+  }
+  return handle;
+}
+
+async function createSchemaIfMissing(db: Kysely<Database>, schema: string): Promise<void> {
+  try {
+    await sql`create schema if not exists ${sql.id(schema)}`.execute(db);
+  } catch (error) {
+    // Two instances starting together can both pass "if not exists"; the loser sees a
+    // unique violation on the catalogue, which means the schema is there.
+    if ((error as { code?: string }).code !== '23505') throw error;
+  }
+}
+
+/**
+ * Kysely's migrator holds an advisory lock on PostgreSQL (and a transaction on SQLite), so
+ * several instances starting at once apply each migration exactly once.
+ */
+async function migrate(db: Kysely<Database>): Promise<void> {
+  const migrator = new Migrator({ db, provider: migrationProvider });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) {
+    const failed = results?.find((result) => result.status === 'Error');
+    throw new Error(`database migration ${failed?.migrationName ?? ''} failed: ${String(error)}`, { cause: error });
+  }
+}

@@ -1,0 +1,122 @@
+// Row shapes as stored. Times are integer milliseconds since the epoch in both dialects, and
+// flags are 0/1 integers, so the same queries run unchanged on SQLite and PostgreSQL.
+
+export interface UsersTable {
+  id: string;
+  username: string;
+  /** Lower-cased, NFC-normalised username; the unique index that makes usernames unique. */
+  username_key: string;
+  display_name: string;
+  email: string | null;
+  email_verified: number;
+  role: string;
+  password_hash: string;
+  two_factor_method: string | null;
+  two_factor_changed_at: number | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface PendingTOTPSecretsTable {
+  user_id: string;
+  sealed_secret: string;
+  created_at: number;
+  expires_at: number;
+}
+
+export interface TOTPCredentialsTable {
+  user_id: string;
+  sealed_secret: string;
+  /** Highest time step ever accepted: the replay guard of RFC 6238 §5.2. */
+  last_used_step: number;
+  created_at: number;
+}
+
+export interface RecoveryCodesTable {
+  user_id: string;
+  code_hash: string;
+  used_at: number | null;
+  created_at: number;
+}
+
+export interface SessionsTable {
+  id: string;
+  token_hash: string;
+  user_id: string;
+  client: string;
+  device_name: string | null;
+  ip: string;
+  user_agent: string | null;
+  created_at: number;
+  last_seen_at: number;
+  expires_at: number;
+  reauthenticated_at: number | null;
+  reauth_second_factor: number;
+}
+
+export interface LoginChallengesTable {
+  /** SHA-256 of the challenge id handed to the client; the id itself is never stored. */
+  id_hash: string;
+  user_id: string;
+  client: string;
+  device_name: string | null;
+  ip: string;
+  user_agent: string | null;
+  created_at: number;
+  expires_at: number;
+  attempts: number;
+  consumed_at: number | null;
+}
+
+export interface AttemptCountersTable {
+  key: string;
+  window_started_at: number;
+  failures: number;
+  locked_until: number;
+  lockouts: number;
+}
+
+export interface AuditEventsTable {
+  id: string;
+  at: number;
+  type: string;
+  outcome: string;
+  user_id: string | null;
+  username: string | null;
+  actor: string | null;
+  client: string | null;
+  ip: string | null;
+  detail: string | null;
+}
+
+export interface MetaTable {
+  key: string;
+  value: string;
+}
+
+export interface EmailCodesTable {
+  /** One live code per purpose and subject: a new code replaces the previous one. */
+  key: string;
+  user_id: string;
+  purpose: string;
+  code_hash: string;
+  /** The address the code was sent to (for verification of a new address). */
+  address: string;
+  created_at: number;
+  expires_at: number;
+  attempts: number;
+  consumed_at: number | null;
+}
+
+export interface Database {
+  users: UsersTable;
+  pending_totp_secrets: PendingTOTPSecretsTable;
+  totp_credentials: TOTPCredentialsTable;
+  recovery_codes: RecoveryCodesTable;
+  sessions: SessionsTable;
+  login_challenges: LoginChallengesTable;
+  attempt_counters: AttemptCountersTable;
+  audit_events: AuditEventsTable;
+  email_codes: EmailCodesTable;
+  meta: MetaTable;
+}

@@ -1,0 +1,167 @@
+import type {
+  Account,
+  AuditEvent,
+  ClientKind,
+  LoginChallenge,
+  Role,
+  SecondFactorMethod,
+  Session,
+} from '../core/types.ts';
+
+export interface NewAccount {
+  id: string;
+  username: string;
+  usernameKey: string;
+  displayName: string;
+  email: string | null;
+  emailVerified: boolean;
+  role: Role;
+  passwordHash: string;
+  createdAt: number;
+}
+
+export interface NewSession {
+  id: string;
+  tokenHash: string;
+  userId: string;
+  client: ClientKind;
+  deviceName: string | null;
+  ip: string;
+  userAgent: string | null;
+  createdAt: number;
+  expiresAt: number;
+  /** A session born from a login is not recently reauthenticated (the Password window is separate). */
+}
+
+export interface NewLoginChallenge {
+  idHash: string;
+  userId: string;
+  client: ClientKind;
+  deviceName: string | null;
+  ip: string;
+  userAgent: string | null;
+  createdAt: number;
+  expiresAt: number;
+}
+
+export interface TOTPCredential {
+  sealedSecret: string;
+  lastUsedStep: number;
+}
+
+export interface AttemptCounter {
+  failures: number;
+  windowStartedAt: number;
+  lockedUntil: number;
+  lockouts: number;
+}
+
+export interface EmailCode {
+  key: string;
+  userId: string;
+  purpose: string;
+  codeHash: string;
+  address: string;
+  createdAt: number;
+  expiresAt: number;
+  attempts: number;
+  consumedAt: number | null;
+}
+
+export interface AuditQuery {
+  limit: number;
+  /** Only events strictly older than this `(at, id)` position: keyset pagination. */
+  before?: { at: number; id: string };
+  userId?: string;
+}
+
+/**
+ * Everything the flows need from storage, in domain terms. Every "exactly once" rule is a guarded
+ * statement here whose boolean result says whether this caller won; none relies on process memory.
+ */
+export interface Store {
+  /** Runs `work` in one database transaction; nested calls join the outer one. */
+  transaction<T>(work: (store: Store) => Promise<T>): Promise<T>;
+  ping(): Promise<void>;
+
+  // Accounts
+  /** Returns false when the username is taken (unique index), leaving nothing written. */
+  createAccount(account: NewAccount): Promise<boolean>;
+  findAccountById(id: string): Promise<Account | null>;
+  findAccountByUsernameKey(usernameKey: string): Promise<Account | null>;
+  listAccounts(): Promise<Account[]>;
+  countAccounts(): Promise<number>;
+  updatePasswordHash(userId: string, passwordHash: string, now: number): Promise<void>;
+  setTwoFactorMethod(userId: string, method: SecondFactorMethod | null, now: number): Promise<void>;
+  setEmail(userId: string, email: string | null, verified: boolean, now: number): Promise<void>;
+
+  // TOTP
+  savePendingTOTPSecret(userId: string, sealedSecret: string, now: number, expiresAt: number): Promise<void>;
+  findPendingTOTPSecret(userId: string, now: number): Promise<string | null>;
+  /** Deletes the pending secret only if it is still `sealedSecret`; false when another request got there first. */
+  takePendingTOTPSecret(userId: string, sealedSecret: string): Promise<boolean>;
+  saveTOTPCredential(userId: string, sealedSecret: string, lastUsedStep: number, now: number): Promise<void>;
+  findTOTPCredential(userId: string): Promise<TOTPCredential | null>;
+  /** Records `step` as used only if it is newer than every step used before (replay guard). */
+  advanceTOTPStep(userId: string, step: number): Promise<boolean>;
+  deleteTOTPCredential(userId: string): Promise<void>;
+
+  // Recovery codes
+  replaceRecoveryCodes(userId: string, codeHashes: string[], now: number): Promise<void>;
+  /** Marks the code used only if it exists and was unused; false otherwise. */
+  useRecoveryCode(userId: string, codeHash: string, now: number): Promise<boolean>;
+  countUnusedRecoveryCodes(userId: string): Promise<number>;
+  deleteRecoveryCodes(userId: string): Promise<void>;
+
+  // Sessions
+  createSession(session: NewSession): Promise<void>;
+  findSessionByTokenHash(tokenHash: string, now: number): Promise<Session | null>;
+  touchSession(sessionId: string, now: number): Promise<void>;
+  markSessionReauthenticated(sessionId: string, now: number, withSecondFactor: boolean): Promise<void>;
+  listSessions(userId: string, now: number): Promise<Session[]>;
+  deleteSession(sessionId: string, userId: string): Promise<boolean>;
+  /** Ends every session of the account except `keepSessionId`; returns how many ended. */
+  deleteSessionsOfAccount(userId: string, keepSessionId?: string): Promise<number>;
+  deleteExpired(now: number): Promise<void>;
+
+  // Login challenges
+  createLoginChallenge(challenge: NewLoginChallenge): Promise<void>;
+  findLoginChallenge(idHash: string): Promise<LoginChallenge | null>;
+  /** Spends one attempt if the challenge is live and has attempts left; false means void. */
+  spendChallengeAttempt(idHash: string, now: number, maxAttempts: number): Promise<boolean>;
+  /** Marks the challenge used; exactly one caller gets true. */
+  consumeLoginChallenge(idHash: string, now: number): Promise<boolean>;
+  voidLoginChallengesOfAccount(userId: string, now: number): Promise<void>;
+
+  // Brute-force counters
+  /**
+   * Takes one attempt slot under `key` before the secret is checked, so that a parallel burst
+   * cannot exceed `limit`. False when the key is locked or its window's slots are spent.
+   */
+  reserveAttempt(key: string, now: number, limit: number, windowMs: number): Promise<boolean>;
+  /** Gives a reserved slot back after the secret proved correct (successes are not throttled). */
+  releaseAttempt(key: string): Promise<void>;
+  findAttemptCounter(key: string): Promise<AttemptCounter | null>;
+  /**
+   * Locks `key` until `lockedUntil` and records `lock.level` as its lock count, only if its slots
+   * are spent and nobody locked it since the count was `lock.seen` (compare-and-set: one winner).
+   */
+  lockAttemptCounter(key: string, now: number, lock: { until: number; seen: number; level: number; limit: number }): Promise<boolean>;
+  clearAttemptCounter(key: string): Promise<void>;
+
+  // Email codes
+  saveEmailCode(code: EmailCode): Promise<void>;
+  findEmailCode(key: string): Promise<EmailCode | null>;
+  spendEmailCodeAttempt(key: string, now: number, maxAttempts: number): Promise<boolean>;
+  consumeEmailCode(key: string, codeHash: string, now: number): Promise<boolean>;
+  deleteEmailCode(key: string): Promise<void>;
+
+  // Audit
+  appendAuditEvent(event: AuditEvent): Promise<void>;
+  listAuditEvents(query: AuditQuery): Promise<AuditEvent[]>;
+
+  // Service metadata
+  getMeta(key: string): Promise<string | null>;
+  /** Writes only if absent; returns the value now stored (this caller's or an earlier one's). */
+  putMetaIfAbsent(key: string, value: string): Promise<string>;
+}
