@@ -1,0 +1,207 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
+import pg from 'pg';
+import * as OTPAuth from 'otpauth';
+import { loadConfig, type Config } from '../../src/config.ts';
+import { bootstrapAdmin } from '../../src/flows/bootstrap-admin.ts';
+import type { SecurityNotifier } from '../../src/flows/shared/deps.ts';
+import { buildApp } from '../../src/http/app.ts';
+import { createServices, type Services } from '../../src/runtime/services.ts';
+
+export type Dialect = 'sqlite' | 'postgres';
+
+/** Every HTTP and store suite runs once per dialect; PostgreSQL is real (CI's local server). */
+export const DIALECTS: Dialect[] = (process.env.TWOFOLD_TEST_DIALECTS?.split(',') as Dialect[] | undefined) ?? ['sqlite', 'postgres'];
+
+export const POSTGRES_URL = process.env.TWOFOLD_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+export const ADMIN_PASSWORD = 'admin-password-123';
+
+export interface TestEnvironment {
+  dialect: Dialect;
+  dataDir: string;
+  /** Environment for the server and CLI, pointing at this test's private database. */
+  env: Record<string, string>;
+  config: Config;
+  dropDatabase(): Promise<void>;
+}
+
+/** A private database per test file: a temp folder for SQLite, a fresh schema for PostgreSQL. */
+export function createTestEnvironment(dialect: Dialect, extraEnv: Record<string, string> = {}): TestEnvironment {
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'twofold-test-'));
+  const schema = `t_${randomBytes(6).toString('hex')}`;
+  const env: Record<string, string> = {
+    TWOFOLD_DATA_DIR: dataDir,
+    TWOFOLD_PORT: '0',
+    TWOFOLD_ADMIN_PASSWORD: ADMIN_PASSWORD,
+    TWOFOLD_LOG_LEVEL: 'silent',
+    TWOFOLD_ISSUER: 'Twofold Test',
+    ...(dialect === 'postgres' ? { TWOFOLD_DATABASE_URL: POSTGRES_URL, TWOFOLD_DATABASE_SCHEMA: schema } : {}),
+    ...extraEnv,
+  };
+  return {
+    dialect,
+    dataDir,
+    env,
+    config: loadConfig(env),
+    async dropDatabase() {
+      if (dialect === 'postgres') {
+        const client = new pg.Client({ connectionString: POSTGRES_URL });
+        await client.connect();
+        await client.query(`drop schema if exists ${schema} cascade`);
+        await client.end();
+      }
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface TestApp {
+  app: FastifyInstance;
+  services: Services;
+  environment: TestEnvironment;
+  /** Closes the app and its pool, keeping the database (to test restarts). */
+  stop(): Promise<void>;
+  /** Stops and deletes the database. */
+  close(): Promise<void>;
+}
+
+/** The real app over a real database, reached through `inject` (no port needed). */
+export async function startTestApp(
+  environment: TestEnvironment,
+  options: { notifier?: SecurityNotifier } = {},
+): Promise<TestApp> {
+  const services = await createServices(environment.config, { notifier: options.notifier });
+  await bootstrapAdmin(services.flows, environment.config.adminPassword);
+  const app = await buildApp({ flows: services.flows, poolStats: services.database.poolStats });
+  await app.ready();
+  const stop = async () => {
+    await app.close();
+    await services.close();
+  };
+  return {
+    app,
+    services,
+    environment,
+    stop,
+    async close() {
+      await stop();
+      await environment.dropDatabase();
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// API helpers: each is one real HTTP request through the app.
+
+export interface Json {
+  [key: string]: unknown;
+}
+
+export function body<T = Json>(response: LightMyRequestResponse): T {
+  return response.json() as T;
+}
+
+export function bearer(token: string): Record<string, string> {
+  return { authorization: `Bearer ${token}` };
+}
+
+export async function post(app: FastifyInstance, url: string, payload: unknown, token?: string): Promise<LightMyRequestResponse> {
+  return app.inject({ method: 'POST', url, payload: payload as Json, headers: token ? bearer(token) : {} });
+}
+
+export async function login(
+  app: FastifyInstance,
+  username: string,
+  password: string,
+  client: 'web' | 'desktop' | 'mobile' = 'desktop',
+): Promise<LightMyRequestResponse> {
+  return post(app, '/api/v1/auth/login', { username, password, client });
+}
+
+/** Logs in an account without two-factor and returns its bearer token. */
+export async function loginToken(app: FastifyInstance, username: string, password: string): Promise<string> {
+  const response = await login(app, username, password);
+  const json = body<{ status: string; token?: string }>(response);
+  if (response.statusCode !== 200 || json.status !== 'ok' || !json.token) {
+    throw new Error(`login of ${username} did not give a token: ${response.statusCode} ${response.body}`);
+  }
+  return json.token;
+}
+
+export async function adminToken(app: FastifyInstance): Promise<string> {
+  return loginToken(app, 'admin', ADMIN_PASSWORD);
+}
+
+let userCounter = 0;
+
+/** Creates a user through the admin API and returns its credentials. */
+export async function createUser(
+  app: FastifyInstance,
+  options: { username?: string; password?: string; email?: string; role?: 'user' | 'admin' } = {},
+): Promise<{ username: string; password: string }> {
+  userCounter += 1;
+  const username = options.username ?? `${1000 + userCounter}`;
+  const password = options.password ?? `password-${userCounter}-secret`;
+  const response = await post(
+    app,
+    '/api/v1/admin/users',
+    { username, password, ...(options.email ? { email: options.email } : {}), ...(options.role ? { role: options.role } : {}) },
+    await adminToken(app),
+  );
+  if (response.statusCode !== 201) throw new Error(`create user failed: ${response.statusCode} ${response.body}`);
+  return { username, password };
+}
+
+// ---------------------------------------------------------------------------------------------
+// TOTP at the real time, computed by an independent implementation (otpauth).
+
+export function totpCode(secret: string, stepOffset = 0, now = Date.now()): string {
+  const totp = new OTPAuth.TOTP({ secret: OTPAuth.Secret.fromBase32(secret), algorithm: 'SHA1', digits: 6, period: 30 });
+  return totp.generate({ timestamp: now + stepOffset * 30_000 });
+}
+
+/**
+ * The server accepts the previous, current and next step, each once. Tests that need several
+ * codes take them from one instant; this waits (at most a few seconds, only near a step
+ * boundary) so that all three stay valid while the test runs.
+ */
+export async function freshCodes(secret: string, needMs = 8_000): Promise<{ previous: string; current: string; next: string }> {
+  const intoStep = Date.now() % 30_000;
+  if (30_000 - intoStep < needMs) await new Promise((resolve) => setTimeout(resolve, 30_000 - intoStep + 50));
+  const now = Date.now();
+  return { previous: totpCode(secret, -1, now), current: totpCode(secret, 0, now), next: totpCode(secret, 1, now) };
+}
+
+/** Password window, setup and enable: returns the secret and recovery codes. Uses the previous step's code. */
+export async function enableTOTP(
+  app: FastifyInstance,
+  token: string,
+  password: string,
+): Promise<{ secret: string; recoveryCodes: string[]; codes: { previous: string; current: string; next: string } }> {
+  const reauth = await post(app, '/api/v1/me/reauth', { password }, token);
+  if (reauth.statusCode !== 200) throw new Error(`reauth failed: ${reauth.body}`);
+  const setup = await post(app, '/api/v1/me/two-factor/totp/setup', {}, token);
+  if (setup.statusCode !== 200) throw new Error(`setup failed: ${setup.body}`);
+  const { secret } = body<{ secret: string }>(setup);
+  const codes = await freshCodes(secret);
+  const enable = await post(app, '/api/v1/me/two-factor/totp/enable', { code: codes.previous }, token);
+  if (enable.statusCode !== 200) throw new Error(`enable failed: ${enable.body}`);
+  return { secret, recoveryCodes: body<{ recoveryCodes: string[] }>(enable).recoveryCodes, codes };
+}
+
+/** Password step then second step; returns the final response. */
+export async function loginWithCode(
+  app: FastifyInstance,
+  username: string,
+  password: string,
+  code: string,
+  method: 'totp' | 'email' | 'recovery_code' = 'totp',
+): Promise<LightMyRequestResponse> {
+  const first = await login(app, username, password);
+  const { challengeId } = body<{ challengeId: string }>(first);
+  if (!challengeId) throw new Error(`expected a challenge: ${first.body}`);
+  return post(app, '/api/v1/auth/login/second-factor', { challengeId, method, code });
+}

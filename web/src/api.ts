@@ -1,0 +1,151 @@
+/** The JSON API as the web client sees it. Every error the server sends is `{error:{code,message}}`. */
+
+export type Role = 'user' | 'admin';
+export type SecondFactorMethod = 'totp' | 'email';
+export type ChallengeMethod = SecondFactorMethod | 'recovery_code';
+
+export interface TwoFactorStatus {
+  enabled: boolean;
+  method: SecondFactorMethod | null;
+}
+
+export interface User {
+  id: string;
+  username: string;
+  displayName: string;
+  email: string | null;
+  emailVerified: boolean;
+  role: Role;
+  twoFactor: TwoFactorStatus;
+  createdAt: string;
+}
+
+export interface Me extends User {
+  recoveryCodesLeft: number | null;
+  session: { id: string; client: string; expiresAt: string; reauthenticatedAt: string | null };
+}
+
+export interface AdminUser extends User {
+  secondFactorLockedUntil: string | null;
+}
+
+export type LoginResult =
+  | { status: 'ok'; expiresAt: string; user: User; recoveryCodesLeft?: number }
+  | { status: 'second_factor_required'; challengeId: string; methods: ChallengeMethod[]; expiresAt: string };
+
+export interface TOTPSetup {
+  secret: string;
+  otpauthUri: string;
+  qrCode: string;
+  algorithm: string;
+  digits: number;
+  period: number;
+}
+
+export interface CodeSent {
+  sentTo: string;
+  resendAfter: number;
+}
+
+export interface Enabled {
+  message: string;
+  recoveryCodes: string[];
+}
+
+export interface SessionInfo {
+  id: string;
+  client: string;
+  deviceName: string | null;
+  userAgent: string | null;
+  ip: string | null;
+  createdAt: string;
+  lastSeenAt: string;
+  expiresAt: string;
+  current: boolean;
+}
+
+export class ApiError extends Error {
+  readonly status: number;
+  readonly code: string;
+
+  constructor(status: number, code: string, message: string) {
+    super(message);
+    this.name = 'ApiError';
+    this.status = status;
+    this.code = code;
+  }
+}
+
+let onSessionEnded: (() => void) | null = null;
+
+/** Called when any request answers 401 `unauthorized`: the session is gone. */
+export function setSessionEndedHandler(handler: (() => void) | null): void {
+  onSessionEnded = handler;
+}
+
+const GENERIC = 'The server could not be reached. Check your connection and try again.';
+
+async function request<T>(method: string, path: string, body?: unknown, options: { quiet401?: boolean } = {}): Promise<T> {
+  const init: RequestInit = { method, credentials: 'same-origin', headers: { Accept: 'application/json' } };
+  if (method !== 'GET') {
+    // The server refuses cookie-authenticated writes without this header: a cross-site form cannot set it.
+    init.headers = { ...init.headers, 'Content-Type': 'application/json', 'X-CSRF-Protection': '1' };
+    init.body = JSON.stringify(body ?? {});
+  }
+  let response: Response;
+  try {
+    response = await fetch(path, init);
+  } catch {
+    throw new ApiError(0, 'network_error', GENERIC);
+  }
+  const text = await response.text();
+  let data: unknown = null;
+  if (text !== '') {
+    try {
+      data = JSON.parse(text);
+    } catch {
+      data = null;
+    }
+  }
+  if (!response.ok) {
+    const error = (data as { error?: { code?: unknown; message?: unknown } } | null)?.error;
+    const code = typeof error?.code === 'string' ? error.code : 'http_error';
+    const message = typeof error?.message === 'string' ? error.message : `The server answered ${response.status}.`;
+    if (response.status === 401 && code === 'unauthorized' && !options.quiet401) onSessionEnded?.();
+    throw new ApiError(response.status, code, message);
+  }
+  return data as T;
+}
+
+export const api = {
+  me: (options: { quiet401?: boolean } = {}): Promise<Me> => request('GET', '/api/v1/me', undefined, options),
+  login: (username: string, password: string): Promise<LoginResult> =>
+    request('POST', '/api/v1/auth/login', { username, password, client: 'web' }),
+  verifySecondFactor: (challengeId: string, method: ChallengeMethod, code: string): Promise<LoginResult> =>
+    request('POST', '/api/v1/auth/login/second-factor', { challengeId, method, code }),
+  sendLoginEmailCode: (challengeId: string): Promise<CodeSent> => request('POST', '/api/v1/auth/login/email-code', { challengeId }),
+  logout: (): Promise<unknown> => request('POST', '/api/v1/auth/logout', {}, { quiet401: true }),
+  reauth: (password: string, code?: string): Promise<{ reauthenticatedUntil: string; secondFactorVerified: boolean }> =>
+    request('POST', '/api/v1/me/reauth', code === undefined ? { password } : { password, code }),
+  sendReauthEmailCode: (): Promise<CodeSent> => request('POST', '/api/v1/me/reauth/email-code', {}),
+  startTOTPSetup: (): Promise<TOTPSetup> => request('POST', '/api/v1/me/two-factor/totp/setup', {}),
+  enableTOTP: (code: string): Promise<Enabled> => request('POST', '/api/v1/me/two-factor/totp/enable', { code }),
+  startEmailSetup: (): Promise<CodeSent> => request('POST', '/api/v1/me/two-factor/email/setup', {}),
+  enableEmail: (code: string): Promise<Enabled> => request('POST', '/api/v1/me/two-factor/email/enable', { code }),
+  disableTwoFactor: (): Promise<{ message: string }> => request('DELETE', '/api/v1/me/two-factor', {}),
+  changePassword: (currentPassword: string, newPassword: string): Promise<{ message: string }> =>
+    request('PUT', '/api/v1/me/password', { currentPassword, newPassword }),
+  sessions: (): Promise<{ sessions: SessionInfo[] }> => request('GET', '/api/v1/me/sessions'),
+  revokeSession: (id: string): Promise<unknown> => request('DELETE', `/api/v1/me/sessions/${encodeURIComponent(id)}`, {}),
+  adminUsers: (): Promise<{ users: AdminUser[] }> => request('GET', '/api/v1/admin/users'),
+  adminCreateUser: (input: { username: string; password: string; displayName?: string; email?: string; role: Role }): Promise<User> =>
+    request('POST', '/api/v1/admin/users', input),
+  adminDisableTwoFactor: (username: string): Promise<{ message: string }> =>
+    request('DELETE', `/api/v1/admin/users/${encodeURIComponent(username)}/two-factor`, {}),
+};
+
+/** The message to show for any failure: the server's own words when it sent some. */
+export function messageOf(error: unknown): string {
+  if (error instanceof ApiError) return error.message;
+  return 'Something went wrong. Try again.';
+}
