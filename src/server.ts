@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Config } from './config.ts';
 import { bootstrapAdmin } from './flows/bootstrap-admin.ts';
 import type { SecurityNotifier } from './flows/shared/deps.ts';
-import { buildApp, loggerOptions } from './http/app.ts';
+import { buildApp, createLogger } from './http/app.ts';
 import { createServices, type Services } from './runtime/services.ts';
 
 export const DEFAULT_WEB_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../web/dist');
@@ -24,7 +24,8 @@ export async function startServer(
   options: { notifier?: SecurityNotifier; print?: (line: string) => void } = {},
 ): Promise<RunningServer> {
   const print = options.print ?? ((line: string) => process.stdout.write(`${line}\n`));
-  const services = await createServices(config, { notifier: options.notifier });
+  const logger = createLogger(config.logLevel);
+  const services = await createServices(config, { notifier: options.notifier, log: logger });
   const admin = await bootstrapAdmin(services.flows, config.adminPassword);
   if (admin.created) {
     // Printed to the terminal once, deliberately not through the logger (logs never hold passwords).
@@ -43,7 +44,7 @@ export async function startServer(
     poolStats: services.database.poolStats,
     webRoot: DEFAULT_WEB_ROOT,
     trustProxyHops: config.trustProxyHops,
-    logger: loggerOptions(config.logLevel),
+    logger,
   });
   const cleanup = setInterval(() => {
     services.flows.store.deleteExpired(Date.now()).catch((error: unknown) => app.log.warn({ err: error }, 'cleanup failed'));

@@ -28,8 +28,8 @@ export class DomainError extends Error {
   /** Seconds until a retry can succeed, for `too_many_attempts`. */
   readonly retryAfterSeconds: number | undefined;
 
-  constructor(code: ErrorCode, message: string, options: { retryAfterSeconds?: number } = {}) {
-    super(message);
+  constructor(code: ErrorCode, message: string, options: { retryAfterSeconds?: number } = {}, cause?: unknown) {
+    super(message, cause === undefined ? undefined : { cause });
     this.name = 'DomainError';
     this.code = code;
     this.retryAfterSeconds = options.retryAfterSeconds;

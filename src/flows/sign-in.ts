@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { DomainError } from '../core/errors.ts';
 import { verifyAgainstDummyHash, verifyPassword } from '../core/passwords.ts';
 import { generateToken, hashToken } from '../core/tokens.ts';
@@ -8,7 +7,7 @@ import { attemptKeys, passwordPolicy, recordFailedAttempt, releaseAttempt, reser
 import { recordAudit } from './shared/audit.ts';
 import type { FlowDeps } from './shared/deps.ts';
 import { availableMethods } from './shared/second-factor.ts';
-import { issueSession, isKnownDevice, type SessionOrigin } from './shared/sessions.ts';
+import { issueSession, noteSignInDevice, type SessionOrigin } from './shared/sessions.ts';
 
 export interface SignInInput extends SessionOrigin {
   username: string;
@@ -63,10 +62,9 @@ export async function signIn(deps: FlowDeps, input: SignInInput): Promise<SignIn
   const now = deps.clock();
   const audit = { userId: account.id, username: account.username, client: input.client, ip: input.ip };
   if (account.twoFactorMethod === null) {
-    const knownDevice = await isKnownDevice(deps.store, account.id, input, now);
     const { token, session } = await issueSession(deps, account.id, input);
     await recordAudit(deps, { ...audit, type: 'login.password', outcome: 'success', detail: { second_factor: false } });
-    if (!knownDevice) await notifyNewDevice(deps, account, input);
+    await noteSignInDevice(deps, account, input);
     return { status: 'ok', token, expiresAt: session.expiresAt, account };
   }
 
@@ -84,14 +82,4 @@ export async function signIn(deps: FlowDeps, input: SignInInput): Promise<SignIn
   });
   await recordAudit(deps, { ...audit, type: 'login.password', outcome: 'success', detail: { second_factor: true } });
   return { status: 'second_factor_required', challengeId, methods: await availableMethods(deps, account), expiresAt };
-}
-
-export async function notifyNewDevice(deps: FlowDeps, account: Account, origin: SessionOrigin): Promise<void> {
-  await deps.notifier.notify(account, 'new_device_sign_in', {
-    client: origin.client,
-    device: origin.deviceName ?? origin.userAgent ?? 'unknown device',
-    ip: origin.ip,
-    // Kept distinct per notice so two sign-ins do not look like one.
-    reference: randomUUID().slice(0, 8),
-  });
 }

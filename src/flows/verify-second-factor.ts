@@ -4,8 +4,7 @@ import type { Account, ChallengeMethod, ClientKind } from '../core/types.ts';
 import { recordAudit } from './shared/audit.ts';
 import type { FlowDeps } from './shared/deps.ts';
 import { availableMethods, proveSecondFactor } from './shared/second-factor.ts';
-import { issueSession, isKnownDevice } from './shared/sessions.ts';
-import { notifyNewDevice } from './sign-in.ts';
+import { issueSession, noteSignInDevice } from './shared/sessions.ts';
 
 export interface VerifySecondFactorInput {
   challengeId: string;
@@ -58,7 +57,6 @@ export async function verifySecondFactor(deps: FlowDeps, input: VerifySecondFact
   });
 
   const origin = { client: challenge.client, deviceName: challenge.deviceName, ip: challenge.ip, userAgent: challenge.userAgent };
-  const knownDevice = await isKnownDevice(deps.store, account.id, origin, now);
   const issued = await deps.store.transaction(async (store) => {
     // Of two requests carrying two valid codes, only the one that consumes the challenge gets a session.
     if (!(await store.consumeLoginChallenge(idHash, deps.clock()))) throw new DomainError('challenge_invalid', EXPIRED);
@@ -93,6 +91,6 @@ export async function verifySecondFactor(deps: FlowDeps, input: VerifySecondFact
     });
     await deps.notifier.notify(account, 'recovery_code_used', { remaining: String(recoveryCodesLeft) });
   }
-  if (!knownDevice) await notifyNewDevice(deps, account, origin);
+  await noteSignInDevice(deps, account, origin);
   return { token: issued.token, expiresAt: issued.session.expiresAt, account, clientKind: challenge.client, recoveryCodesLeft };
 }

@@ -3,7 +3,8 @@ import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import cookie from '@fastify/cookie';
 import fastifyStatic from '@fastify/static';
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import pino from 'pino';
 import type { FlowDeps } from '../flows/shared/deps.ts';
 import type { Store } from '../store/store.ts';
 import { registerAuthentication } from './authentication.ts';
@@ -22,7 +23,8 @@ export interface AppOptions {
   /** Built web client to serve at `/`; omitted or missing folder: API only. */
   webRoot?: string | null;
   trustProxyHops?: number;
-  logger?: FastifyServerOptions['logger'];
+  /** A pino logger (see createLogger); omitted: no logging. */
+  logger?: FastifyBaseLogger;
 }
 
 declare module 'fastify' {
@@ -43,7 +45,7 @@ const SECURITY_HEADERS: Record<string, string> = {
 };
 
 /** Log options that keep credentials out of logs whatever a future log line includes. */
-export function loggerOptions(level: string): FastifyServerOptions['logger'] {
+export function loggerOptions(level: string): pino.LoggerOptions {
   return {
     level,
     redact: {
@@ -64,6 +66,10 @@ export function loggerOptions(level: string): FastifyServerOptions['logger'] {
   };
 }
 
+export function createLogger(level: string, destination?: pino.DestinationStream): FastifyBaseLogger {
+  return destination ? pino(loggerOptions(level), destination) : pino(loggerOptions(level));
+}
+
 /** Builds the whole HTTP application around the given flows. Never listens: server.ts does. */
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const metrics = createMetrics(options.poolStats ?? (() => ({ total: 1, idle: 1, waiting: 0 })));
@@ -75,7 +81,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     },
   };
   const app = Fastify({
-    logger: options.logger ?? false,
+    ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
     bodyLimit: BODY_LIMIT_BYTES,
     // Behind N proxies, the client address is the N-th hop from the right of X-Forwarded-For.
     trustProxy: (_address: string, hop: number) => hop < (options.trustProxyHops ?? 0),

@@ -2,8 +2,9 @@ import type { Config } from '../config.ts';
 import { systemClock, type Clock } from '../core/clock.ts';
 import { SecretBox } from '../core/secret-box.ts';
 import type { AuditEvent } from '../core/types.ts';
-import type { FlowDeps, SecurityNotifier } from '../flows/shared/deps.ts';
-import { silentNotifier } from '../flows/shared/deps.ts';
+import type { FlowDeps, Mailer, SecurityNotifier } from '../flows/shared/deps.ts';
+import { createEmailNotifier } from '../mail/email-notifier.ts';
+import { createOutboxMailer, createSMTPMailer, type MailLog } from '../mail/mailers.ts';
 import { createDatabase, type DatabaseHandle } from '../store/database.ts';
 import { loadOrCreateMasterKey } from './master-key.ts';
 
@@ -15,6 +16,8 @@ export interface Services {
   close(): Promise<void>;
 }
 
+const silentLog: MailLog = { info: () => {}, warn: () => {} };
+
 const KEY_CHECK = 'master_key_check';
 const KEY_CHECK_PLAINTEXT = 'twofold master key check';
 
@@ -24,7 +27,7 @@ const KEY_CHECK_PLAINTEXT = 'twofold master key check';
  */
 export async function createServices(
   config: Config,
-  options: { clock?: Clock; notifier?: SecurityNotifier; onAudit?: (event: AuditEvent) => void } = {},
+  options: { clock?: Clock; notifier?: SecurityNotifier; mailer?: Mailer; log?: MailLog; onAudit?: (event: AuditEvent) => void } = {},
 ): Promise<Services> {
   const { key, source } = loadOrCreateMasterKey(config.masterKey, config.dataDir);
   const secretBox = new SecretBox(key);
@@ -40,12 +43,17 @@ export async function createServices(
     await database.close();
     throw error;
   }
+  const log = options.log ?? silentLog;
+  const mailer =
+    options.mailer ??
+    (config.smtpUrl === null ? createOutboxMailer(config.dataDir, config.mailFrom, log) : createSMTPMailer(config.smtpUrl, config.mailFrom));
   const flows: FlowDeps = {
     store: database.store,
     clock: options.clock ?? systemClock,
     secretBox,
     settings: { issuer: config.issuer, sessionTtlMs: config.sessionTtlMs, limits: config.limits },
-    notifier: options.notifier ?? silentNotifier,
+    notifier: options.notifier ?? createEmailNotifier(mailer, config.issuer, log),
+    mailer,
     onAudit: options.onAudit,
   };
   return { config, database, flows, masterKeySource: source, close: () => database.close() };

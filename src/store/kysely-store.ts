@@ -308,6 +308,24 @@ export class KyselyStore implements Store {
     await this.#db.deleteFrom('email_codes').where('expires_at', '<=', now).execute();
   }
 
+  async rememberDevice(userId: string, fingerprint: string, now: number): Promise<boolean> {
+    const result = await this.#db
+      .insertInto('known_devices')
+      .values({ user_id: userId, fingerprint, first_seen_at: now })
+      .onConflict((oc) => oc.columns(['user_id', 'fingerprint']).doNothing())
+      .executeTakeFirst();
+    return Number(result.numInsertedOrUpdatedRows ?? 0n) === 1;
+  }
+
+  async countKnownDevices(userId: string): Promise<number> {
+    const row = await this.#db
+      .selectFrom('known_devices')
+      .select((eb) => eb.fn.countAll<number>().as('count'))
+      .where('user_id', '=', userId)
+      .executeTakeFirstOrThrow();
+    return Number(row.count);
+  }
+
   // Login challenges
 
   async createLoginChallenge(challenge: NewLoginChallenge): Promise<void> {

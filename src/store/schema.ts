@@ -108,7 +108,15 @@ export interface EmailCodesTable {
   consumed_at: number | null;
 }
 
+export interface KnownDevicesTable {
+  user_id: string;
+  /** SHA-256 of client kind, device name and user agent. */
+  fingerprint: string;
+  first_seen_at: number;
+}
+
 export interface Database {
+  known_devices: KnownDevicesTable;
   users: UsersTable;
   pending_totp_secrets: PendingTOTPSecretsTable;
   totp_credentials: TOTPCredentialsTable;

@@ -124,6 +124,10 @@ export interface Store {
   deleteSessionsOfAccount(userId: string, keepSessionId?: string): Promise<number>;
   deleteExpired(now: number): Promise<void>;
 
+  /** Remembers a device; returns whether it was new. The primary key makes this exactly-once. */
+  rememberDevice(userId: string, fingerprint: string, now: number): Promise<boolean>;
+  countKnownDevices(userId: string): Promise<number>;
+
   // Login challenges
   createLoginChallenge(challenge: NewLoginChallenge): Promise<void>;
   findLoginChallenge(idHash: string): Promise<LoginChallenge | null>;

@@ -20,6 +20,18 @@ export interface SecurityNotifier {
 
 export const silentNotifier: SecurityNotifier = { notify: async () => {} };
 
+export interface MailMessage {
+  to: string;
+  subject: string;
+  text: string;
+  html: string;
+}
+
+/** Delivers one message or throws; the flows decide what a failed delivery means. */
+export interface Mailer {
+  send(message: MailMessage): Promise<void>;
+}
+
 /** What every flow receives: storage, time, the key for sealed secrets, settings and side channels. */
 export interface FlowDeps {
   store: Store;
@@ -27,6 +39,7 @@ export interface FlowDeps {
   secretBox: SecretBox;
   settings: FlowSettings;
   notifier: SecurityNotifier;
+  mailer: Mailer;
   /** Called after each audit event is stored (metrics hang off this). */
   onAudit?: (event: AuditEvent) => void;
 }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { generateToken, hashToken } from '../../core/tokens.ts';
-import type { ClientKind, Session } from '../../core/types.ts';
+import type { Account, ClientKind, Session } from '../../core/types.ts';
 import type { Store } from '../../store/store.ts';
 import type { FlowDeps } from './deps.ts';
 
@@ -35,8 +35,18 @@ export async function issueSession(deps: FlowDeps, userId: string, origin: Sessi
   return { token, session };
 }
 
-/** Whether the account has signed in from this client and device name before (for notices). */
-export async function isKnownDevice(store: Store, userId: string, origin: SessionOrigin, now: number): Promise<boolean> {
-  const sessions = await store.listSessions(userId, now);
-  return sessions.some((s) => s.client === origin.client && s.deviceName === origin.deviceName && s.userAgent === origin.userAgent);
+/**
+ * Remembers the device a session was made on and tells the owner when it is a new one. The very
+ * first sign-in of an account is not news, so it sends nothing.
+ */
+export async function noteSignInDevice(deps: FlowDeps, account: Account, origin: SessionOrigin): Promise<void> {
+  const fingerprint = hashToken(`${origin.client}\n${origin.deviceName ?? ''}\n${origin.userAgent ?? ''}`);
+  const hadDevices = (await deps.store.countKnownDevices(account.id)) > 0;
+  const isNew = await deps.store.rememberDevice(account.id, fingerprint, deps.clock());
+  if (!isNew || !hadDevices) return;
+  await deps.notifier.notify(account, 'new_device_sign_in', {
+    client: origin.client,
+    device: origin.deviceName ?? origin.userAgent ?? 'unknown device',
+    ip: origin.ip,
+  });
 }

@@ -5,6 +5,7 @@ import { DomainError } from '../../core/errors.ts';
 import { logOut } from '../../flows/manage-sessions.ts';
 import type { FlowDeps } from '../../flows/shared/deps.ts';
 import { signIn } from '../../flows/sign-in.ts';
+import { sendLoginEmailCode } from '../../flows/send-email-code.ts';
 import { verifySecondFactor } from '../../flows/verify-second-factor.ts';
 import { clearSessionCookie, requestContext, requireAuth, setSessionCookie } from '../authentication.ts';
 import { iso, presentUser } from '../presenters.ts';
@@ -17,8 +18,10 @@ const LoginBody = strictObject({
   deviceName: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
 });
 
+const ChallengeId = Type.String({ minLength: 20, maxLength: 128, pattern: '^[A-Za-z0-9_-]+$' });
+const EmailCodeBody = strictObject({ challengeId: ChallengeId });
 const SecondFactorBody = strictObject({
-  challengeId: Type.String({ minLength: 20, maxLength: 128, pattern: '^[A-Za-z0-9_-]+$' }),
+  challengeId: ChallengeId,
   method: ChallengeMethod,
   code: AnyCode,
 });
@@ -65,6 +68,10 @@ export function authRoutes(deps: FlowDeps) {
         user: presentUser(result.account),
         ...(result.recoveryCodesLeft === null ? {} : { recoveryCodesLeft: result.recoveryCodesLeft }),
       };
+    });
+
+    api.post('/api/v1/auth/login/email-code', { schema: { body: EmailCodeBody } }, async (request, reply) => {
+      return reply.status(202).send(await sendLoginEmailCode(deps, request.body.challengeId));
     });
 
     api.post('/api/v1/auth/logout', async (request, reply) => {

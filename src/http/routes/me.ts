@@ -2,14 +2,18 @@ import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { changePassword } from '../../flows/change-password.ts';
+import { requestEmailChange, verifyEmailChange } from '../../flows/change-email.ts';
+import { sendReauthEmailCode } from '../../flows/send-email-code.ts';
 import { confirmPassword } from '../../flows/confirm-password.ts';
 import { listSessions, revokeSession } from '../../flows/manage-sessions.ts';
 import type { FlowDeps } from '../../flows/shared/deps.ts';
 import { requestContext, requireAuth } from '../authentication.ts';
 import { iso, presentUser } from '../presenters.ts';
-import { AnyCode, Password, strictObject } from '../schemas/common.ts';
+import { AnyCode, Password, SixDigitCode, strictObject } from '../schemas/common.ts';
 
 const ReauthBody = strictObject({ password: Password, code: Type.Optional(AnyCode) });
+const EmailChangeBody = strictObject({ email: Type.String({ minLength: 3, maxLength: 254 }) });
+const CodeBody = strictObject({ code: SixDigitCode });
 const PasswordChangeBody = strictObject({ currentPassword: Password, newPassword: Password });
 
 export function meRoutes(deps: FlowDeps) {
@@ -39,6 +43,21 @@ export function meRoutes(deps: FlowDeps) {
         requestContext(request),
       );
       return { reauthenticatedUntil: iso(result.reauthenticatedUntil), secondFactorVerified: result.secondFactorVerified };
+    });
+
+    api.post('/api/v1/me/reauth/email-code', async (request, reply) => {
+      const { account, session } = requireAuth(request);
+      return reply.status(202).send(await sendReauthEmailCode(deps, session, account));
+    });
+
+    api.put('/api/v1/me/email', { schema: { body: EmailChangeBody } }, async (request, reply) => {
+      const { account, session } = requireAuth(request);
+      return reply.status(202).send(await requestEmailChange(deps, { account, session, email: request.body.email }, requestContext(request)));
+    });
+
+    api.post('/api/v1/me/email/verify', { schema: { body: CodeBody }, config: { invalidCodeStatus: 400 } }, async (request) => {
+      const { account, session } = requireAuth(request);
+      return verifyEmailChange(deps, { account, session, code: request.body.code }, requestContext(request));
     });
 
     api.put('/api/v1/me/password', { schema: { body: PasswordChangeBody } }, async (request) => {

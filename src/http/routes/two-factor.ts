@@ -6,6 +6,8 @@ import { enableTOTP } from '../../flows/enable-totp.ts';
 import { regenerateRecoveryCodes } from '../../flows/regenerate-recovery-codes.ts';
 import type { FlowDeps } from '../../flows/shared/deps.ts';
 import { startTOTPSetup } from '../../flows/start-totp-setup.ts';
+import { enableEmail } from '../../flows/enable-email.ts';
+import { startEmailSetup } from '../../flows/start-email-setup.ts';
 import { requestContext, requireAuth } from '../authentication.ts';
 import { SixDigitCode, strictObject } from '../schemas/common.ts';
 
@@ -28,6 +30,17 @@ export function twoFactorRoutes(deps: FlowDeps) {
       const { account, session } = requireAuth(request);
       const result = await enableTOTP(deps, { account, session, code: request.body.code }, requestContext(request));
       return { message: result.message, twoFactor: { enabled: true, method: 'totp' }, recoveryCodes: result.recoveryCodes };
+    });
+
+    api.post('/api/v1/me/two-factor/email/setup', { config: enrollment }, async (request, reply) => {
+      const { account, session } = requireAuth(request);
+      return reply.status(202).send(await startEmailSetup(deps, session, account, requestContext(request)));
+    });
+
+    api.post('/api/v1/me/two-factor/email/enable', { schema: { body: EnableBody }, config: enrollment }, async (request) => {
+      const { account, session } = requireAuth(request);
+      const result = await enableEmail(deps, { account, session, code: request.body.code }, requestContext(request));
+      return { message: result.message, twoFactor: { enabled: true, method: 'email' }, recoveryCodes: result.recoveryCodes };
     });
 
     api.delete('/api/v1/me/two-factor', async (request) => {

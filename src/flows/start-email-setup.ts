@@ -1,0 +1,29 @@
+import { DomainError } from '../core/errors.ts';
+import type { Account, RequestContext, Session } from '../core/types.ts';
+import { recordAudit } from './shared/audit.ts';
+import type { FlowDeps } from './shared/deps.ts';
+import { sendEmailCode, type SentCode } from './shared/email-codes.ts';
+import { requireRecentReauthentication } from './shared/reauthentication.ts';
+
+export function enrollmentEmailCodeKey(userId: string): string {
+  return `enroll:${userId}`;
+}
+
+/** "Authenticated by Email" > "Send": mails a code to the account's address. */
+export async function startEmailSetup(deps: FlowDeps, session: Session, account: Account, context: RequestContext): Promise<SentCode> {
+  requireRecentReauthentication(deps, session, account, { changesTwoFactor: true });
+  if (account.email === null) {
+    throw new DomainError('validation_error', 'Your account has no email address. Add one first, or ask your administrator.');
+  }
+  const sent = await sendEmailCode(deps, { account, key: enrollmentEmailCodeKey(account.id), purpose: 'enroll', address: account.email });
+  await recordAudit(deps, {
+    type: 'two_factor.setup_started',
+    outcome: 'success',
+    userId: account.id,
+    username: account.username,
+    client: session.client,
+    ip: context.ip,
+    detail: { method: 'email' },
+  });
+  return sent;
+}

@@ -1,0 +1,75 @@
+import type { MailMessage, SecurityNotice } from '../flows/shared/deps.ts';
+
+export type CodePurpose = 'login' | 'reauth' | 'enroll' | 'email_change';
+
+const CODE_REASONS: Record<CodePurpose, string> = {
+  login: 'to finish signing in',
+  reauth: 'to confirm a change to your security settings',
+  enroll: 'to turn on two-factor authentication by email',
+  email_change: 'to confirm this new email address for your account',
+};
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+function render(to: string, subject: string, paragraphs: string[], issuer: string): MailMessage {
+  const footer = `This message was sent by ${issuer}. If you did not expect it, contact your administrator.`;
+  return {
+    to,
+    subject,
+    text: [...paragraphs, '', footer].join('\n\n'),
+    html: `<!doctype html><html><body style="font-family:system-ui,sans-serif;line-height:1.5;color:#1f2933">${paragraphs
+      .map((p) => `<p>${escapeHtml(p)}</p>`)
+      .join('')}<p style="color:#6b7785;font-size:13px">${escapeHtml(footer)}</p></body></html>`,
+  };
+}
+
+/** The one mail that carries a code. */
+export function codeMail(options: { to: string; code: string; purpose: CodePurpose; username: string; issuer: string; validMinutes: number }): MailMessage {
+  return render(
+    options.to,
+    `${options.issuer} authentication code: ${options.code}`,
+    [
+      `Your authentication code is ${options.code}`,
+      `Enter it ${CODE_REASONS[options.purpose]} as ${options.username}. It is valid for ${options.validMinutes} minutes and can be used once.`,
+      'Never share this code. Nobody from support will ask you for it.',
+    ],
+    options.issuer,
+  );
+}
+
+const NOTICES: Record<SecurityNotice, (details: Record<string, string>) => { subject: string; body: string[] }> = {
+  two_factor_enabled: (d) => ({
+    subject: 'Two-factor authentication is on',
+    body: [`Two-factor authentication was turned on for your account (${d.method ?? 'second factor'}). From now on every sign-in asks for an authentication code.`],
+  }),
+  two_factor_disabled: () => ({
+    subject: 'Two-factor authentication was turned off',
+    body: ['Two-factor authentication was turned off for your account. If this was not you, change your password and contact your administrator now.'],
+  }),
+  two_factor_admin_reset: (d) => ({
+    subject: 'An administrator turned off your two-factor authentication',
+    body: [
+      `The administrator ${d.administrator ?? ''} turned off two-factor authentication for your account, and your sessions were ended.`,
+      'Sign in with your username and password and turn it on again under Change Password & Security > Security Settings.',
+    ],
+  }),
+  recovery_code_used: (d) => ({
+    subject: 'A recovery code was used to sign in',
+    body: [`A recovery code was used to sign in to your account. ${d.remaining ?? '?'} recovery codes are left.`, 'If this was not you, contact your administrator now.'],
+  }),
+  lockout: (d) => ({
+    subject: 'Sign-in locked after too many wrong codes',
+    body: [`Too many wrong authentication codes were entered for your account, so signing in is locked until ${d.until ?? 'later'}.`, 'Someone may know your password: consider changing it.'],
+  }),
+  new_device_sign_in: (d) => ({
+    subject: 'New sign-in to your account',
+    body: [`Your account was signed in to from a new device: ${d.device ?? 'unknown'} (${d.client ?? ''} client, address ${d.ip ?? 'unknown'}).`, 'If this was not you, change your password now.'],
+  }),
+};
+
+export function noticeMail(options: { to: string; notice: SecurityNotice; details: Record<string, string>; issuer: string; username: string }): MailMessage {
+  const { subject, body } = NOTICES[options.notice](options.details);
+  return render(options.to, `${options.issuer}: ${subject}`, [`Hello ${options.username},`, ...body], options.issuer);
+}

@@ -1,0 +1,87 @@
+import type { AddressInfo } from 'node:net';
+import { simpleParser, type ParsedMail } from 'mailparser';
+import { SMTPServer } from 'smtp-server';
+
+export interface TestMailbox {
+  url: string;
+  messages: ParsedMail[];
+  /** Resolves with the newest message (already received or arriving) to `to` matching `predicate`. */
+  waitFor(to: string, predicate?: (mail: ParsedMail) => boolean, timeoutMs?: number): Promise<ParsedMail>;
+  /** Messages received for `to`, oldest first. */
+  to(address: string): ParsedMail[];
+  /** Answers every message with a permanent failure until called with false. */
+  reject(on: boolean): void;
+  close(): Promise<void>;
+}
+
+function recipients(mail: ParsedMail): string[] {
+  const to = Array.isArray(mail.to) ? mail.to : mail.to ? [mail.to] : [];
+  return to.flatMap((a) => a.value.map((v) => (v.address ?? '').toLowerCase()));
+}
+
+/** A real SMTP server (smtp-server) in the test process; mail is parsed with mailparser. */
+export async function startMailbox(): Promise<TestMailbox> {
+  const messages: ParsedMail[] = [];
+  const waiters: Array<() => void> = [];
+  let rejecting = false;
+  const server = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ['STARTTLS', 'AUTH'],
+    logger: false,
+    onData(stream, _session, callback) {
+      if (rejecting) {
+        stream.resume();
+        stream.on('end', () => callback(Object.assign(new Error('mailbox unavailable'), { responseCode: 550 })));
+        return;
+      }
+      simpleParser(stream).then(
+        (mail) => {
+          messages.push(mail);
+          for (const wake of waiters.splice(0)) wake();
+          callback();
+        },
+        (error: Error) => callback(error),
+      );
+    },
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.server.address() as AddressInfo;
+
+  // Newest first: a test waiting for "the next mail" wants the latest one that matches.
+  const find = (to: string, predicate: (mail: ParsedMail) => boolean) =>
+    messages.findLast((m) => recipients(m).includes(to.toLowerCase()) && predicate(m));
+
+  return {
+    url: `smtp://127.0.0.1:${port}`,
+    messages,
+    to: (address) => messages.filter((m) => recipients(m).includes(address.toLowerCase())),
+    reject(on) {
+      rejecting = on;
+    },
+    async waitFor(to, predicate = () => true, timeoutMs = 10_000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const found = find(to, predicate);
+        if (found) return found;
+        const left = deadline - Date.now();
+        if (left <= 0) throw new Error(`no mail to ${to} within ${timeoutMs} ms (got ${messages.length} in all)`);
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, left);
+          waiters.push(() => {
+            clearTimeout(timer);
+            resolve();
+          });
+        });
+      }
+    },
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+/** The 6-digit code of a code mail (from its subject, checked against its text). */
+export function codeFromMail(mail: ParsedMail): string {
+  const match = /authentication code: ([0-9]{6})$/.exec(mail.subject ?? '');
+  if (!match?.[1]) throw new Error(`not a code mail: ${mail.subject}`);
+  if (!mail.text?.includes(match[1])) throw new Error('code missing from the text body');
+  return match[1];
+}
