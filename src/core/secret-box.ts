@@ -37,8 +37,9 @@ export class SecretBox {
 
   /** Returns null when the value was not sealed by this key for this associated data. */
   open(sealed: string, associatedData: string): string | null {
-    const [version, encoded] = sealed.split('.');
-    if (version !== VERSION || encoded === undefined) return null;
+    const parts = sealed.split('.');
+    const [version, encoded] = parts;
+    if (parts.length !== 2 || version !== VERSION || encoded === undefined) return null;
     const raw = Buffer.from(encoded, 'base64url');
     if (raw.length < IV_BYTES + TAG_BYTES) return null;
     try {

@@ -12,6 +12,8 @@ export function checkUsername(username: string): string | null {
   if (username !== username.trim()) return 'Username must not start or end with a space.';
   // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\u007f/\\]/.test(username)) return 'Username must not contain control characters or slashes.';
+  // A lone surrogate survives JSON but not percent-encoding: it would break the Key URI later.
+  if (/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(username)) return 'Username must be valid Unicode text.';
   return null;
 }
 

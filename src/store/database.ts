@@ -70,8 +70,12 @@ function openPostgres(url: string, options: DatabaseOptions): DatabaseHandle {
 export async function createDatabase(options: DatabaseOptions): Promise<DatabaseHandle> {
   const handle = options.databaseUrl === null ? openSqlite(options) : openPostgres(options.databaseUrl, options);
   try {
-    if (handle.dialect === 'postgres') await createSchemaIfMissing(handle.db, options.databaseSchema);
-    await migrate(handle.db);
+    if (handle.dialect === 'postgres') {
+      await createSchemaIfMissing(handle.db, options.databaseSchema);
+      await migrateUnderAdvisoryLock(options.databaseUrl!, handle.db, options.databaseSchema);
+    } else {
+      await migrate(handle.db);
+    }
   } catch (error) {
     await handle.close();
     throw error;
@@ -89,12 +93,34 @@ async function createSchemaIfMissing(db: Kysely<Database>, schema: string): Prom
   }
 }
 
+// Any fixed 64-bit number; every Twofold instance on the database agrees on it.
+const MIGRATION_LOCK_ID = 7_264_819_301;
+
+/**
+ * Kysely creates its own bookkeeping tables before taking its lock, and instances starting at
+ * the same moment race on that. A session-level advisory lock, held on a connection of its own
+ * (outside the pool, so even a pool of one cannot deadlock), makes the whole step one-at-a-time.
+ */
+async function migrateUnderAdvisoryLock(url: string, db: Kysely<Database>, schema: string): Promise<void> {
+  const lockHolder = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5_000 });
+  await lockHolder.connect();
+  try {
+    await lockHolder.query('select pg_advisory_lock($1)', [MIGRATION_LOCK_ID]);
+    await migrate(db, schema);
+  } finally {
+    // Ending the session releases the lock even if the unlock below is never reached.
+    await lockHolder.end();
+  }
+}
+
 /**
  * Kysely's migrator holds an advisory lock on PostgreSQL (and a transaction on SQLite), so
  * several instances starting at once apply each migration exactly once.
  */
-async function migrate(db: Kysely<Database>): Promise<void> {
-  const migrator = new Migrator({ db, provider: migrationProvider });
+async function migrate(db: Kysely<Database>, schema?: string): Promise<void> {
+  // Named explicitly: Kysely otherwise finds its bookkeeping tables in ANY schema of the
+  // database, and a second deployment sharing the database would skip creating its own.
+  const migrator = new Migrator({ db, provider: migrationProvider, ...(schema ? { migrationTableSchema: schema } : {}) });
   const { error, results } = await migrator.migrateToLatest();
   if (error) {
     const failed = results?.find((result) => result.status === 'Error');
