@@ -17,6 +17,7 @@ export interface RunningServer {
 }
 
 const CLEANUP_INTERVAL_MS = 10 * 60_000;
+const SHUTDOWN_GRACE_MS = 10_000;
 
 /** loadConfig -> createServices -> bootstrapAdmin -> buildApp -> listen. */
 export async function startServer(
@@ -62,7 +63,17 @@ export async function startServer(
     // app.close() stops accepting, lets in-flight requests finish, then the pool closes.
     stopping ??= (async () => {
       clearInterval(cleanup);
-      await app.close();
+      // Requests in flight finish; their keep-alive connections turn idle only afterwards, so
+      // idle connections are swept until the server is closed, and anything still open after
+      // the grace period is cut.
+      const sweep = setInterval(() => app.server.closeIdleConnections(), 100);
+      const deadline = setTimeout(() => app.server.closeAllConnections(), SHUTDOWN_GRACE_MS);
+      try {
+        await app.close();
+      } finally {
+        clearInterval(sweep);
+        clearTimeout(deadline);
+      }
       await services.close();
     })();
     return stopping;

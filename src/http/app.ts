@@ -112,6 +112,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     return payload;
   });
 
+  // JSON only: a plain-text body is a 415, not something to parse.
+  app.removeContentTypeParser('text/plain');
   await app.register(cookie);
   registerAuthentication(app, flows);
   registerRequestTiming(app, metrics);

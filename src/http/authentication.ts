@@ -22,6 +22,14 @@ export function requestContext(request: FastifyRequest): RequestContext {
   return { ip: request.ip, userAgent: typeof agent === 'string' ? agent.slice(0, 256) : null };
 }
 
+function originHost(origin: string): string | null {
+  try {
+    return new URL(origin).host;
+  } catch {
+    return null;
+  }
+}
+
 function bearerToken(request: FastifyRequest): string | null {
   const header = request.headers.authorization;
   if (typeof header !== 'string') return null;
@@ -38,7 +46,8 @@ export function registerAuthentication(app: FastifyInstance, deps: FlowDeps): vo
   app.addHook('onRequest', async (request: FastifyRequest) => {
     const unsafe = !SAFE_METHODS.has(request.method);
     const origin = request.headers.origin;
-    if (unsafe && typeof origin === 'string' && origin !== `${request.protocol}://${request.host}`) {
+    // Host, not scheme: behind a TLS-terminating proxy the browser says https while we see http.
+    if (unsafe && typeof origin === 'string' && originHost(origin) !== request.host) {
       throw new DomainError('forbidden', 'Cross-origin requests are not allowed.');
     }
     const bearer = bearerToken(request);

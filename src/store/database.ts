@@ -56,6 +56,12 @@ function openPostgres(url: string, options: DatabaseOptions): DatabaseHandle {
     // Each connection works inside the configured schema; a deployment (or a test run) can share a database.
     options: `-c search_path=${options.databaseSchema}`,
   });
+  // An idle connection dropped by the server (restart, failover, network) is reported here;
+  // without a listener it would crash the process. The pool replaces it on next use.
+  pool.on('error', () => {});
+  // The same for a connection that drops while checked out: its query fails (and is answered
+  // with 503), but the client's own 'error' event must not become an uncaught exception.
+  pool.on('connect', (client) => client.on('error', () => {}));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   return {
     dialect: 'postgres',

@@ -73,7 +73,13 @@ export async function startTestApp(
   environment: TestEnvironment,
   options: { notifier?: SecurityNotifier } = {},
 ): Promise<TestApp> {
-  const services = await createServices(environment.config, { notifier: options.notifier });
+  let services: Services;
+  try {
+    services = await createServices(environment.config, { notifier: options.notifier });
+  } catch (error) {
+    await environment.dropDatabase();
+    throw error;
+  }
   await bootstrapAdmin(services.flows, environment.config.adminPassword);
   const app = await buildApp({ flows: services.flows, poolStats: services.database.poolStats });
   await app.ready();

@@ -1,0 +1,114 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DIALECTS, body, createTestEnvironment, createUser, freshCodes, loginToken, post, startTestApp, totpCode, type TestApp } from '../support/harness.ts';
+import { del, enrollTOTP, expectError, get, wrongCode } from '../support/security.ts';
+
+// The Password window: sensitive changes need a recent password (and, to change two-factor while
+// it is on, a current code proven after two-factor was last changed).
+describe.each(DIALECTS)('reauthentication (%s)', (dialect) => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp(createTestEnvironment(dialect));
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  async function signedIn() {
+    const user = await createUser(t.app);
+    return { ...user, token: await loginToken(t.app, user.username, user.password) };
+  }
+
+  async function me(token: string) {
+    const response = await get(t.app, '/api/v1/me', token);
+    expect(response.statusCode).toBe(200);
+    return body<{ twoFactor: { enabled: boolean; method: string | null }; session: { id: string } }>(response);
+  }
+
+  async function ageReauthentication(token: string, byMs: number): Promise<void> {
+    const { session } = await me(token);
+    const row = await t.services.database.db.selectFrom('sessions').select('reauthenticated_at').where('id', '=', session.id).executeTakeFirstOrThrow();
+    expect(row.reauthenticated_at).not.toBeNull();
+    await t.services.database.db
+      .updateTable('sessions')
+      .set({ reauthenticated_at: Number(row.reauthenticated_at) - byMs })
+      .where('id', '=', session.id)
+      .execute();
+  }
+
+  it('lasts 5 minutes: a reauthentication moved 5 min 1 s back no longer opens setup', async () => {
+    const user = await signedIn();
+    expect((await post(t.app, '/api/v1/me/reauth', { password: user.password }, user.token)).statusCode).toBe(200);
+    await ageReauthentication(user.token, 4 * 60_000);
+    expect((await post(t.app, '/api/v1/me/two-factor/totp/setup', {}, user.token)).statusCode).toBe(200);
+    await ageReauthentication(user.token, 60_000 + 1_000);
+    expectError(await post(t.app, '/api/v1/me/two-factor/totp/setup', {}, user.token), 403, 'reauth_required');
+    expectError(await post(t.app, '/api/v1/me/two-factor/totp/enable', { code: '123456' }, user.token), 403, 'reauth_required');
+  });
+
+  it('turns two-factor off only after a reauthentication with a valid code', async () => {
+    const user = await signedIn();
+    const { secret } = await enrollTOTP(t.app, user.token, user.password);
+
+    // Password only: not enough while two-factor is on.
+    const passwordOnly = await post(t.app, '/api/v1/me/reauth', { password: user.password }, user.token);
+    expect(passwordOnly.statusCode).toBe(200);
+    expect(body(passwordOnly)).toMatchObject({ secondFactorVerified: false });
+    expectError(await del(t.app, '/api/v1/me/two-factor', user.token), 403, 'reauth_required');
+
+    // A wrong code: 401 invalid_code, and still not enough.
+    expectError(await post(t.app, '/api/v1/me/reauth', { password: user.password, code: wrongCode(secret) }, user.token), 401, 'invalid_code');
+    expectError(await del(t.app, '/api/v1/me/two-factor', user.token), 403, 'reauth_required');
+    // A right code with a wrong password proves nothing.
+    expectError(await post(t.app, '/api/v1/me/reauth', { password: 'not-the-password', code: totpCode(secret) }, user.token), 401, 'invalid_credentials');
+    expectError(await del(t.app, '/api/v1/me/two-factor', user.token), 403, 'reauth_required');
+
+    const withCode = await post(t.app, '/api/v1/me/reauth', { password: user.password, code: totpCode(secret) }, user.token);
+    expect(withCode.statusCode).toBe(200);
+    expect(body(withCode)).toMatchObject({ secondFactorVerified: true });
+    const off = await del(t.app, '/api/v1/me/two-factor', user.token);
+    expect(off.statusCode).toBe(200);
+    expect(body(off)).toMatchObject({ message: 'Edited successfully.' });
+    expect((await me(user.token)).twoFactor).toEqual({ enabled: false, method: null });
+    expect(body(await post(t.app, '/api/v1/auth/login', { username: user.username, password: user.password, client: 'desktop' }))).toMatchObject({
+      status: 'ok',
+    });
+  });
+
+  it('does not count a reauthentication from before two-factor was (re)enabled', async () => {
+    const user = await signedIn();
+    // Reauthenticated (password only) while two-factor was off, then enabled in the same window.
+    const first = await enrollTOTP(t.app, user.token, user.password);
+    expectError(await del(t.app, '/api/v1/me/two-factor', user.token), 403, 'reauth_required');
+
+    // A reauthentication WITH a code, then two-factor off and on again inside the 5 minutes:
+    // that proof was for the old authenticator and does not count for the new one.
+    const codes = await freshCodes(first.secret, 4_000);
+    expect((await post(t.app, '/api/v1/me/reauth', { password: user.password, code: codes.current }, user.token)).statusCode).toBe(200);
+    expect((await del(t.app, '/api/v1/me/two-factor', user.token)).statusCode).toBe(200);
+    const setup = await post(t.app, '/api/v1/me/two-factor/totp/setup', {}, user.token);
+    expect(setup.statusCode).toBe(200);
+    const secret = body<{ secret: string }>(setup).secret;
+    const enable = await post(t.app, '/api/v1/me/two-factor/totp/enable', { code: totpCode(secret) }, user.token);
+    expect(enable.statusCode).toBe(200);
+    expect((await me(user.token)).twoFactor).toEqual({ enabled: true, method: 'totp' });
+    expectError(await del(t.app, '/api/v1/me/two-factor', user.token), 403, 'reauth_required');
+    expectError(await post(t.app, '/api/v1/me/two-factor/totp/setup', {}, user.token), 403, 'reauth_required');
+    expect((await me(user.token)).twoFactor).toEqual({ enabled: true, method: 'totp' });
+  });
+
+  it('accepts a recovery code as the reauthentication code, once', async () => {
+    const user = await signedIn();
+    const { recoveryCodes } = await enrollTOTP(t.app, user.token, user.password);
+    const reauth = await post(t.app, '/api/v1/me/reauth', { password: user.password, code: recoveryCodes[3]! }, user.token);
+    expect(reauth.statusCode).toBe(200);
+    expect(body(reauth)).toMatchObject({ secondFactorVerified: true });
+    expect(body(await get(t.app, '/api/v1/me', user.token))).toMatchObject({ recoveryCodesLeft: 9 });
+    // Spent: a second reauthentication with it is refused.
+    expectError(await post(t.app, '/api/v1/me/reauth', { password: user.password, code: recoveryCodes[3]! }, user.token), 401, 'invalid_code');
+    // Another recovery code proves the second factor for turning it off.
+    expect((await post(t.app, '/api/v1/me/reauth', { password: user.password, code: recoveryCodes[4]!.toLowerCase() }, user.token)).statusCode).toBe(200);
+    const off = await del(t.app, '/api/v1/me/two-factor', user.token);
+    expect(off.statusCode).toBe(200);
+    expect((await me(user.token)).twoFactor).toEqual({ enabled: false, method: null });
+  });
+});
