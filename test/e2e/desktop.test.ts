@@ -1,0 +1,333 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  ADMIN_PASSWORD,
+  Authenticator,
+  DESKTOP,
+  apiToken,
+  callApi,
+  checkA11y,
+  logIn,
+  openAccountMenu,
+  openTab,
+  readMailedCode,
+  screenshot,
+  startHarness,
+  type Harness,
+  type Tab,
+} from './helpers.ts';
+
+// The help page, word for word, at 1280x800: an administrator creates alice, alice turns on
+// two-factor with the secret from "Can't scan", logs in with codes, and the administrator turns it off.
+describe('web client at desktop size', () => {
+  let harness: Harness;
+  let admin: Tab;
+  let alice: Tab;
+  let authenticator: Authenticator;
+  let recoveryCode: string;
+  const password = 'alice-password-1';
+  const newPassword = 'alice-password-2';
+
+  beforeAll(async () => {
+    harness = await startHarness();
+    admin = await openTab(harness, DESKTOP);
+    alice = await openTab(harness, DESKTOP);
+  });
+
+  afterAll(async () => {
+    expect([...(admin?.cspErrors ?? []), ...(alice?.cspErrors ?? [])]).toEqual([]);
+    await harness?.stop();
+  });
+
+  it('sends a visitor to Log In, and lets the administrator create an account in Administration', async () => {
+    const { page } = admin;
+    await page.goto('/');
+    await page.waitForURL('**/login');
+    await page.getByRole('heading', { name: 'Log In' }).waitFor();
+    await checkA11y(page, 'log in');
+    await screenshot(page, 'desktop-01-log-in');
+
+    await logIn(page, 'nobody', 'wrong-password');
+    await page.getByRole('alert').filter({ hasText: 'Incorrect username or password.' }).waitFor();
+
+    await logIn(page, 'admin', ADMIN_PASSWORD);
+    await page.getByRole('heading', { name: /Welcome/ }).waitFor();
+    expect(new URL(page.url()).pathname).toBe('/');
+    await checkA11y(page, 'home');
+    await screenshot(page, 'desktop-02-home');
+
+    await openAccountMenu(page, 'admin');
+    await checkA11y(page, 'account menu');
+    await page.getByRole('menuitem', { name: 'Administration' }).click();
+    await page.waitForURL('**/admin');
+    await page.getByRole('row', { name: /admin/ }).waitFor();
+
+    await page.getByLabel('Username').fill('alice');
+    await page.getByLabel('Initial Password').fill(password);
+    await page.getByLabel('Display Name (optional)').fill('Alice Liddell');
+    await page.getByLabel('Email (optional)').fill('alice@example.com');
+    await page.getByRole('button', { name: 'Create Account' }).click();
+    await page.getByRole('status').filter({ hasText: 'Account alice created.' }).waitFor();
+    const row = page.getByRole('row', { name: /alice/ });
+    await row.getByText('Off').waitFor();
+    await checkA11y(page, 'administration');
+    await screenshot(page, 'desktop-03-administration');
+  });
+
+  it('hides Administration from a user, and the API refuses them', async () => {
+    const { page } = alice;
+    await page.goto('/admin');
+    await page.waitForURL('**/login');
+    await logIn(page, 'alice', password);
+    // Log In returns to the screen that was asked for.
+    await page.waitForURL('**/admin');
+    await page.getByText('Only administrators can see this page.').waitFor();
+    const refused = await page.request.get('/api/v1/admin/users');
+    expect(refused.status()).toBe(403);
+
+    // The account menu by keyboard: Enter opens it on the first item, arrows move, Escape returns.
+    const menuButton = page.getByRole('banner').getByRole('button', { name: 'alice' });
+    await menuButton.focus();
+    await page.keyboard.press('Enter');
+    await page.getByRole('menu').waitFor();
+    const items = await page.getByRole('menuitem').allTextContents();
+    expect(items).toEqual(['Change Password & Security', 'Log Out']);
+    const focused = (): Promise<string | null> => page.evaluate(() => document.activeElement?.textContent ?? null);
+    expect(await focused()).toBe('Change Password & Security');
+    await page.keyboard.press('ArrowDown');
+    expect(await focused()).toBe('Log Out');
+    await page.keyboard.press('Escape');
+    expect(await page.getByRole('menu').count()).toBe(0);
+    expect(await menuButton.evaluate((el) => el === document.activeElement)).toBe(true);
+  });
+
+  it('changes the password on the Change Password tab', async () => {
+    const { page } = alice;
+    await openAccountMenu(page, 'alice');
+    await page.getByRole('menuitem', { name: 'Change Password & Security' }).click();
+    await page.waitForURL('**/account/password');
+    expect(await page.getByRole('tab', { name: 'Change Password' }).getAttribute('aria-selected')).toBe('true');
+    await checkA11y(page, 'change password');
+
+    await page.getByLabel('Current Password').fill(password);
+    await page.getByLabel('New Password', { exact: true }).fill(newPassword);
+    await page.getByLabel('Confirm New Password').fill('something-else');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByText('The new passwords do not match.').waitFor();
+
+    await page.getByLabel('Confirm New Password').fill(newPassword);
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByRole('status').filter({ hasText: 'Edited successfully.' }).waitFor();
+    await screenshot(page, 'desktop-04-change-password');
+
+    await page.reload();
+    await page.getByRole('tab', { name: 'Change Password', selected: true }).waitFor();
+  });
+
+  it('turns two-factor on by the secret key from "Can\'t scan"', async () => {
+    const { page } = alice;
+    // Step 1: Change Password & Security > Security Settings.
+    await page.getByRole('tab', { name: 'Security Settings' }).click();
+    await page.waitForURL('**/account/security');
+    const checkbox = page.getByRole('checkbox', { name: 'Two-Factor Authentication' });
+    expect(await checkbox.isChecked()).toBe(false);
+    await checkA11y(page, 'security settings');
+
+    // Steps 2-3: the checkbox opens the Password window; a wrong password changes nothing.
+    await checkbox.click();
+    const dialog = page.getByRole('dialog', { name: 'Password' });
+    await dialog.waitFor();
+    expect(await dialog.getByLabel('Password', { exact: true }).evaluate((el) => el === document.activeElement)).toBe(true);
+    await checkA11y(page, 'password dialog');
+    await screenshot(page, 'desktop-05-password-dialog');
+    await dialog.getByLabel('Password', { exact: true }).fill('not-my-password');
+    await dialog.getByRole('button', { name: 'Confirm' }).click();
+    await dialog.getByRole('alert').filter({ hasText: 'The password is incorrect.' }).waitFor();
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    expect(await checkbox.isChecked()).toBe(false);
+    expect(await checkbox.evaluate((el) => el === document.activeElement)).toBe(true);
+
+    // The keyboard works too: Space on the focused checkbox opens the window, Escape closes it.
+    await page.keyboard.press('Space');
+    await dialog.waitFor();
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'detached' });
+    expect(await checkbox.evaluate((el) => el === document.activeElement)).toBe(true);
+    expect(await checkbox.isChecked()).toBe(false);
+    await page.keyboard.press('Space');
+    await dialog.getByLabel('Password', { exact: true }).fill(newPassword);
+    await dialog.getByRole('button', { name: 'Confirm' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    expect(await checkbox.isChecked()).toBe(true);
+
+    // Step 4: Authenticated by Authenticator.
+    expect(await page.getByRole('radio', { name: 'Authenticated by Email' }).isVisible()).toBe(true);
+    await page.getByRole('radio', { name: 'Authenticated by Authenticator' }).check();
+    const qr = page.getByRole('img', { name: /QR code/ });
+    await qr.waitFor();
+    // A desktop can show the QR code to a phone; the same-device link is for narrow screens.
+    expect(await page.getByRole('link', { name: 'Add to authenticator app' }).isVisible()).toBe(false);
+
+    // Step 5, manually: "Can't scan" beside the QR code shows the secret key under it.
+    await page.getByRole('link', { name: "Can't scan" }).click();
+    const grouped = (await page.locator('#totp-secret').textContent()) ?? '';
+    expect(grouped).toMatch(/^[A-Z2-7]{4}( [A-Z2-7]{1,4})+$/);
+    expect(await page.getByText('SHA1').isVisible()).toBe(true);
+    await page.getByRole('button', { name: 'Copy', exact: true }).click();
+    await page.getByText('Secret key copied.').waitFor();
+    const secret = grouped.replace(/\s/g, '');
+    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(secret);
+    authenticator = new Authenticator(secret);
+    await checkA11y(page, 'authenticator setup');
+    await screenshot(page, 'desktop-06-cant-scan');
+
+    // A wrong code shows an error and changes nothing.
+    const codeField = page.getByLabel('Authentication Code');
+    await codeField.fill(authenticator.wrongCode());
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByRole('alert').filter({ hasText: 'The authentication code is incorrect.' }).waitFor();
+    const me = await page.request.get('/api/v1/me');
+    expect(((await me.json()) as { twoFactor: { enabled: boolean } }).twoFactor.enabled).toBe(false);
+
+    // Steps 6-7: the code, then Save.
+    await codeField.fill(await authenticator.nextCode());
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByRole('status').filter({ hasText: 'Edited successfully.' }).waitFor();
+    const codes = page.getByRole('region', { name: 'Save your recovery codes' }).getByRole('listitem');
+    expect(await codes.count()).toBe(10);
+    recoveryCode = ((await codes.first().textContent()) ?? '').trim();
+    expect(recoveryCode).toMatch(/^[A-Z2-9]{5}-[A-Z2-9]{5}$/);
+    expect(await page.getByText(/If you lose your phone/).isVisible()).toBe(true);
+    await checkA11y(page, 'recovery codes');
+    await screenshot(page, 'desktop-07-edited-successfully');
+
+    await page.reload();
+    await page.getByRole('checkbox', { name: 'Two-Factor Authentication' }).waitFor();
+    expect(await page.getByRole('checkbox', { name: 'Two-Factor Authentication' }).isChecked()).toBe(true);
+    expect(new URL(page.url()).pathname).toBe('/account/security');
+  });
+
+  it('logs out, then asks for the code at Log In and refuses a reused one', async () => {
+    const { page } = alice;
+    await openAccountMenu(page, 'alice');
+    await page.getByRole('menuitem', { name: 'Log Out' }).click();
+    await page.waitForURL('**/login');
+    await page.getByText('You have logged out.').waitFor();
+
+    await logIn(page, 'alice', newPassword);
+    const code = page.getByLabel('Authentication Code');
+    await code.waitFor();
+    expect(await code.getAttribute('autocomplete')).toBe('one-time-code');
+    expect(await code.getAttribute('inputmode')).toBe('numeric');
+    await checkA11y(page, 'authentication code');
+    await screenshot(page, 'desktop-08-authentication-code');
+
+    await code.fill(authenticator.wrongCode());
+    await page.getByRole('button', { name: 'Verify' }).click();
+    await page.getByRole('alert').filter({ hasText: 'The authentication code is incorrect.' }).waitFor();
+
+    await code.fill(await authenticator.nextCode());
+    await page.getByRole('button', { name: 'Verify' }).click();
+    await page.getByRole('heading', { name: 'Welcome, Alice Liddell' }).waitFor();
+
+    await openAccountMenu(page, 'alice');
+    await page.getByRole('menuitem', { name: 'Log Out' }).click();
+    await logIn(page, 'alice', newPassword);
+    await code.fill(authenticator.lastCode());
+    await page.getByRole('button', { name: 'Verify' }).click();
+    await page.getByRole('alert').filter({ hasText: 'The authentication code is incorrect.' }).waitFor();
+    await screenshot(page, 'desktop-09-reused-code');
+
+    await code.fill(await authenticator.nextCode());
+    await page.getByRole('button', { name: 'Verify' }).click();
+    await page.getByRole('heading', { name: /Welcome/ }).waitFor();
+  });
+
+  it('logs in with a recovery code when the phone is not at hand', async () => {
+    const { page } = alice;
+    await openAccountMenu(page, 'alice');
+    await page.getByRole('menuitem', { name: 'Log Out' }).click();
+    await logIn(page, 'alice', newPassword);
+    await page.getByRole('button', { name: 'Use a recovery code instead' }).click();
+    await page.getByLabel('Recovery Code').fill(recoveryCode.toLowerCase());
+    await page.getByRole('button', { name: 'Verify' }).click();
+    await page.getByText('You logged in with a recovery code. 9 recovery codes are left.').waitFor();
+    await screenshot(page, 'desktop-10-recovery-code');
+  });
+
+  it('lets the administrator disable two-factor; the user is sent to Log In and needs no code', async () => {
+    const { page } = admin;
+    await page.reload();
+    const row = page.getByRole('row', { name: /alice/ });
+    await row.getByText('On · Authenticator').waitFor();
+    await row.getByRole('button', { name: 'Disable Two-Factor Authentication' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Disable Two-Factor Authentication' });
+    await dialog.waitFor();
+    await checkA11y(page, 'disable dialog');
+    await screenshot(page, 'desktop-11-admin-disable');
+    await dialog.getByRole('button', { name: 'Disable' }).click();
+    await page.getByRole('status').filter({ hasText: 'Edited successfully.' }).waitFor();
+    await row.getByText('Off').waitFor();
+
+    // Alice's sessions ended with the reset: her next request sends her to Log In with a message.
+    const user = alice.page;
+    await openAccountMenu(user, 'alice');
+    await user.getByRole('menuitem', { name: 'Change Password & Security' }).click();
+    await user.getByText('Your session has ended. Log in again.').waitFor();
+    expect(new URL(user.url()).pathname).toBe('/login');
+
+    await logIn(user, 'alice', newPassword);
+    await user.waitForURL('**/account/password');
+    await user.getByRole('tab', { name: 'Security Settings' }).click();
+    await user.getByRole('checkbox', { name: 'Two-Factor Authentication' }).waitFor();
+    expect(await user.getByRole('checkbox', { name: 'Two-Factor Authentication' }).isChecked()).toBe(false);
+    await screenshot(user, 'desktop-12-logged-in-without-code');
+  });
+
+  it('turns on "Authenticated by Email", logs in with a mailed code and turns it off again', async () => {
+    const token = await apiToken(harness, 'admin', ADMIN_PASSWORD);
+    await callApi(harness, 'POST', '/api/v1/admin/users', { username: 'dave', password: 'dave-password-1', email: 'dave@example.com' }, token);
+    const dave = await openTab(harness, DESKTOP);
+    const { page } = dave;
+    await page.goto('/account/security');
+    await logIn(page, 'dave', 'dave-password-1');
+    const checkbox = page.getByRole('checkbox', { name: 'Two-Factor Authentication' });
+    await checkbox.click();
+    const dialog = page.getByRole('dialog', { name: 'Password' });
+    await dialog.getByLabel('Password', { exact: true }).fill('dave-password-1');
+    await dialog.getByRole('button', { name: 'Confirm' }).click();
+    await dialog.waitFor({ state: 'detached' });
+
+    await page.getByRole('radio', { name: 'Authenticated by Email' }).check();
+    await page.getByText('d***@example.com').waitFor();
+    await page.getByRole('button', { name: 'Send', exact: true }).click();
+    await page.getByText('A code was sent to d***@example.com.').waitFor();
+    await checkA11y(page, 'email setup');
+    await screenshot(page, 'desktop-13-email-setup');
+    await page.getByLabel('Authentication Code').fill(await readMailedCode(harness, 'dave@example.com'));
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByRole('status').filter({ hasText: 'Edited successfully.' }).waitFor();
+    expect(await checkbox.isChecked()).toBe(true);
+
+    await openAccountMenu(page, 'dave');
+    await page.getByRole('menuitem', { name: 'Log Out' }).click();
+    await logIn(page, 'dave', 'dave-password-1');
+    await page.getByRole('button', { name: 'Send code' }).click();
+    await page.getByText('A code was sent to d***@example.com.').waitFor();
+    await screenshot(page, 'desktop-14-email-login');
+    await page.getByLabel('Authentication Code').fill(await readMailedCode(harness, 'dave@example.com'));
+    await page.getByRole('button', { name: 'Verify' }).click();
+    await page.getByRole('heading', { name: /Welcome/ }).waitFor();
+
+    await page.goto('/account/security');
+    await checkbox.click();
+    await dialog.getByLabel('Password', { exact: true }).fill('dave-password-1');
+    await dialog.getByRole('button', { name: 'Send', exact: true }).click();
+    await dialog.getByText('A code was sent to d***@example.com.').waitFor();
+    await dialog.getByLabel('Authentication Code').fill(await readMailedCode(harness, 'dave@example.com'));
+    await dialog.getByRole('button', { name: 'Confirm' }).click();
+    await page.getByRole('status').filter({ hasText: 'Edited successfully.' }).waitFor();
+    expect(await checkbox.isChecked()).toBe(false);
+    await dave.context.close();
+  });
+});

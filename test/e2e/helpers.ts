@@ -1,0 +1,192 @@
+import { mkdtemp, mkdir, readFile, readdir, rm } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { expect } from 'vitest';
+import * as OTPAuth from 'otpauth';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { loadConfig } from '../../src/config.ts';
+import { startServer } from '../../src/server.ts';
+
+export const ADMIN_PASSWORD = 'admin-password-123';
+export const SCREENSHOT_DIR = path.resolve('test-output/screenshots');
+export const DESKTOP = { width: 1280, height: 800 };
+export const PHONE = { width: 375, height: 812 };
+
+const require = createRequire(import.meta.url);
+
+export interface Harness {
+  url: string;
+  /** The server's data folder; without SMTP its mails land in `outbox/` as .eml files. */
+  dataDir: string;
+  browser: Browser;
+  stop(): Promise<void>;
+}
+
+/** The real server on a free port with a fresh SQLite file, and one Chromium for the file. */
+export async function startHarness(): Promise<Harness> {
+  const dataDir = await mkdtemp(path.join(tmpdir(), 'twofold-e2e-'));
+  const server = await startServer(
+    loadConfig({ TWOFOLD_PORT: '0', TWOFOLD_DATA_DIR: dataDir, TWOFOLD_ADMIN_PASSWORD: ADMIN_PASSWORD, TWOFOLD_LOG_LEVEL: 'silent' }),
+    { print: () => {} },
+  );
+  const browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+  });
+  await mkdir(SCREENSHOT_DIR, { recursive: true });
+  return {
+    url: server.url,
+    dataDir,
+    browser,
+    async stop() {
+      await browser.close();
+      await server.stop();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface Tab {
+  context: BrowserContext;
+  page: Page;
+  /** Console messages about blocked resources: the app must run under its CSP untouched. */
+  cspErrors: string[];
+}
+
+export async function openTab(harness: Harness, viewport: { width: number; height: number }): Promise<Tab> {
+  const phone = viewport.width < 600;
+  const context = await harness.browser.newContext({
+    baseURL: harness.url,
+    viewport,
+    isMobile: phone,
+    hasTouch: phone,
+    deviceScaleFactor: 1,
+    permissions: ['clipboard-read', 'clipboard-write'],
+  });
+  context.setDefaultTimeout(10_000);
+  const page = await context.newPage();
+  const cspErrors: string[] = [];
+  page.on('console', (message) => {
+    if (message.type() === 'error' && /Content Security Policy/i.test(message.text())) cspErrors.push(message.text());
+  });
+  return { context, page, cspErrors };
+}
+
+let axeSource: string | null = null;
+
+/** axe-core on the current screen: no serious or critical violation. Evaluated, not injected, so the CSP stays on. */
+export async function checkA11y(page: Page, screen: string): Promise<void> {
+  axeSource ??= await readFile(require.resolve('axe-core/axe.min.js'), 'utf8');
+  const loaded = await page.evaluate('typeof window.axe === "object"');
+  if (!loaded) await page.evaluate(axeSource);
+  const violations = (await page.evaluate(`window.axe.run(document, { resultTypes: ['violations'] }).then((r) =>
+    r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .map((v) => ({ id: v.id, impact: v.impact, help: v.help, targets: v.nodes.map((n) => n.target.join(' ')) })))`)) as unknown[];
+  expect(violations, `axe violations on ${screen}`).toEqual([]);
+}
+
+export async function screenshot(page: Page, name: string): Promise<void> {
+  await page.screenshot({ path: path.join(SCREENSHOT_DIR, `${name}.png`), fullPage: true });
+}
+
+/** Calls the JSON API with a bearer token (a non-browser client: no cookie, so no CSRF header needed). */
+export async function callApi<T>(harness: Harness, method: string, route: string, body?: unknown, token?: string): Promise<T> {
+  const response = await fetch(`${harness.url}${route}`, {
+    method,
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const data = (await response.json()) as T;
+  if (!response.ok) throw new Error(`${method} ${route} answered ${response.status}: ${JSON.stringify(data)}`);
+  return data;
+}
+
+export async function apiToken(harness: Harness, username: string, password: string): Promise<string> {
+  const result = await callApi<{ status: string; token: string }>(harness, 'POST', '/api/v1/auth/login', { username, password, client: 'desktop' });
+  if (result.status !== 'ok') throw new Error(`${username} needs a second factor`);
+  return result.token;
+}
+
+/**
+ * Codes of one authenticator secret at the real time. The server accepts the previous, current
+ * and next 30-second step but never a step at or below the last one used, so each code is taken
+ * from the lowest step still usable; only when all three are spent does this wait for time to move.
+ */
+export class Authenticator {
+  private readonly totp: OTPAuth.TOTP;
+  private lastStep = -Infinity;
+
+  constructor(secret: string) {
+    this.totp = new OTPAuth.TOTP({ secret: OTPAuth.Secret.fromBase32(secret.replace(/\s/g, '')), algorithm: 'SHA1', digits: 6, period: 30 });
+  }
+
+  static fromURI(uri: string): Authenticator {
+    const parsed = OTPAuth.URI.parse(uri);
+    if (!(parsed instanceof OTPAuth.TOTP)) throw new Error('not a TOTP URI');
+    return new Authenticator(parsed.secret.base32);
+  }
+
+  /** A code no valid step produces now, for the "wrong code" cases. */
+  wrongCode(): string {
+    const now = Math.floor(Date.now() / 30_000);
+    const valid = new Set([-1, 0, 1].map((d) => this.codeAt(now + d)));
+    for (let n = 0; ; n++) {
+      const candidate = String((123_456 + n * 111_111) % 1_000_000).padStart(6, '0');
+      if (!valid.has(candidate)) return candidate;
+    }
+  }
+
+  codeAt(step: number): string {
+    return this.totp.generate({ timestamp: step * 30_000 });
+  }
+
+  /** The code of the step used last (to show that a reused code is refused). */
+  lastCode(): string {
+    return this.codeAt(this.lastStep);
+  }
+
+  async nextCode(): Promise<string> {
+    for (;;) {
+      const now = Date.now();
+      const current = Math.floor(now / 30_000);
+      // The previous step stays valid only until the current one ends; keep 5 s of margin.
+      const lowest = 30_000 - (now % 30_000) > 5_000 ? current - 1 : current;
+      const step = Math.max(this.lastStep + 1, lowest);
+      if (step <= current + 1) {
+        this.lastStep = step;
+        return this.codeAt(step);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 30_000 - (now % 30_000) + 200));
+    }
+  }
+}
+
+const readMails = new Set<string>();
+
+/** The code of the newest unread code mail to `address` in the server's outbox. */
+export async function readMailedCode(harness: Harness, address: string): Promise<string> {
+  const outbox = path.join(harness.dataDir, 'outbox');
+  const files = (await readdir(outbox)).filter((f) => f.endsWith('.eml') && !readMails.has(path.join(outbox, f))).sort();
+  for (const file of files.reverse()) {
+    const raw = await readFile(path.join(outbox, file), 'utf8');
+    const to = /^To: (.*)$/m.exec(raw)?.[1] ?? '';
+    const code = /^Subject: .*authentication code: ([0-9]{6})\s*$/m.exec(raw)?.[1];
+    if (code && to.includes(address)) {
+      readMails.add(path.join(outbox, file));
+      return code;
+    }
+  }
+  throw new Error(`no unread code mail to ${address}`);
+}
+
+export async function logIn(page: Page, username: string, password: string): Promise<void> {
+  await page.getByLabel('Username').fill(username);
+  await page.getByLabel('Password', { exact: true }).fill(password);
+  await page.getByRole('button', { name: 'Log In' }).click();
+}
+
+export async function openAccountMenu(page: Page, username: string): Promise<void> {
+  await page.getByRole('banner').getByRole('button', { name: username }).click();
+  await page.getByRole('menu').waitFor();
+}

@@ -1,0 +1,124 @@
+import type { JSX } from 'preact';
+import { useCallback, useEffect, useState } from 'preact/hooks';
+import { api, setSessionEndedHandler, type Me } from './api.ts';
+import { Layout } from './components/layout.tsx';
+import { ROUTES, navigate, usePath } from './router.ts';
+import { AccountScreen } from './screens/account.tsx';
+import { AdminScreen } from './screens/admin.tsx';
+import { HomeScreen } from './screens/home.tsx';
+import { LoginScreen } from './screens/login.tsx';
+import { NotFoundScreen } from './screens/not-found.tsx';
+
+type Auth = { state: 'loading' } | { state: 'out'; notice: string | null } | { state: 'in'; me: Me; notice: string | null };
+
+export const SESSION_ENDED = 'Your session has ended. Log in again.';
+// setTimeout takes at most a signed 32-bit delay.
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** Where to go after logging in: the screen the user asked for before being sent to Log In. */
+let returnTo: string = ROUTES.home;
+
+export function App(): JSX.Element {
+  const path = usePath();
+  const [auth, setAuth] = useState<Auth>({ state: 'loading' });
+
+  const endSession = useCallback((notice: string | null) => {
+    setAuth({ state: 'out', notice });
+    const here = window.location.pathname;
+    if (here !== ROUTES.login) returnTo = here;
+    navigate(ROUTES.login, { replace: true });
+  }, []);
+
+  useEffect(() => {
+    setSessionEndedHandler(() => endSession(SESSION_ENDED));
+    api
+      .me({ quiet401: true })
+      .then((me) => setAuth({ state: 'in', me, notice: null }))
+      .catch(() => setAuth({ state: 'out', notice: null }));
+    return () => setSessionEndedHandler(null);
+  }, [endSession]);
+
+  // The server ends the session at expiresAt; say so then rather than on the next click.
+  const expiresAt = auth.state === 'in' ? Date.parse(auth.me.session.expiresAt) : NaN;
+  useEffect(() => {
+    if (Number.isNaN(expiresAt)) return undefined;
+    const timer = setTimeout(() => endSession(SESSION_ENDED), Math.min(Math.max(expiresAt - Date.now(), 0), MAX_TIMER_MS));
+    return () => clearTimeout(timer);
+  }, [expiresAt, endSession]);
+
+  useEffect(() => {
+    if (auth.state === 'out' && path !== ROUTES.login) {
+      returnTo = path;
+      navigate(ROUTES.login, { replace: true });
+    } else if (auth.state === 'in' && path === ROUTES.login) {
+      navigate(ROUTES.home, { replace: true });
+    }
+  }, [auth.state, path]);
+
+  const refreshMe = useCallback(async (): Promise<Me | null> => {
+    try {
+      const me = await api.me();
+      setAuth((previous) => ({ state: 'in', me, notice: previous.state === 'in' ? previous.notice : null }));
+      return me;
+    } catch {
+      return null;
+    }
+  }, []);
+
+  // Each screen shows the server's truth (an administrator or another tab may have changed
+  // things), and a session ended elsewhere is noticed on the next navigation.
+  const signedIn = auth.state === 'in';
+  useEffect(() => {
+    if (signedIn) void refreshMe();
+  }, [signedIn, path, refreshMe]);
+
+  if (auth.state === 'loading') {
+    return (
+      <div class="boot" role="status">
+        Loading…
+      </div>
+    );
+  }
+
+  if (auth.state === 'out') {
+    return (
+      <LoginScreen
+        notice={auth.notice}
+        onLoggedIn={(me, notice) => {
+          setAuth({ state: 'in', me, notice });
+          const target = returnTo === ROUTES.login ? ROUTES.home : returnTo;
+          returnTo = ROUTES.home;
+          navigate(target, { replace: true });
+        }}
+      />
+    );
+  }
+
+  const { me } = auth;
+  const logOut = (): void => {
+    api
+      .logout()
+      .catch(() => undefined)
+      .finally(() => {
+        returnTo = ROUTES.home;
+        setAuth({ state: 'out', notice: 'You have logged out.' });
+        navigate(ROUTES.login, { replace: true });
+      });
+  };
+
+  let screen: JSX.Element;
+  if (path === ROUTES.home || path === ROUTES.login) {
+    screen = <HomeScreen me={me} notice={auth.notice} />;
+  } else if (path === ROUTES.password || path === ROUTES.security) {
+    screen = <AccountScreen me={me} tab={path === ROUTES.password ? 'password' : 'security'} refreshMe={refreshMe} />;
+  } else if (path === ROUTES.admin) {
+    screen = <AdminScreen me={me} />;
+  } else {
+    screen = <NotFoundScreen />;
+  }
+  return (
+    <Layout me={me} onLogOut={logOut}>
+      {screen}
+    </Layout>
+  );
+}

@@ -1,0 +1,73 @@
+import type { JSX } from 'preact';
+import { useId, useState } from 'preact/hooks';
+import { api, messageOf, type Enabled } from '../api.ts';
+import { useSecondsLeft } from '../countdown.ts';
+import { Alert, CodeField } from './ui.tsx';
+
+/** "Authenticated by Email": a code is mailed to the account's address, typed back, saved. */
+export function EmailSetupForm({ email, onEnabled }: { email: string; onEnabled: (result: Enabled) => void }): JSX.Element {
+  const [sentTo, setSentTo] = useState<string | null>(null);
+  const [resendAt, setResendAt] = useState<number | null>(null);
+  const wait = useSecondsLeft(resendAt);
+  const [code, setCode] = useState('');
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const codeId = useId();
+
+  const send = async (): Promise<void> => {
+    setError(null);
+    try {
+      const sent = await api.startEmailSetup();
+      setSentTo(sent.sentTo);
+      setResendAt(Date.now() + sent.resendAfter * 1000);
+      document.getElementById(codeId)?.focus();
+    } catch (failure) {
+      setError(messageOf(failure));
+    }
+  };
+
+  const save = async (event: Event): Promise<void> => {
+    event.preventDefault();
+    if (busy) return;
+    setError(null);
+    if (!/^[0-9]{6}$/.test(code)) {
+      setError('Enter the 6-digit code from the email.');
+      document.getElementById(codeId)?.focus();
+      return;
+    }
+    setBusy(true);
+    try {
+      onEnabled(await api.enableEmail(code));
+    } catch (failure) {
+      setError(messageOf(failure));
+      setCode('');
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <form class="setup" onSubmit={save} noValidate aria-labelledby="email-title">
+      <h3 id="email-title">Receive codes by email</h3>
+      <p class="muted">
+        A 6-digit code is sent to <strong>{sentTo ?? email}</strong> each time you log in.
+      </p>
+      <div class="inline-actions">
+        <button type="button" class="button button-secondary" onClick={send} disabled={wait > 0}>
+          Send
+        </button>
+        <span class="hint" role="status">
+          {sentTo ? `A code was sent to ${sentTo}.` : ''}
+          {wait > 0 ? ` You can send another in ${wait} s.` : ''}
+        </span>
+      </div>
+      {error && <Alert>{error}</Alert>}
+      <div class="form-narrow">
+        <CodeField id={codeId} value={code} onValue={setCode} />
+        <button type="submit" class="button button-primary" disabled={busy}>
+          Save
+        </button>
+      </div>
+    </form>
+  );
+}

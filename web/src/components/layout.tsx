@@ -1,0 +1,39 @@
+import type { ComponentChildren, JSX } from 'preact';
+import type { Me } from '../api.ts';
+import { ROUTES } from '../router.ts';
+import { AccountMenu } from './account-menu.tsx';
+import { Link } from './ui.tsx';
+
+export function Brand(): JSX.Element {
+  return (
+    <span class="brand">
+      <svg aria-hidden="true" viewBox="0 0 32 32" width="28" height="28">
+        <rect width="32" height="32" rx="8" fill="#2952cc" />
+        <path d="M10 15v-3a6 6 0 0 1 12 0v3" fill="none" stroke="#fff" stroke-width="2.5" />
+        <rect x="8" y="15" width="16" height="11" rx="2" fill="#fff" />
+      </svg>
+      <span class="brand-name">Twofold</span>
+    </span>
+  );
+}
+
+export function Layout({ me, onLogOut, children }: { me: Me; onLogOut: () => void; children: ComponentChildren }): JSX.Element {
+  return (
+    <div class="shell">
+      <a class="skip-link" href="#main">
+        Skip to content
+      </a>
+      <header class="topbar">
+        <div class="topbar-inner">
+          <Link href={ROUTES.home} class="brand-link" aria-label="Twofold home">
+            <Brand />
+          </Link>
+          <AccountMenu me={me} onLogOut={onLogOut} />
+        </div>
+      </header>
+      <main id="main" class="content" tabIndex={-1}>
+        {children}
+      </main>
+    </div>
+  );
+}

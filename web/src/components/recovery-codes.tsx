@@ -1,0 +1,58 @@
+import type { JSX } from 'preact';
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { copyText } from '../clipboard.ts';
+
+/** Shown once, right after two-factor is turned on: the way back in when the phone is lost. */
+export function RecoveryCodes({ codes, username, onDone }: { codes: string[]; username: string; onDone: () => void }): JSX.Element {
+  const [copied, setCopied] = useState<string | null>(null);
+  const heading = useRef<HTMLHeadingElement>(null);
+  // The setup form that had focus is gone: continue reading here.
+  useEffect(() => heading.current?.focus(), []);
+  const text = `Twofold recovery codes for ${username}\nEach code logs you in once instead of an authentication code.\n\n${codes.join('\n')}\n`;
+
+  const copy = async (): Promise<void> => {
+    setCopied((await copyText(text)) ? 'Recovery codes copied.' : 'Select the codes and copy them.');
+  };
+
+  const download = (): void => {
+    const url = URL.createObjectURL(new Blob([text], { type: 'text/plain' }));
+    const link = document.createElement('a');
+    link.href = url;
+    link.download = `twofold-recovery-codes-${username}.txt`;
+    document.body.append(link);
+    link.click();
+    link.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 1000);
+  };
+
+  return (
+    <section class="recovery" aria-labelledby="recovery-title">
+      <h3 id="recovery-title" ref={heading} tabIndex={-1}>Save your recovery codes</h3>
+      <p>
+        If you lose your phone, each of these codes logs you in once instead of an authentication code. Keep them somewhere safe, away from your
+        phone: they are shown only this once.
+      </p>
+      <ol class="recovery-list">
+        {codes.map((code) => (
+          <li key={code}>
+            <code>{code}</code>
+          </li>
+        ))}
+      </ol>
+      <div class="inline-actions">
+        <button type="button" class="button button-secondary" onClick={copy}>
+          Copy codes
+        </button>
+        <button type="button" class="button button-secondary" onClick={download}>
+          Download
+        </button>
+        <button type="button" class="button button-primary" onClick={onDone}>
+          I have saved them
+        </button>
+      </div>
+      <p class="hint" role="status">
+        {copied}
+      </p>
+    </section>
+  );
+}

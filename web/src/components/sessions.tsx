@@ -1,0 +1,69 @@
+import type { JSX } from 'preact';
+import { useEffect, useState } from 'preact/hooks';
+import { api, messageOf, type SessionInfo } from '../api.ts';
+import { Alert } from './ui.tsx';
+
+const CLIENTS: Record<string, string> = { web: 'Web Client', desktop: 'Desktop Client', mobile: 'Mobile Client' };
+
+function describe(session: SessionInfo): string {
+  const client = CLIENTS[session.client] ?? session.client;
+  return session.deviceName ? `${client} · ${session.deviceName}` : client;
+}
+
+function when(iso: string): string {
+  return new Date(iso).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+}
+
+/** Where the account is logged in, with a way to end a session on a lost or shared device. */
+export function SessionsSection(): JSX.Element {
+  const [sessions, setSessions] = useState<SessionInfo[] | null>(null);
+  const [error, setError] = useState<string | null>(null);
+
+  const load = (): void => {
+    api
+      .sessions()
+      .then((result) => setSessions(result.sessions))
+      .catch((failure: unknown) => setError(messageOf(failure)));
+  };
+  useEffect(load, []);
+
+  const revoke = async (id: string): Promise<void> => {
+    setError(null);
+    try {
+      await api.revokeSession(id);
+      load();
+    } catch (failure) {
+      setError(messageOf(failure));
+    }
+  };
+
+  return (
+    <section class="sessions" aria-labelledby="sessions-title">
+      <h3 id="sessions-title">Where you are logged in</h3>
+      {error && <Alert>{error}</Alert>}
+      {sessions === null ? (
+        <p class="muted">Loading…</p>
+      ) : (
+        <ul class="session-list">
+          {sessions.map((session) => (
+            <li key={session.id} class="session">
+              <div>
+                <span class="session-name">{describe(session)}</span>
+                {session.current && <span class="badge badge-on">This session</span>}
+                <span class="hint session-meta">
+                  Last active {when(session.lastSeenAt)}
+                  {session.ip ? ` · ${session.ip}` : ''}
+                </span>
+              </div>
+              {!session.current && (
+                <button type="button" class="button button-secondary button-small" onClick={() => void revoke(session.id)}>
+                  End session<span class="visually-hidden"> on {describe(session)}</span>
+                </button>
+              )}
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,106 @@
+import type { JSX } from 'preact';
+import { useId, useState } from 'preact/hooks';
+import { api, messageOf, type Enabled, type TOTPSetup } from '../api.ts';
+import { copyText } from '../clipboard.ts';
+import { Alert, CodeField } from './ui.tsx';
+
+/** "ABCDEFGH..." as "ABCD EFGH ...": easier to read out and to type into a phone. */
+export function groupInFours(secret: string): string {
+  return (secret.match(/.{1,4}/g) ?? []).join(' ');
+}
+
+interface TOTPSetupProps {
+  setup: TOTPSetup;
+  username: string;
+  onEnabled: (result: Enabled) => void;
+}
+
+export function TOTPSetupForm({ setup, username, onEnabled }: TOTPSetupProps): JSX.Element {
+  const [revealed, setRevealed] = useState(false);
+  const [copied, setCopied] = useState<string | null>(null);
+  const [code, setCode] = useState('');
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const codeId = useId();
+
+  const reveal = (event: Event): void => {
+    event.preventDefault();
+    setRevealed(true);
+    requestAnimationFrame(() => document.getElementById('totp-secret')?.focus());
+  };
+
+  const copy = async (): Promise<void> => {
+    setCopied((await copyText(setup.secret)) ? 'Secret key copied.' : 'Select the key and copy it.');
+  };
+
+  const save = async (event: Event): Promise<void> => {
+    event.preventDefault();
+    if (busy) return;
+    setError(null);
+    if (!/^[0-9]{6}$/.test(code)) {
+      setError('Enter the 6-digit code shown in your authenticator app.');
+      document.getElementById(codeId)?.focus();
+      return;
+    }
+    setBusy(true);
+    try {
+      onEnabled(await api.enableTOTP(code));
+    } catch (failure) {
+      setError(messageOf(failure));
+      setCode('');
+      document.getElementById(codeId)?.focus();
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <form class="setup" onSubmit={save} noValidate aria-labelledby="totp-title">
+      <h3 id="totp-title">Add your account to the authenticator app</h3>
+      <p class="muted">Open the authenticator application on your mobile phone, select to scan a QR code, and scan this one.</p>
+      <div class="qr-row">
+        <img class="qr" src={setup.qrCode} width={200} height={200} alt={`QR code that adds the Twofold account ${username} to an authenticator app`} />
+        <div class="qr-side">
+          <a href="#totp-secret" class="link" aria-expanded={revealed} aria-controls="totp-secret-box" onClick={reveal}>
+            Can't scan
+          </a>
+          <p class="hint">Add the account by hand with a secret key instead.</p>
+          <a class="button button-secondary add-to-app" href={setup.otpauthUri}>
+            Add to authenticator app
+          </a>
+        </div>
+      </div>
+      {revealed && (
+        <div class="secret-box" id="totp-secret-box">
+          <p class="secret-label" id="totp-secret-label">
+            Secret key
+          </p>
+          <div class="secret-row">
+            <code id="totp-secret" class="secret" tabIndex={-1} aria-labelledby="totp-secret-label totp-secret">
+              {groupInFours(setup.secret)}
+            </code>
+            <button type="button" class="button button-secondary button-small" onClick={copy}>
+              Copy
+            </button>
+          </div>
+          <p class="hint">
+            In the authenticator app, choose to add an account manually, enter <strong>{username}</strong> as the account and paste this key. If
+            the app asks for more settings: algorithm <strong>{setup.algorithm}</strong>, <strong>{setup.digits}</strong>-digit codes, interval{' '}
+            <strong>{setup.period}</strong> seconds.
+          </p>
+          <p class="hint" role="status">
+            {copied}
+          </p>
+        </div>
+      )}
+      {error && <Alert>{error}</Alert>}
+      <div class="form-narrow">
+        <CodeField id={codeId} value={code} onValue={setCode} />
+        <p class="hint">Enter the 6-digit authentication code the app now shows.</p>
+        <button type="submit" class="button button-primary" disabled={busy}>
+          Save
+        </button>
+      </div>
+    </form>
+  );
+}

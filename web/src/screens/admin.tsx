@@ -1,0 +1,232 @@
+import type { JSX } from 'preact';
+import { useCallback, useEffect, useId, useState } from 'preact/hooks';
+import { api, messageOf, type AdminUser, type Me, type Role } from '../api.ts';
+import { Dialog } from '../components/dialog.tsx';
+import { Alert, Field, Success } from '../components/ui.tsx';
+import { useTitle } from '../title.ts';
+
+function twoFactorLabel(user: AdminUser): string {
+  if (!user.twoFactor.enabled) return 'Off';
+  return user.twoFactor.method === 'email' ? 'On · Email' : 'On · Authenticator';
+}
+
+export function AdminScreen({ me }: { me: Me }): JSX.Element {
+  useTitle('Administration');
+  if (me.role !== 'admin') {
+    return (
+      <section class="page">
+        <h1>Administration</h1>
+        <Alert>Only administrators can see this page.</Alert>
+      </section>
+    );
+  }
+  return <AdminConsole me={me} />;
+}
+
+function AdminConsole({ me }: { me: Me }): JSX.Element {
+  const [users, setUsers] = useState<AdminUser[] | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [message, setMessage] = useState<string | null>(null);
+  const [confirming, setConfirming] = useState<AdminUser | null>(null);
+
+  const load = useCallback(async (): Promise<void> => {
+    try {
+      setUsers((await api.adminUsers()).users);
+    } catch (failure) {
+      setError(messageOf(failure));
+    }
+  }, []);
+  useEffect(() => {
+    void load();
+  }, [load]);
+
+  return (
+    <section class="page">
+      <h1>Administration</h1>
+      <p class="lead">Accounts of this Twofold server and their two-factor status.</p>
+      {message && <Success>{message}</Success>}
+      {error && <Alert>{error}</Alert>}
+      <section class="card card-flush" aria-labelledby="accounts-title">
+        <h2 id="accounts-title" class="card-title">
+          Accounts
+        </h2>
+        {users === null ? (
+          <p class="muted card-body">Loading…</p>
+        ) : (
+          <div class="table-wrap">
+            <table class="table">
+              <thead>
+                <tr>
+                  <th scope="col">Username</th>
+                  <th scope="col">Name</th>
+                  <th scope="col">Role</th>
+                  <th scope="col">Two-factor</th>
+                  <th scope="col">
+                    <span class="visually-hidden">Actions</span>
+                  </th>
+                </tr>
+              </thead>
+              <tbody>
+                {users.map((user) => (
+                  <tr key={user.id}>
+                    <th scope="row" class="cell-user">
+                      {user.username}
+                      {user.username === me.username && <span class="hint"> (you)</span>}
+                      {user.email && <span class="cell-sub">{user.email}</span>}
+                    </th>
+                    <td data-label="Name">{user.displayName || '—'}</td>
+                    <td data-label="Role">{user.role === 'admin' ? 'Administrator' : 'User'}</td>
+                    <td data-label="Two-factor">
+                      <span class={`badge ${user.twoFactor.enabled ? 'badge-on' : 'badge-off'}`}>{twoFactorLabel(user)}</span>
+                      {user.secondFactorLockedUntil && (
+                        <span class="cell-sub">Locked until {new Date(user.secondFactorLockedUntil).toLocaleTimeString()}</span>
+                      )}
+                    </td>
+                    <td class="cell-actions">
+                      {user.twoFactor.enabled && (
+                        <button
+                          type="button"
+                          class="button button-danger-outline button-small"
+                          onClick={() => {
+                            setMessage(null);
+                            setError(null);
+                            setConfirming(user);
+                          }}
+                        >
+                          Disable Two-Factor Authentication
+                        </button>
+                      )}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </section>
+      <CreateAccountForm
+        onCreated={(username) => {
+          setMessage(`Account ${username} created.`);
+          void load();
+        }}
+      />
+      {confirming && (
+        <ConfirmDisable
+          user={confirming}
+          onCancel={() => setConfirming(null)}
+          onDone={(text) => {
+            setConfirming(null);
+            setMessage(text);
+            void load();
+          }}
+        />
+      )}
+    </section>
+  );
+}
+
+function ConfirmDisable({ user, onCancel, onDone }: { user: AdminUser; onCancel: () => void; onDone: (message: string) => void }): JSX.Element {
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const confirm = async (): Promise<void> => {
+    setBusy(true);
+    setError(null);
+    try {
+      onDone((await api.adminDisableTwoFactor(user.username)).message);
+    } catch (failure) {
+      setError(messageOf(failure));
+      setBusy(false);
+    }
+  };
+  return (
+    <Dialog
+      title="Disable Two-Factor Authentication"
+      onClose={onCancel}
+      description={`${user.username} will log in with only their username and password. Every session of ${user.username} ends now. Do this only after checking who is asking, for example when they lost their phone.`}
+    >
+      {error && <Alert>{error}</Alert>}
+      <div class="dialog-actions">
+        <button type="button" class="button button-secondary" onClick={onCancel} data-autofocus>
+          Cancel
+        </button>
+        <button type="button" class="button button-danger" onClick={confirm} disabled={busy}>
+          Disable
+        </button>
+      </div>
+    </Dialog>
+  );
+}
+
+function CreateAccountForm({ onCreated }: { onCreated: (username: string) => void }): JSX.Element {
+  const [username, setUsername] = useState('');
+  const [password, setPassword] = useState('');
+  const [displayName, setDisplayName] = useState('');
+  const [email, setEmail] = useState('');
+  const [role, setRole] = useState<Role>('user');
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const ids = { username: useId(), password: useId(), displayName: useId(), email: useId(), role: useId() };
+
+  const submit = async (event: Event): Promise<void> => {
+    event.preventDefault();
+    setError(null);
+    if (username.trim() === '' || password === '') {
+      setError('Enter a username and a password.');
+      return;
+    }
+    setBusy(true);
+    try {
+      const created = await api.adminCreateUser({
+        username: username.trim(),
+        password,
+        role,
+        ...(displayName.trim() ? { displayName: displayName.trim() } : {}),
+        ...(email.trim() ? { email: email.trim() } : {}),
+      });
+      onCreated(created.username);
+      setUsername('');
+      setPassword('');
+      setDisplayName('');
+      setEmail('');
+      setRole('user');
+    } catch (failure) {
+      setError(messageOf(failure));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <form class="card" onSubmit={submit} noValidate aria-labelledby="create-title">
+      <h2 id="create-title" class="card-title-plain">
+        Create an account
+      </h2>
+      {error && <Alert>{error}</Alert>}
+      <div class="form-grid">
+        <Field id={ids.username} label="Username" value={username} onValue={setUsername} autocomplete="off" autoCapitalize="none" spellcheck={false} required />
+        <Field
+          id={ids.password}
+          label="Initial Password"
+          type="password"
+          value={password}
+          onValue={setPassword}
+          autocomplete="new-password"
+          hint="At least 8 characters. Tell it to the person safely."
+          required
+        />
+        <Field id={ids.displayName} label="Display Name (optional)" value={displayName} onValue={setDisplayName} autocomplete="off" />
+        <Field id={ids.email} label="Email (optional)" type="email" value={email} onValue={setEmail} autocomplete="off" />
+        <div class="field">
+          <label for={ids.role}>Role</label>
+          <select id={ids.role} value={role} onChange={(event) => setRole((event.currentTarget as HTMLSelectElement).value as Role)}>
+            <option value="user">User</option>
+            <option value="admin">Administrator</option>
+          </select>
+        </div>
+      </div>
+      <button type="submit" class="button button-primary" disabled={busy}>
+        Create Account
+      </button>
+    </form>
+  );
+}

@@ -1,0 +1,89 @@
+import type { JSX } from 'preact';
+import { useId, useState } from 'preact/hooks';
+import { ApiError, api, messageOf } from '../api.ts';
+import { Alert, Field, Success } from '../components/ui.tsx';
+
+const MIN_LENGTH = 8;
+
+export function ChangePasswordPanel(): JSX.Element {
+  const [current, setCurrent] = useState('');
+  const [next, setNext] = useState('');
+  const [confirm, setConfirm] = useState('');
+  const [error, setError] = useState<string | null>(null);
+  const [mismatch, setMismatch] = useState<string | null>(null);
+  const [done, setDone] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const ids = { current: useId(), next: useId(), confirm: useId() };
+
+  const submit = async (event: Event): Promise<void> => {
+    event.preventDefault();
+    setError(null);
+    setDone(null);
+    setMismatch(null);
+    if (current === '' || next === '') {
+      setError('Fill in every field.');
+      return;
+    }
+    if ([...next].length < MIN_LENGTH) {
+      setError(`The new password must be at least ${MIN_LENGTH} characters.`);
+      document.getElementById(ids.next)?.focus();
+      return;
+    }
+    if (next !== confirm) {
+      setMismatch('The new passwords do not match.');
+      document.getElementById(ids.confirm)?.focus();
+      return;
+    }
+    setBusy(true);
+    try {
+      const result = await api.changePassword(current, next);
+      setDone(result.message);
+      setCurrent('');
+      setNext('');
+      setConfirm('');
+    } catch (failure) {
+      setError(messageOf(failure));
+      if (failure instanceof ApiError && failure.code === 'invalid_credentials') {
+        setCurrent('');
+        document.getElementById(ids.current)?.focus();
+      }
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <form class="panel" onSubmit={submit} noValidate>
+      <h2 class="panel-title">Change Password</h2>
+      <p class="muted">After the change, you stay logged in here and every other session of your account ends.</p>
+      {error && <Alert>{error}</Alert>}
+      {done && <Success>{done}</Success>}
+      <div class="form-narrow">
+        <Field id={ids.current} label="Current Password" type="password" value={current} onValue={setCurrent} autocomplete="current-password" required />
+        <Field
+          id={ids.next}
+          label="New Password"
+          type="password"
+          value={next}
+          onValue={setNext}
+          autocomplete="new-password"
+          hint={`At least ${MIN_LENGTH} characters.`}
+          required
+        />
+        <Field
+          id={ids.confirm}
+          label="Confirm New Password"
+          type="password"
+          value={confirm}
+          onValue={setConfirm}
+          autocomplete="new-password"
+          error={mismatch}
+          required
+        />
+        <button type="submit" class="button button-primary" disabled={busy}>
+          Save
+        </button>
+      </div>
+    </form>
+  );
+}

@@ -1,0 +1,156 @@
+import type { JSX } from 'preact';
+import { useState } from 'preact/hooks';
+import { ApiError, api, messageOf, type Enabled, type Me, type SecondFactorMethod, type TOTPSetup } from '../api.ts';
+import { EmailSetupForm } from '../components/email-setup.tsx';
+import { PasswordDialog } from '../components/password-dialog.tsx';
+import { RecoveryCodes } from '../components/recovery-codes.tsx';
+import { SessionsSection } from '../components/sessions.tsx';
+import { TOTPSetupForm } from '../components/totp-setup.tsx';
+import { Alert, Success } from '../components/ui.tsx';
+import { methodName } from './home.tsx';
+
+type Phase =
+  | { kind: 'idle' }
+  | { kind: 'choose'; method: SecondFactorMethod | null; setup: TOTPSetup | null }
+  | { kind: 'codes'; codes: string[] };
+
+/** "abc@example.com" as "a***@example.com", as the server masks it. */
+export function maskEmail(email: string): string {
+  const at = email.lastIndexOf('@');
+  if (at < 1) return email;
+  return `${email.charAt(0)}***${email.slice(at)}`;
+}
+
+interface Props {
+  me: Me;
+  refreshMe: () => Promise<Me | null>;
+}
+
+export function SecuritySettingsPanel({ me, refreshMe }: Props): JSX.Element {
+  const [phase, setPhase] = useState<Phase>({ kind: 'idle' });
+  const [dialog, setDialog] = useState<'enable' | 'disable' | null>(null);
+  const [message, setMessage] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [loading, setLoading] = useState(false);
+
+  const settingUp = phase.kind === 'choose';
+  // Right after Save the codes are on screen and two-factor is on, whatever /me has caught up to.
+  const checked = settingUp || phase.kind === 'codes' || me.twoFactor.enabled;
+
+  const onCheckbox = (event: MouseEvent): void => {
+    // The box only changes once the server agrees; until then it shows the current state.
+    event.preventDefault();
+    setMessage(null);
+    setError(null);
+    if (settingUp) setPhase({ kind: 'idle' });
+    else if (phase.kind === 'codes') setDialog('disable');
+    else setDialog(me.twoFactor.enabled ? 'disable' : 'enable');
+  };
+
+  const chooseMethod = async (method: SecondFactorMethod): Promise<void> => {
+    if (phase.kind !== 'choose' || phase.method === method) return;
+    setError(null);
+    setPhase({ kind: 'choose', method, setup: null });
+    if (method !== 'totp') return;
+    setLoading(true);
+    try {
+      const setup = await api.startTOTPSetup();
+      setPhase({ kind: 'choose', method: 'totp', setup });
+    } catch (failure) {
+      setError(messageOf(failure));
+      if (failure instanceof ApiError && failure.code === 'reauth_required') setPhase({ kind: 'idle' });
+      else setPhase({ kind: 'choose', method: null, setup: null });
+    } finally {
+      setLoading(false);
+    }
+  };
+
+  const onEnabled = (result: Enabled): void => {
+    setMessage(result.message);
+    setPhase({ kind: 'codes', codes: result.recoveryCodes });
+    void refreshMe();
+  };
+
+  const disable = async (): Promise<void> => {
+    const result = await api.disableTwoFactor();
+    // The box unticks together with the message, never after it.
+    await refreshMe();
+    setDialog(null);
+    setPhase({ kind: 'idle' });
+    setMessage(result.message);
+  };
+
+  return (
+    <div class="panel">
+      <h2 class="panel-title">Security Settings</h2>
+      {message && <Success>{message}</Success>}
+      {error && <Alert>{error}</Alert>}
+      <div class="setting">
+        <div class="setting-row">
+          <input type="checkbox" id="two-factor-toggle" class="switch" checked={checked} onClick={onCheckbox} aria-describedby="two-factor-help" />
+          <label for="two-factor-toggle" class="setting-label">
+            Two-Factor Authentication
+          </label>
+        </div>
+        <p id="two-factor-help" class="muted setting-help">
+          {me.twoFactor.enabled
+            ? `On: ${methodName(me.twoFactor.method)}. Logging in to every Twofold client needs your password and an authentication code.`
+            : 'Logging in needs an authentication code besides your password. This applies to all your Twofold clients.'}
+          {me.twoFactor.enabled && me.recoveryCodesLeft !== null && ` ${me.recoveryCodesLeft} recovery codes left.`}
+        </p>
+      </div>
+
+      {phase.kind === 'choose' && (
+        <div class="setup-area">
+          <fieldset class="methods">
+            <legend>Authentication method</legend>
+            <label class="radio">
+              <input type="radio" name="method" value="totp" checked={phase.method === 'totp'} onChange={() => void chooseMethod('totp')} />
+              <span>Authenticated by Authenticator</span>
+            </label>
+            <label class="radio">
+              <input
+                type="radio"
+                name="method"
+                value="email"
+                checked={phase.method === 'email'}
+                disabled={me.email === null}
+                aria-describedby={me.email === null ? 'email-method-hint' : undefined}
+                onChange={() => void chooseMethod('email')}
+              />
+              <span>Authenticated by Email</span>
+            </label>
+            {me.email === null && (
+              <p id="email-method-hint" class="hint">
+                Your account has no email address. Ask your administrator to add one to use email codes.
+              </p>
+            )}
+          </fieldset>
+          {loading && (
+            <p class="muted" role="status">
+              Preparing your authenticator key…
+            </p>
+          )}
+          {phase.method === 'totp' && phase.setup && <TOTPSetupForm setup={phase.setup} username={me.username} onEnabled={onEnabled} />}
+          {phase.method === 'email' && me.email !== null && <EmailSetupForm email={maskEmail(me.email)} onEnabled={onEnabled} />}
+        </div>
+      )}
+
+      {phase.kind === 'codes' && <RecoveryCodes codes={phase.codes} username={me.username} onDone={() => setPhase({ kind: 'idle' })} />}
+
+      <SessionsSection />
+
+      {dialog === 'enable' && (
+        <PasswordDialog
+          codeMethod={null}
+          onCancel={() => setDialog(null)}
+          onConfirmed={async () => {
+            setDialog(null);
+            setPhase({ kind: 'choose', method: null, setup: null });
+          }}
+        />
+      )}
+      {dialog === 'disable' && <PasswordDialog codeMethod={me.twoFactor.method ?? 'totp'} onCancel={() => setDialog(null)} onConfirmed={disable} />}
+    </div>
+  );
+}
