@@ -1,0 +1,136 @@
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  DIALECTS,
+  bearer,
+  body,
+  createTestEnvironment,
+  enableTOTP,
+  login,
+  loginToken,
+  startTestApp,
+  type TestApp,
+} from '../support/harness.ts';
+import { REPO_ROOT, call, startInstance } from '../support/processes.ts';
+
+const CLI = path.join(REPO_ROOT, 'bin/twofold.js');
+
+function twofold(env: Record<string, string>, args: string[], input?: string): { status: number | null; stdout: string; stderr: string } {
+  const result = spawnSync(process.execPath, [CLI, ...args], {
+    cwd: REPO_ROOT,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
+    input,
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+// The administrator's command line works on the same data as the running service.
+describe.each(DIALECTS)('twofold CLI (%s)', (dialect) => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp(createTestEnvironment(dialect));
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it('creates a user with a generated password shown once, and lists it', async () => {
+    const created = twofold(t.environment.env, ['user', 'create', '1001', '--email', '1001@example.com', '--display-name', 'Front Desk']);
+    expect(created.status).toBe(0);
+    const password = /Password \(shown once\): (\S+)/.exec(created.stdout)?.[1];
+    expect(password).toBeDefined();
+    expect(body(await login(t.app, '1001', password!))).toMatchObject({ status: 'ok', user: { displayName: 'Front Desk', email: '1001@example.com', emailVerified: false } });
+
+    const list = twofold(t.environment.env, ['user', 'list']);
+    expect(list.status).toBe(0);
+    expect(list.stdout).toMatch(/^1001\tuser\toff\t1001@example.com$/m);
+    expect(list.stdout).not.toContain(password!);
+  });
+
+  it('reads a chosen password from standard input and refuses a duplicate', async () => {
+    const created = twofold(t.environment.env, ['user', 'create', 'Nadia', '--role', 'admin', '--password-stdin'], 'nadia-password-42\n');
+    expect(created.status).toBe(0);
+    expect(created.stdout).not.toContain('nadia-password-42');
+    expect(body(await login(t.app, 'nadia', 'nadia-password-42'))).toMatchObject({ status: 'ok', user: { role: 'admin' } });
+    const duplicate = twofold(t.environment.env, ['user', 'create', 'NADIA']);
+    expect(duplicate.status).toBe(1);
+    expect(duplicate.stderr).toContain('already taken');
+  });
+
+  it('turns off two-factor for a user who lost their phone, while the service runs', async () => {
+    twofold(t.environment.env, ['user', 'create', '1002', '--password-stdin'], 'lost-phone-password\n');
+    const token = await loginToken(t.app, '1002', 'lost-phone-password');
+    await enableTOTP(t.app, token, 'lost-phone-password');
+    expect(body(await login(t.app, '1002', 'lost-phone-password'))).toMatchObject({ status: 'second_factor_required' });
+    expect(twofold(t.environment.env, ['user', 'list']).stdout).toMatch(/^1002\tuser\ton \(totp\)/m);
+
+    const reset = twofold(t.environment.env, ['user', 'disable-2fa', '1002']);
+    expect(reset.status).toBe(0);
+    expect(reset.stdout).toContain('now off for "1002"');
+    expect(body(await login(t.app, '1002', 'lost-phone-password'))).toMatchObject({ status: 'ok' });
+    expect((await t.app.inject({ method: 'GET', url: '/api/v1/me', headers: bearer(token) })).statusCode).toBe(401);
+
+    const audit = twofold(t.environment.env, ['audit', '--limit', '50', '--user', '1002']);
+    expect(audit.status).toBe(0);
+    expect(audit.stdout).toMatch(/two_factor\.admin_reset\tsuccess\t1002\tcli:/);
+  });
+
+  it('unlocks a user locked by wrong passwords', async () => {
+    twofold(t.environment.env, ['user', 'create', '1003', '--password-stdin'], 'locked-out-password\n');
+    for (let i = 0; i < 10; i++) await login(t.app, '1003', 'wrong-password');
+    expect((await login(t.app, '1003', 'locked-out-password')).statusCode).toBe(429);
+    expect(twofold(t.environment.env, ['user', 'unlock', '1003']).status).toBe(0);
+    expect((await login(t.app, '1003', 'locked-out-password')).statusCode).toBe(200);
+  });
+
+  it('answers mistakes with a message and a non-zero exit, changing nothing', async () => {
+    const before = twofold(t.environment.env, ['user', 'list']).stdout;
+    const unknown = twofold(t.environment.env, ['user', 'disable-2fa', 'nobody']);
+    expect(unknown.status).toBe(1);
+    expect(unknown.stderr).toContain('No account named "nobody"');
+    const usage = twofold(t.environment.env, ['user', 'frobnicate', 'x']);
+    expect(usage.status).toBe(2);
+    expect(usage.stderr).toContain('Usage: twofold');
+    expect(twofold(t.environment.env, ['user', 'create']).status).toBe(2);
+    expect(twofold(t.environment.env, ['user', 'create', 'x1', '--role', 'root']).status).toBe(2);
+    expect(twofold(t.environment.env, ['user', 'create', 'x2', '--bogus']).status).toBe(2);
+    const weak = twofold(t.environment.env, ['user', 'create', 'x3', '--password-stdin'], 'short\n');
+    expect(weak.status).toBe(1);
+    expect(weak.stderr).toContain('at least 8 characters');
+    const badConfig = twofold({ ...t.environment.env, TWOFOLD_PORT: 'eighty' }, ['user', 'list']);
+    expect(badConfig.status).toBe(1);
+    expect(badConfig.stderr).toContain('Configuration error: TWOFOLD_PORT must be a whole number');
+    expect(twofold(t.environment.env, ['user', 'list']).stdout).toBe(before);
+  });
+});
+
+describe('first start', () => {
+  it('creates admin with a generated password printed once, and never again', async () => {
+    const environment = createTestEnvironment('sqlite');
+    const { TWOFOLD_ADMIN_PASSWORD: _unused, ...env } = environment.env;
+    try {
+      const first = await startInstance(env);
+      const password = /shown only this once: (\S+)/.exec(first.output())?.[1];
+      expect(password).toBeDefined();
+      const response = await call(first.url, 'POST', '/api/v1/auth/login', { body: { username: 'admin', password, client: 'desktop' } });
+      expect(response.status).toBe(200);
+      // The password went to the terminal, not into any JSON log line.
+      expect(first.output().split('\n').filter((line) => line.startsWith('{') && line.includes(password!))).toEqual([]);
+      await first.stop();
+      const second = await startInstance(env);
+      expect(second.output()).not.toContain('shown only this once');
+      await second.stop();
+    } finally {
+      await environment.dropDatabase();
+    }
+  });
+
+  it('refuses to start on a bad setting, naming it', () => {
+    const result = twofold({ TWOFOLD_ISSUER: '', TWOFOLD_DATA_DIR: '/tmp/never-created' }, ['serve']);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain('Configuration error: TWOFOLD_ISSUER must be 1 to 64 characters');
+  });
+});
