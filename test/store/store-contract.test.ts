@@ -1,0 +1,128 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDatabase, type DatabaseHandle } from '../../src/store/database.ts';
+import type { Store } from '../../src/store/store.ts';
+import { DIALECTS, createTestEnvironment, type TestEnvironment } from '../support/harness.ts';
+
+// The Store contract, run against each dialect: every once-only rule is a guarded statement,
+// so concurrent callers get exactly one winner, whatever the database.
+describe.each(DIALECTS)('store contract (%s)', (dialect) => {
+  let environment: TestEnvironment;
+  let handle: DatabaseHandle;
+  let store: Store;
+  beforeAll(async () => {
+    environment = createTestEnvironment(dialect);
+    handle = await createDatabase(environment.config);
+    store = handle.store;
+  });
+  afterAll(async () => {
+    await handle.close();
+    await environment.dropDatabase();
+  });
+
+  async function account(): Promise<string> {
+    const id = randomUUID();
+    const name = `user-${id.slice(0, 8)}`;
+    expect(
+      await store.createAccount({ id, username: name, usernameKey: name, displayName: name, email: null, emailVerified: false, role: 'user', passwordHash: 'x', createdAt: 1 }),
+    ).toBe(true);
+    return id;
+  }
+
+  it('refuses a second account with the same username key, writing nothing', async () => {
+    const id = await account();
+    const existing = await store.findAccountById(id);
+    const again = await store.createAccount({
+      id: randomUUID(),
+      username: existing!.username.toUpperCase(),
+      usernameKey: existing!.username,
+      displayName: 'other',
+      email: null,
+      emailVerified: false,
+      role: 'admin',
+      passwordHash: 'y',
+      createdAt: 2,
+    });
+    expect(again).toBe(false);
+    expect((await store.listAccounts()).filter((a) => a.username.toLowerCase() === existing!.username)).toHaveLength(1);
+  });
+
+  it('advances a TOTP step for exactly one of many concurrent callers, and never backwards', async () => {
+    const userId = await account();
+    await store.saveTOTPCredential(userId, 'sealed', 100, 1);
+    const wins = await Promise.all(Array.from({ length: 25 }, () => store.advanceTOTPStep(userId, 101)));
+    expect(wins.filter(Boolean)).toHaveLength(1);
+    expect(await store.advanceTOTPStep(userId, 100)).toBe(false);
+    expect(await store.advanceTOTPStep(userId, 101)).toBe(false);
+    expect(await store.advanceTOTPStep(userId, 102)).toBe(true);
+    expect((await store.findTOTPCredential(userId))?.lastUsedStep).toBe(102);
+  });
+
+  it('consumes a login challenge once, and spends at most the allowed attempts under a burst', async () => {
+    const userId = await account();
+    const idHash = randomUUID();
+    await store.createLoginChallenge({ idHash, userId, client: 'web', deviceName: null, ip: '::1', userAgent: null, createdAt: 1, expiresAt: Date.now() + 60_000 });
+    const spent = await Promise.all(Array.from({ length: 20 }, () => store.spendChallengeAttempt(idHash, Date.now(), 5)));
+    expect(spent.filter(Boolean)).toHaveLength(5);
+    const consumed = await Promise.all(Array.from({ length: 10 }, () => store.consumeLoginChallenge(idHash, Date.now())));
+    expect(consumed.filter(Boolean)).toHaveLength(1);
+  });
+
+  it('never reserves more attempt slots than the limit, and locks once', async () => {
+    const key = `test:${randomUUID()}`;
+    const now = Date.now();
+    const reserved = await Promise.all(Array.from({ length: 40 }, () => store.reserveAttempt(key, now, 10, 60_000)));
+    expect(reserved.filter(Boolean)).toHaveLength(10);
+    const counter = await store.findAttemptCounter(key);
+    expect(counter?.failures).toBe(10);
+    const locks = await Promise.all(
+      Array.from({ length: 10 }, () => store.lockAttemptCounter(key, now, { until: now + 1000, seen: 0, level: 1, limit: 10 })),
+    );
+    expect(locks.filter(Boolean)).toHaveLength(1);
+    expect(await store.reserveAttempt(key, now + 10, 10, 60_000)).toBe(false);
+    // After the lock ends and the window has passed, the key starts afresh.
+    expect(await store.reserveAttempt(key, now + 61_000, 10, 60_000)).toBe(true);
+    await store.releaseAttempt(key);
+    expect((await store.findAttemptCounter(key))?.failures).toBe(0);
+  });
+
+  it('uses a recovery code once, even when it is presented concurrently', async () => {
+    const userId = await account();
+    await store.replaceRecoveryCodes(userId, ['h1', 'h2'], 1);
+    const uses = await Promise.all(Array.from({ length: 10 }, () => store.useRecoveryCode(userId, 'h1', 2)));
+    expect(uses.filter(Boolean)).toHaveLength(1);
+    expect(await store.countUnusedRecoveryCodes(userId)).toBe(1);
+  });
+
+  it('takes a pending secret only if it is still the one that was shown', async () => {
+    const userId = await account();
+    await store.savePendingTOTPSecret(userId, 'first', 1, Date.now() + 60_000);
+    await store.savePendingTOTPSecret(userId, 'second', 2, Date.now() + 60_000);
+    expect(await store.takePendingTOTPSecret(userId, 'first')).toBe(false);
+    expect(await store.takePendingTOTPSecret(userId, 'second')).toBe(true);
+    expect(await store.findPendingTOTPSecret(userId, Date.now())).toBeNull();
+  });
+
+  it('rolls a transaction back whole when it fails', async () => {
+    const userId = await account();
+    await expect(
+      store.transaction(async (tx) => {
+        await tx.setTwoFactorMethod(userId, 'totp', 5);
+        await tx.replaceRecoveryCodes(userId, ['a', 'b'], 5);
+        throw new Error('boom');
+      }),
+    ).rejects.toThrow('boom');
+    expect((await store.findAccountById(userId))?.twoFactorMethod).toBeNull();
+    expect(await store.countUnusedRecoveryCodes(userId)).toBe(0);
+  });
+
+  it('keeps one live email code per key: a new one replaces the old', async () => {
+    const userId = await account();
+    const base = { key: `k-${userId}`, userId, purpose: 'login', address: 'a@example.com', createdAt: 1, expiresAt: Date.now() + 60_000, attempts: 0, consumedAt: null };
+    await store.saveEmailCode({ ...base, codeHash: 'old' });
+    await store.saveEmailCode({ ...base, codeHash: 'new' });
+    expect(await store.consumeEmailCode(base.key, 'old', Date.now())).toBe(false);
+    expect(await store.consumeEmailCode(base.key, 'new', Date.now())).toBe(true);
+    expect(await store.consumeEmailCode(base.key, 'new', Date.now())).toBe(false);
+  });
+});
