@@ -3,6 +3,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    globalSetup: ['test/support/global-setup.ts'],
     pool: 'forks',
     // Two cores: argon2 and Chromium are CPU-bound, so more workers only add contention.
     maxWorkers: 2,

@@ -20,6 +20,8 @@ export interface Config {
   /** Trust X-Forwarded-For from this many proxy hops (0: use the socket address). */
   trustProxyHops: number;
   sessionTtlMs: number;
+  /** When set, GET /metrics needs `Authorization: Bearer <token>`. */
+  metricsToken: string | null;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   limits: LimitsConfig;
 }
@@ -105,6 +107,12 @@ function readMailFrom(raw: string | undefined, issuer: string): string {
   return raw;
 }
 
+function readMetricsToken(raw: string | undefined): string | null {
+  if (raw === undefined || raw === '') return null;
+  if (raw.length < 16 || !/^[\x21-\x7e]+$/.test(raw)) throw new ConfigError('TWOFOLD_METRICS_TOKEN must be at least 16 printable characters without spaces');
+  return raw;
+}
+
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 /** The only reader of process.env. Throws ConfigError with a message meant for the operator. */
@@ -140,6 +148,7 @@ export function loadConfig(env: Env = process.env): Config {
     mailFrom: readMailFrom(env.TWOFOLD_MAIL_FROM, issuer),
     trustProxyHops: readInteger(env, 'TWOFOLD_TRUST_PROXY_HOPS', 0, 0, 10),
     sessionTtlMs: readInteger(env, 'TWOFOLD_SESSION_TTL_HOURS', 168, 1, 24 * 365) * 60 * MINUTE,
+    metricsToken: readMetricsToken(env.TWOFOLD_METRICS_TOKEN),
     logLevel: logLevel as Config['logLevel'],
     limits: Object.freeze(defaultLimits()),
   });

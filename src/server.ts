@@ -45,13 +45,21 @@ export async function startServer(
     poolStats: services.database.poolStats,
     webRoot: DEFAULT_WEB_ROOT,
     trustProxyHops: config.trustProxyHops,
+    metricsToken: config.metricsToken,
     logger,
   });
   const cleanup = setInterval(() => {
-    services.flows.store.deleteExpired(Date.now()).catch((error: unknown) => app.log.warn({ err: error }, 'cleanup failed'));
+    services.flows.store.deleteExpired(services.flows.clock()).catch((error: unknown) => app.log.warn({ err: error }, 'cleanup failed'));
   }, CLEANUP_INTERVAL_MS);
   cleanup.unref();
 
+  let closing = false;
+  // Once shutdown starts, responses ask clients to close their connection: a keep-alive
+  // connection would otherwise keep the server open after its last request finished.
+  app.addHook('onSend', async (_request, reply, payload) => {
+    if (closing) void reply.header('connection', 'close');
+    return payload;
+  });
   await app.listen({ host: config.host, port: config.port });
   const address = app.server.address();
   const port = typeof address === 'object' && address !== null ? address.port : config.port;
@@ -63,15 +71,13 @@ export async function startServer(
     // app.close() stops accepting, lets in-flight requests finish, then the pool closes.
     stopping ??= (async () => {
       clearInterval(cleanup);
-      // Requests in flight finish; their keep-alive connections turn idle only afterwards, so
-      // idle connections are swept until the server is closed, and anything still open after
-      // the grace period is cut.
-      const sweep = setInterval(() => app.server.closeIdleConnections(), 100);
+      closing = true;
+      // Requests in flight finish (their responses say Connection: close); whatever is still
+      // open after the grace period is cut.
       const deadline = setTimeout(() => app.server.closeAllConnections(), SHUTDOWN_GRACE_MS);
       try {
         await app.close();
       } finally {
-        clearInterval(sweep);
         clearTimeout(deadline);
       }
       await services.close();

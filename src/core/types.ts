@@ -15,6 +15,8 @@ export interface Account {
   twoFactorMethod: SecondFactorMethod | null;
   /** When two-factor was last turned on; reauthentications older than this do not count. */
   twoFactorChangedAt: number | null;
+  /** Moves on whenever the account's sessions must end; only sessions of the current epoch count. */
+  sessionEpoch: number;
   createdAt: number;
 }
 
@@ -32,6 +34,7 @@ export interface Session {
   reauthenticatedAt: number | null;
   /** Whether that reauthentication also proved the second factor. */
   reauthenticatedWithSecondFactor: boolean;
+  accountEpoch: number;
 }
 
 export interface LoginChallenge {
@@ -45,6 +48,7 @@ export interface LoginChallenge {
   expiresAt: number;
   attempts: number;
   consumedAt: number | null;
+  accountEpoch: number;
 }
 
 export interface AuditEvent {

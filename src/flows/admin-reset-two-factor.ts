@@ -1,6 +1,7 @@
 import { DomainError } from '../core/errors.ts';
 import { usernameKey } from '../core/usernames.ts';
-import type { Account } from '../core/types.ts';
+import type { Account, Session } from '../core/types.ts';
+import { requireAdminReauthentication } from './shared/reauthentication.ts';
 import { attemptKeys } from './shared/attempt-limits.ts';
 import { recordAudit } from './shared/audit.ts';
 import type { FlowDeps } from './shared/deps.ts';
@@ -10,8 +11,13 @@ export interface AdminActor {
   /** Username of the administrator, or `cli:<os user>` for the command line. */
   name: string;
   ip: string | null;
-  /** The administrator's own session survives a reset of their own account. */
-  sessionId?: string;
+  /**
+   * The administrator's session and account when acting over HTTP. Administrative changes need
+   * the Password window, like the user's own security changes; the command line (someone with
+   * the server's data in hand) has none.
+   */
+  session?: Session;
+  account?: Account;
 }
 
 /**
@@ -23,11 +29,12 @@ export async function adminResetTwoFactor(
   username: string,
   actor: AdminActor,
 ): Promise<{ account: Account; sessionsEnded: number; wasEnabled: boolean }> {
+  requireAdminReauthentication(deps, actor);
   const account = await deps.store.findAccountByUsernameKey(usernameKey(username));
   if (account === null) throw new DomainError('not_found', `No account named "${username}".`);
   const wasEnabled = account.twoFactorMethod !== null;
   const sessionsEnded = await deps.store.transaction(async (store) => {
-    const ended = await switchTwoFactorOff(store, account.id, deps.clock(), actor.sessionId);
+    const ended = await switchTwoFactorOff(store, account.id, deps.clock(), actor.session?.id);
     await store.clearAttemptCounter(attemptKeys.secondFactor(account.id));
     await recordAudit(
       deps,

@@ -16,7 +16,9 @@ export async function authenticateSession(deps: FlowDeps, token: string): Promis
   const session = await deps.store.findSessionByTokenHash(hashToken(token), now);
   if (session === null) return null;
   const account = await deps.store.findAccountById(session.userId);
-  if (account === null) return null;
+  // A session from before the account's sessions were last ended (possibly inserted by a login
+  // that raced that change) is dead, even if its row is still there.
+  if (account === null || account.sessionEpoch !== session.accountEpoch) return null;
   if (now - session.lastSeenAt > TOUCH_INTERVAL_MS) await deps.store.touchSession(session.id, now);
   return { session, account };
 }

@@ -4,13 +4,9 @@ import type { Account, RequestContext, Session } from '../core/types.ts';
 import { attemptKeys, recordFailedAttempt, releaseAttempt, reserveAttempt, secondFactorPolicy } from './shared/attempt-limits.ts';
 import { recordAudit } from './shared/audit.ts';
 import type { FlowDeps } from './shared/deps.ts';
-import { consumeEmailCode, sendEmailCode, type SentCode } from './shared/email-codes.ts';
+import { consumeEmailCode, emailCodeKeys, sendEmailCode, type SentCode } from './shared/email-codes.ts';
 import { requireRecentReauthentication } from './shared/reauthentication.ts';
-import { EDITED_SUCCESSFULLY } from './enable-totp.ts';
-
-function emailChangeKey(userId: string): string {
-  return `email-change:${userId}`;
-}
+import { EDITED_SUCCESSFULLY } from './shared/messages.ts';
 
 /**
  * Asks to change the address: a code goes to the NEW address, and nothing changes until it comes
@@ -26,7 +22,7 @@ export async function requestEmailChange(
   requireRecentReauthentication(deps, session, account, { changesTwoFactor: true });
   const email = input.email.trim();
   if (!isEmailAddress(email)) throw new DomainError('validation_error', 'Enter a valid email address.');
-  const sent = await sendEmailCode(deps, { account, key: emailChangeKey(account.id), purpose: 'email_change', address: email });
+  const sent = await sendEmailCode(deps, { account, key: emailCodeKeys.emailChange(account.id), purpose: 'email_change', address: email });
   await recordAudit(deps, { type: 'email.change_requested', outcome: 'success', userId: account.id, username: account.username, client: session.client, ip: context.ip });
   return sent;
 }
@@ -40,15 +36,26 @@ export async function verifyEmailChange(
   const limitKey = attemptKeys.enrollment(account.id);
   const policy = secondFactorPolicy(deps);
   await reserveAttempt(deps, limitKey, policy);
-  const proven = await consumeEmailCode(deps, emailChangeKey(account.id), account.id, input.code);
+  const proven = await consumeEmailCode(deps, emailCodeKeys.emailChange(account.id), account.id, input.code);
   if (proven === null) {
     await recordFailedAttempt(deps, limitKey, policy);
     throw new DomainError('invalid_code', 'The code is incorrect or has expired. Ask for a new one.');
   }
   await releaseAttempt(deps, limitKey);
   await deps.store.transaction(async (store) => {
-    await store.setEmail(account.id, proven.address, true, deps.clock());
+    const now = deps.clock();
+    await store.setEmail(account.id, proven.address, true, now);
+    if (account.twoFactorMethod === 'email') {
+      // The address IS the second factor here: moving it is a two-factor change, so other
+      // sessions end and an earlier Password window no longer counts for further changes.
+      await store.setTwoFactorMethod(account.id, 'email', now);
+      await store.endSessionsOfAccount(account.id, session.id);
+    }
     await recordAudit(deps, { type: 'email.verified', outcome: 'success', userId: account.id, username: account.username, client: session.client, ip: context.ip }, store);
   });
+  // The old address hears about it (if it was proven): the classic sign of a takeover.
+  if (account.email !== null && account.email !== proven.address) {
+    await deps.notifier.notify(account, 'email_changed', { newAddress: proven.address });
+  }
   return { message: EDITED_SUCCESSFULLY, email: proven.address };
 }

@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { DomainError } from '../core/errors.ts';
 import { checkPasswordStrength, hashPassword } from '../core/passwords.ts';
-import { checkUsername, isEmailAddress, usernameKey } from '../core/usernames.ts';
+import { checkDisplayName, checkUsername, isEmailAddress, usernameKey } from '../core/usernames.ts';
 import type { Account, Role } from '../core/types.ts';
 import { recordAudit } from './shared/audit.ts';
+import { requireAdminReauthentication } from './shared/reauthentication.ts';
 import type { FlowDeps } from './shared/deps.ts';
 import type { AdminActor } from './admin-reset-two-factor.ts';
 
@@ -17,13 +18,15 @@ export interface CreateAccountInput {
 
 /** Creates an account. An address typed by an administrator stays unverified until its owner proves it. */
 export async function createAccount(deps: FlowDeps, input: CreateAccountInput, actor: AdminActor): Promise<Account> {
+  requireAdminReauthentication(deps, actor);
   const username = input.username.normalize('NFC');
   const problem = checkUsername(username) ?? checkPasswordStrength(input.password);
   if (problem !== null) throw new DomainError('validation_error', problem);
   const email = input.email === undefined || input.email === null || input.email === '' ? null : input.email.trim();
   if (email !== null && !isEmailAddress(email)) throw new DomainError('validation_error', 'Email must be an email address.');
   const displayName = (input.displayName ?? '').trim() || username;
-  if (displayName.length > 128) throw new DomainError('validation_error', 'Display name must be at most 128 characters.');
+  const badName = checkDisplayName(displayName);
+  if (badName !== null) throw new DomainError('validation_error', badName);
 
   const passwordHash = await hashPassword(input.password);
   const now = deps.clock();
@@ -48,5 +51,5 @@ export async function createAccount(deps: FlowDeps, input: CreateAccountInput, a
     return true;
   });
   if (!created) throw new DomainError('conflict', `The username "${username}" is already taken.`);
-  return { ...account, twoFactorMethod: null, twoFactorChangedAt: null };
+  return { ...account, twoFactorMethod: null, twoFactorChangedAt: null, sessionEpoch: 0 };
 }

@@ -3,7 +3,7 @@ import { recordAudit } from './shared/audit.ts';
 import type { FlowDeps } from './shared/deps.ts';
 import { requireRecentReauthentication } from './shared/reauthentication.ts';
 import { switchTwoFactorOff } from './shared/two-factor-state.ts';
-import { EDITED_SUCCESSFULLY } from './enable-totp.ts';
+import { EDITED_SUCCESSFULLY } from './shared/messages.ts';
 
 /** The user turns two-factor off: needs the Password window with a current code. */
 export async function disableTwoFactor(

@@ -3,11 +3,11 @@ import type { Account, RequestContext, Session } from '../core/types.ts';
 import { attemptKeys, recordFailedAttempt, releaseAttempt, reserveAttempt, secondFactorPolicy } from './shared/attempt-limits.ts';
 import { recordAudit } from './shared/audit.ts';
 import type { FlowDeps } from './shared/deps.ts';
-import { consumeEmailCode } from './shared/email-codes.ts';
+import { consumeEmailCode, emailCodeKeys } from './shared/email-codes.ts';
 import { requireRecentReauthentication } from './shared/reauthentication.ts';
 import { switchTwoFactorOn } from './shared/two-factor-state.ts';
-import { EDITED_SUCCESSFULLY, type EnableResult } from './enable-totp.ts';
-import { enrollmentEmailCodeKey } from './start-email-setup.ts';
+import { type EnableResult } from './enable-totp.ts';
+import { EDITED_SUCCESSFULLY } from './shared/messages.ts';
 
 /**
  * "Save" with the emailed code: turns on the email method. Receiving the code proves the
@@ -23,7 +23,7 @@ export async function enableEmail(
   const limitKey = attemptKeys.enrollment(account.id);
   const policy = secondFactorPolicy(deps);
   await reserveAttempt(deps, limitKey, policy);
-  const proven = await consumeEmailCode(deps, enrollmentEmailCodeKey(account.id), account.id, input.code);
+  const proven = await consumeEmailCode(deps, emailCodeKeys.enrollment(account.id), account.id, input.code);
   // The code proves the address it was sent to; if the account's address changed since, it proves nothing.
   if (proven === null || proven.address !== account.email) {
     await recordFailedAttempt(deps, limitKey, policy);
@@ -34,7 +34,7 @@ export async function enableEmail(
   const now = deps.clock();
   const recoveryCodes = await deps.store.transaction(async (store) => {
     await store.setEmail(account.id, proven.address, true, now);
-    const codes = await switchTwoFactorOn(store, account, 'email', now, session.id);
+    const codes = await switchTwoFactorOn(deps, store, account, 'email', now, session.id);
     await recordAudit(
       deps,
       { type: 'two_factor.enabled', outcome: 'success', userId: account.id, username: account.username, client: session.client, ip: context.ip, detail: { method: 'email' } },

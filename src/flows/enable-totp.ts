@@ -9,13 +9,12 @@ import { requireRecentReauthentication } from './shared/reauthentication.ts';
 import { totpAssociatedData } from './shared/second-factor.ts';
 import { switchTwoFactorOn } from './shared/two-factor-state.ts';
 import { pendingTOTPAssociatedData } from './start-totp-setup.ts';
+import { EDITED_SUCCESSFULLY } from './shared/messages.ts';
 
 export interface EnableResult {
   message: 'Edited successfully.';
   recoveryCodes: string[];
 }
-
-export const EDITED_SUCCESSFULLY = 'Edited successfully.';
 
 /**
  * "Save" after typing the Authentication Code: a valid code for the pending secret turns
@@ -54,7 +53,7 @@ export async function enableTOTP(
       throw new DomainError('validation_error', 'The authenticator setup changed meanwhile. Start the setup again.');
     }
     await store.saveTOTPCredential(account.id, deps.secretBox.seal(secret, totpAssociatedData(account.id)), step, now);
-    const codes = await switchTwoFactorOn(store, account, 'totp', now, session.id);
+    const codes = await switchTwoFactorOn(deps, store, account, 'totp', now, session.id);
     await recordAudit(
       deps,
       {

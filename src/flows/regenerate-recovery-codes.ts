@@ -1,8 +1,8 @@
 import { DomainError } from '../core/errors.ts';
-import { generateRecoveryCodes, hashRecoveryCode } from '../core/recovery-codes.ts';
 import type { Account, RequestContext, Session } from '../core/types.ts';
 import { recordAudit } from './shared/audit.ts';
 import type { FlowDeps } from './shared/deps.ts';
+import { issueRecoveryCodes } from './shared/recovery-codes.ts';
 import { requireRecentReauthentication } from './shared/reauthentication.ts';
 
 /** New recovery codes replace every old one; needs the Password window with a current code. */
@@ -16,14 +16,13 @@ export async function regenerateRecoveryCodes(
     throw new DomainError('validation_error', 'Turn on two-factor authentication first.');
   }
   requireRecentReauthentication(deps, session, account, { changesTwoFactor: true });
-  const recoveryCodes = generateRecoveryCodes();
-  await deps.store.transaction(async (store) => {
-    await store.replaceRecoveryCodes(account.id, recoveryCodes.map(hashRecoveryCode), deps.clock());
+  return deps.store.transaction(async (store) => {
+    const recoveryCodes = await issueRecoveryCodes(deps, store, account.id, deps.clock());
     await recordAudit(
       deps,
       { type: 'recovery_codes.regenerated', outcome: 'success', userId: account.id, username: account.username, client: session.client, ip: context.ip },
       store,
     );
+    return { recoveryCodes };
   });
-  return { recoveryCodes };
 }

@@ -1,27 +1,29 @@
 import { DomainError } from '../core/errors.ts';
-import { hashToken } from '../core/tokens.ts';
 import type { Account, Session } from '../core/types.ts';
-import { emailCodeKeyForReauth } from './confirm-password.ts';
+import { attemptKeys } from './shared/attempt-limits.ts';
+import { loadLiveChallenge } from './shared/challenges.ts';
 import type { FlowDeps } from './shared/deps.ts';
-import { sendEmailCode, type SentCode } from './shared/email-codes.ts';
-import { emailCodeKeyForChallenge } from './verify-second-factor.ts';
+import { emailCodeKeys, sendEmailCode, type SentCode } from './shared/email-codes.ts';
+import { formatWait } from './shared/attempt-limits.ts';
 
-const EXPIRED = 'This sign-in has expired or was already used. Log in again.';
+/** A locked second factor refuses codes, so mailing one would only mislead the user. */
+async function refuseWhileLocked(deps: FlowDeps, account: Account): Promise<void> {
+  const counter = await deps.store.findAttemptCounter(attemptKeys.secondFactor(account.id));
+  const now = deps.clock();
+  if (counter !== null && counter.lockedUntil > now) {
+    const seconds = Math.ceil((counter.lockedUntil - now) / 1000);
+    throw new DomainError('too_many_attempts', `Too many wrong codes. Try again in ${formatWait(seconds)}.`, { retryAfterSeconds: seconds });
+  }
+}
 
 /** "Send code" on the login's second step. The password step itself never sends mail. */
 export async function sendLoginEmailCode(deps: FlowDeps, challengeId: string): Promise<SentCode> {
-  const idHash = hashToken(challengeId);
-  const challenge = await deps.store.findLoginChallenge(idHash);
-  const now = deps.clock();
-  if (!challenge || challenge.consumedAt !== null || challenge.expiresAt <= now || challenge.attempts >= deps.settings.limits.challengeMaxAttempts) {
-    throw new DomainError('challenge_invalid', EXPIRED);
-  }
-  const account = await deps.store.findAccountById(challenge.userId);
-  if (!account || account.twoFactorMethod === null) throw new DomainError('challenge_invalid', EXPIRED);
+  const { idHash, account } = await loadLiveChallenge(deps, challengeId);
   if (account.twoFactorMethod !== 'email' || account.email === null) {
     throw new DomainError('validation_error', 'This account does not use codes by email.');
   }
-  return sendEmailCode(deps, { account, key: emailCodeKeyForChallenge(idHash), purpose: 'login', address: account.email });
+  await refuseWhileLocked(deps, account);
+  return sendEmailCode(deps, { account, key: emailCodeKeys.login(idHash), purpose: 'login', address: account.email });
 }
 
 /** Mails a code for the Password window of an account on the email method. */
@@ -29,5 +31,6 @@ export async function sendReauthEmailCode(deps: FlowDeps, session: Session, acco
   if (account.twoFactorMethod !== 'email' || account.email === null) {
     throw new DomainError('validation_error', 'This account does not use codes by email.');
   }
-  return sendEmailCode(deps, { account, key: emailCodeKeyForReauth(session.id), purpose: 'reauth', address: account.email });
+  await refuseWhileLocked(deps, account);
+  return sendEmailCode(deps, { account, key: emailCodeKeys.reauth(session.id), purpose: 'reauth', address: account.email });
 }

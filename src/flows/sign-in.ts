@@ -3,11 +3,19 @@ import { verifyAgainstDummyHash, verifyPassword } from '../core/passwords.ts';
 import { generateToken, hashToken } from '../core/tokens.ts';
 import { usernameKey } from '../core/usernames.ts';
 import type { Account, ChallengeMethod } from '../core/types.ts';
-import { attemptKeys, passwordPolicy, recordFailedAttempt, releaseAttempt, reserveAttempt } from './shared/attempt-limits.ts';
+import {
+  attemptKeys,
+  passwordPolicy,
+  recordFailedAttempt,
+  releaseAttempt,
+  requireAttemptAllowed,
+  reserveAttempt,
+} from './shared/attempt-limits.ts';
+import { recordPasswordLock } from './shared/password-check.ts';
 import { recordAudit } from './shared/audit.ts';
 import type { FlowDeps } from './shared/deps.ts';
 import { availableMethods } from './shared/second-factor.ts';
-import { issueSession, noteSignInDevice, type SessionOrigin } from './shared/sessions.ts';
+import { issueSession, notifyNewDevice, rememberSignInDevice, type SessionOrigin } from './shared/sessions.ts';
 
 export interface SignInInput extends SessionOrigin {
   username: string;
@@ -28,21 +36,23 @@ export async function signIn(deps: FlowDeps, input: SignInInput): Promise<SignIn
   const key = usernameKey(input.username);
   const byUsername = attemptKeys.passwordByUsername(key);
   const byIp = attemptKeys.passwordByIp(input.ip);
-  await reserveAttempt(deps, byIp, passwordPolicy(deps, 'ip'));
-  try {
-    await reserveAttempt(deps, byUsername, passwordPolicy(deps, 'username'));
-  } catch (error) {
-    await releaseAttempt(deps, byIp);
-    throw error;
-  }
+  await requireAttemptAllowed(deps, byIp, passwordPolicy(deps, 'ip'));
+  await reserveAttempt(deps, byUsername, passwordPolicy(deps, 'username'));
 
   const account = await deps.store.findAccountByUsernameKey(key);
   // Unknown usernames cost the same Argon2 work, so timing does not reveal which accounts exist.
-  const passwordOk = account ? await verifyPassword(account.passwordHash, input.password) : await verifyAgainstDummyHash(input.password);
+  let passwordOk: boolean;
+  try {
+    passwordOk = account ? await verifyPassword(account.passwordHash, input.password) : await verifyAgainstDummyHash(input.password);
+  } catch (error) {
+    await releaseAttempt(deps, byUsername);
+    throw error;
+  }
 
   if (!account || !passwordOk) {
-    await recordFailedAttempt(deps, byUsername, passwordPolicy(deps, 'username'));
-    await recordFailedAttempt(deps, byIp, passwordPolicy(deps, 'ip'));
+    const base = { userId: account?.id ?? null, username: account?.username ?? null, client: input.client, ip: input.ip };
+    await recordPasswordLock(deps, base, await recordFailedAttempt(deps, byUsername, passwordPolicy(deps, 'username')));
+    await recordPasswordLock(deps, base, await recordFailedAttempt(deps, byIp, passwordPolicy(deps, 'ip'), { reserved: false }), 'address');
     // The attempted name is kept only when it is a real account: people type passwords into the
     // username field, and that must not end up in the audit log.
     await recordAudit(deps, {
@@ -57,29 +67,34 @@ export async function signIn(deps: FlowDeps, input: SignInInput): Promise<SignIn
     throw new DomainError('invalid_credentials', INVALID);
   }
   await releaseAttempt(deps, byUsername);
-  await releaseAttempt(deps, byIp);
 
   const now = deps.clock();
   const audit = { userId: account.id, username: account.username, client: input.client, ip: input.ip };
   if (account.twoFactorMethod === null) {
-    const { token, session } = await issueSession(deps, account.id, input);
-    await recordAudit(deps, { ...audit, type: 'login.password', outcome: 'success', detail: { second_factor: false } });
-    await noteSignInDevice(deps, account, input);
-    return { status: 'ok', token, expiresAt: session.expiresAt, account };
+    const { issued, newDevice } = await deps.store.transaction(async (store) => {
+      const result = await issueSession(deps, account, input, store);
+      await recordAudit(deps, { ...audit, type: 'login.password', outcome: 'success', detail: { second_factor: false } }, store);
+      return { issued: result, newDevice: await rememberSignInDevice(deps, account, input, store) };
+    });
+    if (newDevice) await notifyNewDevice(deps, account, input);
+    return { status: 'ok', token: issued.token, expiresAt: issued.session.expiresAt, account };
   }
 
   const challengeId = generateToken();
   const expiresAt = now + deps.settings.limits.challengeTtlMs;
-  await deps.store.createLoginChallenge({
-    idHash: hashToken(challengeId),
-    userId: account.id,
-    client: input.client,
-    deviceName: input.deviceName,
-    ip: input.ip,
-    userAgent: input.userAgent,
-    createdAt: now,
-    expiresAt,
+  await deps.store.transaction(async (store) => {
+    await store.createLoginChallenge({
+      idHash: hashToken(challengeId),
+      userId: account.id,
+      accountEpoch: account.sessionEpoch,
+      client: input.client,
+      deviceName: input.deviceName,
+      ip: input.ip,
+      userAgent: input.userAgent,
+      createdAt: now,
+      expiresAt,
+    });
+    await recordAudit(deps, { ...audit, type: 'login.password', outcome: 'success', detail: { second_factor: true } }, store);
   });
-  await recordAudit(deps, { ...audit, type: 'login.password', outcome: 'success', detail: { second_factor: true } });
   return { status: 'second_factor_required', challengeId, methods: await availableMethods(deps, account), expiresAt };
 }

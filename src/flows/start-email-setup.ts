@@ -2,12 +2,8 @@ import { DomainError } from '../core/errors.ts';
 import type { Account, RequestContext, Session } from '../core/types.ts';
 import { recordAudit } from './shared/audit.ts';
 import type { FlowDeps } from './shared/deps.ts';
-import { sendEmailCode, type SentCode } from './shared/email-codes.ts';
+import { emailCodeKeys, sendEmailCode, type SentCode } from './shared/email-codes.ts';
 import { requireRecentReauthentication } from './shared/reauthentication.ts';
-
-export function enrollmentEmailCodeKey(userId: string): string {
-  return `enroll:${userId}`;
-}
 
 /** "Authenticated by Email" > "Send": mails a code to the account's address. */
 export async function startEmailSetup(deps: FlowDeps, session: Session, account: Account, context: RequestContext): Promise<SentCode> {
@@ -15,7 +11,7 @@ export async function startEmailSetup(deps: FlowDeps, session: Session, account:
   if (account.email === null) {
     throw new DomainError('validation_error', 'Your account has no email address. Add one first, or ask your administrator.');
   }
-  const sent = await sendEmailCode(deps, { account, key: enrollmentEmailCodeKey(account.id), purpose: 'enroll', address: account.email });
+  const sent = await sendEmailCode(deps, { account, key: emailCodeKeys.enrollment(account.id), purpose: 'enroll', address: account.email });
   await recordAudit(deps, {
     type: 'two_factor.setup_started',
     outcome: 'success',

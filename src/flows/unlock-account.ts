@@ -2,11 +2,13 @@ import { DomainError } from '../core/errors.ts';
 import { usernameKey } from '../core/usernames.ts';
 import { attemptKeys } from './shared/attempt-limits.ts';
 import { recordAudit } from './shared/audit.ts';
+import { requireAdminReauthentication } from './shared/reauthentication.ts';
 import type { FlowDeps } from './shared/deps.ts';
 import type { AdminActor } from './admin-reset-two-factor.ts';
 
 /** Lifts the password and second-factor locks of one account (an administrator's call). */
 export async function unlockAccount(deps: FlowDeps, username: string, actor: AdminActor): Promise<void> {
+  requireAdminReauthentication(deps, actor);
   const account = await deps.store.findAccountByUsernameKey(usernameKey(username));
   if (account === null) throw new DomainError('not_found', `No account named "${username}".`);
   await deps.store.transaction(async (store) => {

@@ -6,7 +6,6 @@ import fastifyStatic from '@fastify/static';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import pino from 'pino';
 import type { FlowDeps } from '../flows/shared/deps.ts';
-import type { Store } from '../store/store.ts';
 import { registerAuthentication } from './authentication.ts';
 import { handleError, sendError } from './error-handler.ts';
 import { createMetrics, registerRequestTiming, type Metrics } from './metrics.ts';
@@ -23,6 +22,8 @@ export interface AppOptions {
   /** Built web client to serve at `/`; omitted or missing folder: API only. */
   webRoot?: string | null;
   trustProxyHops?: number;
+  /** When set, /metrics needs it as a bearer token. */
+  metricsToken?: string | null;
   /** A pino logger (see createLogger); omitted: no logging. */
   logger?: FastifyBaseLogger;
 }
@@ -114,10 +115,15 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   // JSON only: a plain-text body is a 415, not something to parse.
   app.removeContentTypeParser('text/plain');
+  // An action without input may be sent with no body at all; it is then the empty object its
+  // schema allows, instead of a confusing "body must be object".
+  app.addHook('preValidation', async (request) => {
+    if (request.body === undefined && request.method !== 'GET' && request.method !== 'HEAD') request.body = {};
+  });
   await app.register(cookie);
   registerAuthentication(app, flows);
   registerRequestTiming(app, metrics);
-  await app.register(healthRoutes(flows.store as Store, metrics));
+  await app.register(healthRoutes(flows.store, metrics, options.metricsToken ?? null));
   await app.register(authRoutes(flows));
   await app.register(meRoutes(flows));
   await app.register(twoFactorRoutes(flows));

@@ -63,6 +63,13 @@ const NOTICES: Record<SecurityNotice, (details: Record<string, string>) => { sub
     subject: 'Sign-in locked after too many wrong codes',
     body: [`Too many wrong authentication codes were entered for your account, so signing in is locked until ${d.until ?? 'later'}.`, 'Someone may know your password: consider changing it.'],
   }),
+  email_changed: (d) => ({
+    subject: 'Your email address was changed',
+    body: [
+      `The email address of your account was changed to ${d.newAddress ?? 'a new address'}. Security notices and codes now go there.`,
+      'If this was not you, contact your administrator now.',
+    ],
+  }),
   new_device_sign_in: (d) => ({
     subject: 'New sign-in to your account',
     body: [`Your account was signed in to from a new device: ${d.device ?? 'unknown'} (${d.client ?? ''} client, address ${d.ip ?? 'unknown'}).`, 'If this was not you, change your password now.'],

@@ -4,7 +4,7 @@ import SQLite from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
 import type { Config } from '../config.ts';
-import { KyselyStore } from './kysely-store.ts';
+import { createKyselyStore } from './kysely/index.ts';
 import { migrationProvider } from './migrations/index.ts';
 import type { Database } from './schema.ts';
 import type { Store } from './store.ts';
@@ -39,7 +39,7 @@ function openSqlite(options: DatabaseOptions): DatabaseHandle {
   return {
     dialect: 'sqlite',
     db,
-    store: new KyselyStore(db),
+    store: createKyselyStore(db),
     poolStats: () => ({ total: 1, idle: 1, waiting: 0 }),
     close: () => db.destroy(),
   };
@@ -66,7 +66,7 @@ function openPostgres(url: string, options: DatabaseOptions): DatabaseHandle {
   return {
     dialect: 'postgres',
     db,
-    store: new KyselyStore(db),
+    store: createKyselyStore(db),
     poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
     close: () => db.destroy(),
   };

@@ -13,6 +13,7 @@ export interface UsersTable {
   password_hash: string;
   two_factor_method: string | null;
   two_factor_changed_at: number | null;
+  session_epoch: number;
   created_at: number;
   updated_at: number;
 }
@@ -52,6 +53,7 @@ export interface SessionsTable {
   expires_at: number;
   reauthenticated_at: number | null;
   reauth_second_factor: number;
+  account_epoch: number;
 }
 
 export interface LoginChallengesTable {
@@ -66,12 +68,14 @@ export interface LoginChallengesTable {
   expires_at: number;
   attempts: number;
   consumed_at: number | null;
+  account_epoch: number;
 }
 
 export interface AttemptCountersTable {
   key: string;
   window_started_at: number;
   failures: number;
+  pending: number;
   locked_until: number;
   lockouts: number;
 }

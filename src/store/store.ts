@@ -30,11 +30,13 @@ export interface NewSession {
   userAgent: string | null;
   createdAt: number;
   expiresAt: number;
-  /** A session born from a login is not recently reauthenticated (the Password window is separate). */
+  /** The account's session epoch the login was decided under (see endSessionsOfAccount). */
+  accountEpoch: number;
 }
 
 export interface NewLoginChallenge {
   idHash: string;
+  accountEpoch: number;
   userId: string;
   client: ClientKind;
   deviceName: string | null;
@@ -50,7 +52,10 @@ export interface TOTPCredential {
 }
 
 export interface AttemptCounter {
+  /** Wrong secrets in the current window. */
   failures: number;
+  /** Checks in flight: slots taken by reserveAttempt and not yet released or failed. */
+  pending: number;
   windowStartedAt: number;
   lockedUntil: number;
   lockouts: number;
@@ -75,16 +80,7 @@ export interface AuditQuery {
   userId?: string;
 }
 
-/**
- * Everything the flows need from storage, in domain terms. Every "exactly once" rule is a guarded
- * statement here whose boolean result says whether this caller won; none relies on process memory.
- */
-export interface Store {
-  /** Runs `work` in one database transaction; nested calls join the outer one. */
-  transaction<T>(work: (store: Store) => Promise<T>): Promise<T>;
-  ping(): Promise<void>;
-
-  // Accounts
+export interface AccountStore {
   /** Returns false when the username is taken (unique index), leaving nothing written. */
   createAccount(account: NewAccount): Promise<boolean>;
   findAccountById(id: string): Promise<Account | null>;
@@ -94,8 +90,9 @@ export interface Store {
   updatePasswordHash(userId: string, passwordHash: string, now: number): Promise<void>;
   setTwoFactorMethod(userId: string, method: SecondFactorMethod | null, now: number): Promise<void>;
   setEmail(userId: string, email: string | null, verified: boolean, now: number): Promise<void>;
+}
 
-  // TOTP
+export interface TwoFactorCredentialStore {
   savePendingTOTPSecret(userId: string, sealedSecret: string, now: number, expiresAt: number): Promise<void>;
   findPendingTOTPSecret(userId: string, now: number): Promise<string | null>;
   /** Deletes the pending secret only if it is still `sealedSecret`; false when another request got there first. */
@@ -104,31 +101,38 @@ export interface Store {
   findTOTPCredential(userId: string): Promise<TOTPCredential | null>;
   /** Records `step` as used only if it is newer than every step used before (replay guard). */
   advanceTOTPStep(userId: string, step: number): Promise<boolean>;
-  deleteTOTPCredential(userId: string): Promise<void>;
+  /** Removes the confirmed credential and any pending secret. */
+  deleteTOTPSecrets(userId: string): Promise<void>;
 
-  // Recovery codes
   replaceRecoveryCodes(userId: string, codeHashes: string[], now: number): Promise<void>;
   /** Marks the code used only if it exists and was unused; false otherwise. */
   useRecoveryCode(userId: string, codeHash: string, now: number): Promise<boolean>;
   countUnusedRecoveryCodes(userId: string): Promise<number>;
   deleteRecoveryCodes(userId: string): Promise<void>;
+}
 
-  // Sessions
+export interface SessionStore {
   createSession(session: NewSession): Promise<void>;
   findSessionByTokenHash(tokenHash: string, now: number): Promise<Session | null>;
   touchSession(sessionId: string, now: number): Promise<void>;
   markSessionReauthenticated(sessionId: string, now: number, withSecondFactor: boolean): Promise<void>;
   listSessions(userId: string, now: number): Promise<Session[]>;
   deleteSession(sessionId: string, userId: string): Promise<boolean>;
-  /** Ends every session of the account except `keepSessionId`; returns how many ended. */
-  deleteSessionsOfAccount(userId: string, keepSessionId?: string): Promise<number>;
+  /**
+   * Ends every session of the account but `keepSessionId`. The account's session epoch moves on
+   * first, and only sessions of the new epoch authenticate, so a session that a login racing
+   * this change inserts a moment later is dead on arrival. Returns how many sessions were deleted.
+   */
+  endSessionsOfAccount(userId: string, keepSessionId?: string): Promise<number>;
+  /** Removes expired sessions, challenges, pending secrets, codes and idle attempt counters. */
   deleteExpired(now: number): Promise<void>;
 
   /** Remembers a device; returns whether it was new. The primary key makes this exactly-once. */
   rememberDevice(userId: string, fingerprint: string, now: number): Promise<boolean>;
   countKnownDevices(userId: string): Promise<number>;
+}
 
-  // Login challenges
+export interface LoginChallengeStore {
   createLoginChallenge(challenge: NewLoginChallenge): Promise<void>;
   findLoginChallenge(idHash: string): Promise<LoginChallenge | null>;
   /** Spends one attempt if the challenge is live and has attempts left; false means void. */
@@ -136,36 +140,64 @@ export interface Store {
   /** Marks the challenge used; exactly one caller gets true. */
   consumeLoginChallenge(idHash: string, now: number): Promise<boolean>;
   voidLoginChallengesOfAccount(userId: string, now: number): Promise<void>;
+}
 
-  // Brute-force counters
+export interface AttemptCounterStore {
   /**
-   * Takes one attempt slot under `key` before the secret is checked, so that a parallel burst
-   * cannot exceed `limit`. False when the key is locked or its window's slots are spent.
+   * Takes one slot under `key` before a secret is checked, so that a parallel burst cannot check
+   * more secrets than `limit`. False when the key is locked or failures plus checks in flight
+   * fill the window.
    */
   reserveAttempt(key: string, now: number, limit: number, windowMs: number): Promise<boolean>;
-  /** Gives a reserved slot back after the secret proved correct (successes are not throttled). */
+  /** Gives a reserved slot back: the secret was right (successes are not throttled) or never checked. */
   releaseAttempt(key: string): Promise<void>;
+  /** Whether `key` has room for another failure, without reserving (for limits that must not hold slots). */
+  isAttemptAllowed(key: string, now: number, limit: number, windowMs: number): Promise<boolean>;
+  /** Counts a wrong secret; with `reserved`, it also settles the slot the check held. */
+  recordAttemptFailure(key: string, now: number, reserved: boolean): Promise<void>;
   findAttemptCounter(key: string): Promise<AttemptCounter | null>;
   /**
-   * Locks `key` until `lockedUntil` and records `lock.level` as its lock count, only if its slots
-   * are spent and nobody locked it since the count was `lock.seen` (compare-and-set: one winner).
+   * Locks `key` until `lock.until` and records `lock.level` as its lock count, only if its
+   * failures reached `lock.limit` and nobody locked it since the count was `lock.seen`
+   * (compare-and-set: one winner).
    */
   lockAttemptCounter(key: string, now: number, lock: { until: number; seen: number; level: number; limit: number }): Promise<boolean>;
   clearAttemptCounter(key: string): Promise<void>;
+}
 
-  // Email codes
+export interface EmailCodeStore {
   saveEmailCode(code: EmailCode): Promise<void>;
   findEmailCode(key: string): Promise<EmailCode | null>;
   spendEmailCodeAttempt(key: string, now: number, maxAttempts: number): Promise<boolean>;
   consumeEmailCode(key: string, codeHash: string, now: number): Promise<boolean>;
   deleteEmailCode(key: string): Promise<void>;
+}
 
-  // Audit
+export interface AuditStore {
   appendAuditEvent(event: AuditEvent): Promise<void>;
   listAuditEvents(query: AuditQuery): Promise<AuditEvent[]>;
+}
 
-  // Service metadata
+export interface MetaStore {
   getMeta(key: string): Promise<string | null>;
   /** Writes only if absent; returns the value now stored (this caller's or an earlier one's). */
   putMetaIfAbsent(key: string, value: string): Promise<string>;
+}
+
+/**
+ * Everything the flows need from storage, in domain terms. Every "exactly once" rule is a guarded
+ * statement here whose boolean result says whether this caller won; none relies on process memory.
+ */
+export interface Store
+  extends AccountStore,
+    TwoFactorCredentialStore,
+    SessionStore,
+    LoginChallengeStore,
+    AttemptCounterStore,
+    EmailCodeStore,
+    AuditStore,
+    MetaStore {
+  /** Runs `work` in one database transaction; nested calls join the outer one. */
+  transaction<T>(work: (store: Store) => Promise<T>): Promise<T>;
+  ping(): Promise<void>;
 }

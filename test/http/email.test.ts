@@ -153,6 +153,20 @@ describe.each(DIALECTS)('"Authenticated by Email" over real SMTP (%s)', (dialect
     await mailbox.waitFor(user.email, (m) => /locked/i.test(m.subject ?? ''));
   });
 
+  it('mails no code while the second factor is locked', async () => {
+    const user = await enrolledUser();
+    for (let i = 0; i < 10; i++) {
+      const challengeId = await challengeFor(user.username, user.password);
+      await post(t.app, '/api/v1/auth/login/second-factor', { challengeId, method: 'email', code: '000000' });
+    }
+    const count = mailbox.to(user.email).filter((m) => /authentication code/.test(m.subject ?? '')).length;
+    const challengeId = await challengeFor(user.username, user.password);
+    const send = await post(t.app, '/api/v1/auth/login/email-code', { challengeId });
+    expect(send.statusCode).toBe(429);
+    expect(Number(send.headers['retry-after'])).toBeGreaterThan(800);
+    expect(mailbox.to(user.email).filter((m) => /authentication code/.test(m.subject ?? '')).length).toBe(count);
+  });
+
   it('allows at most five code mails an hour per account', async () => {
     const user = await enrolledUser();
     const statuses: number[] = [];
@@ -209,11 +223,22 @@ describe.each(DIALECTS)('"Authenticated by Email" over real SMTP (%s)', (dialect
     let me = body(await t.app.inject({ method: 'GET', url: '/api/v1/me', headers: bearer(user.token) }));
     expect(me).toMatchObject({ email: user.email, twoFactor: { enabled: true, method: 'email' } });
 
+    const otherChallenge = await challengeFor(user.username, user.password);
+    const other = await post(t.app, '/api/v1/auth/login/second-factor', { challengeId: otherChallenge, method: 'recovery_code', code: user.recoveryCodes[0] });
+    const otherToken = body<{ token: string }>(other).token;
+
     const code = codeFromMail(await mailbox.waitFor(newAddress));
     const verify = await post(t.app, '/api/v1/me/email/verify', { code }, user.token);
     expect(verify.statusCode).toBe(200);
+    expect((await t.app.inject({ method: 'GET', url: '/api/v1/me', headers: bearer(otherToken) })).statusCode).toBe(401);
+    expect((await t.app.inject({ method: 'GET', url: '/api/v1/me', headers: bearer(user.token) })).statusCode).toBe(200);
     me = body(await t.app.inject({ method: 'GET', url: '/api/v1/me', headers: bearer(user.token) }));
     expect(me).toMatchObject({ email: newAddress, emailVerified: true, twoFactor: { enabled: true, method: 'email' } });
+
+    // The old address hears about it; other sessions ended (the address is the second factor).
+    const oldNotice = await mailbox.waitFor(user.email, (m) => /email address was changed/.test(m.subject ?? ''));
+    expect(oldNotice.text).toContain(newAddress);
+    expect(mailbox.to(user.email).some((m) => /email address was changed/.test(m.subject ?? ''))).toBe(true);
 
     // Login codes now go to the new address.
     const challengeId = await challengeFor(user.username, user.password);

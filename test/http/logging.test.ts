@@ -47,6 +47,7 @@ describe.each(DIALECTS)('logging (%s)', (dialect) => {
 
     const admin = remember(body<{ token: string }>(await post(app, '/api/v1/auth/login', { username: 'admin', password: ADMIN_PASSWORD, client: 'desktop' })).token);
     const password = remember('log-test-password-1');
+    expect((await post(app, '/api/v1/me/reauth', { password: ADMIN_PASSWORD }, admin)).statusCode).toBe(200);
     expect((await post(app, '/api/v1/admin/users', { username: 'logged-user', password, email: 'logged@example.com' }, admin)).statusCode).toBe(201);
 
     remember('a-wrong-password-typed');

@@ -61,7 +61,7 @@ describe.each(DIALECTS)('store contract (%s)', (dialect) => {
   it('consumes a login challenge once, and spends at most the allowed attempts under a burst', async () => {
     const userId = await account();
     const idHash = randomUUID();
-    await store.createLoginChallenge({ idHash, userId, client: 'web', deviceName: null, ip: '::1', userAgent: null, createdAt: 1, expiresAt: Date.now() + 60_000 });
+    await store.createLoginChallenge({ idHash, userId, accountEpoch: 0, client: 'web', deviceName: null, ip: '::1', userAgent: null, createdAt: 1, expiresAt: Date.now() + 60_000 });
     const spent = await Promise.all(Array.from({ length: 20 }, () => store.spendChallengeAttempt(idHash, Date.now(), 5)));
     expect(spent.filter(Boolean)).toHaveLength(5);
     const consumed = await Promise.all(Array.from({ length: 10 }, () => store.consumeLoginChallenge(idHash, Date.now())));
@@ -73,8 +73,10 @@ describe.each(DIALECTS)('store contract (%s)', (dialect) => {
     const now = Date.now();
     const reserved = await Promise.all(Array.from({ length: 40 }, () => store.reserveAttempt(key, now, 10, 60_000)));
     expect(reserved.filter(Boolean)).toHaveLength(10);
-    const counter = await store.findAttemptCounter(key);
-    expect(counter?.failures).toBe(10);
+    expect(await store.findAttemptCounter(key)).toMatchObject({ pending: 10, failures: 0 });
+    // All ten checks fail: each settles its slot as a failure.
+    await Promise.all(Array.from({ length: 10 }, () => store.recordAttemptFailure(key, now, true)));
+    expect(await store.findAttemptCounter(key)).toMatchObject({ pending: 0, failures: 10 });
     const locks = await Promise.all(
       Array.from({ length: 10 }, () => store.lockAttemptCounter(key, now, { until: now + 1000, seen: 0, level: 1, limit: 10 })),
     );
@@ -83,7 +85,30 @@ describe.each(DIALECTS)('store contract (%s)', (dialect) => {
     // After the lock ends and the window has passed, the key starts afresh.
     expect(await store.reserveAttempt(key, now + 61_000, 10, 60_000)).toBe(true);
     await store.releaseAttempt(key);
-    expect((await store.findAttemptCounter(key))?.failures).toBe(0);
+    expect(await store.findAttemptCounter(key)).toMatchObject({ pending: 0, failures: 0 });
+  });
+
+  it('keeps checks in flight across a window restart, so a burst at the boundary gains nothing', async () => {
+    const key = `test:${randomUUID()}`;
+    const now = Date.now();
+    for (let i = 0; i < 6; i++) expect(await store.reserveAttempt(key, now, 10, 60_000)).toBe(true);
+    await Promise.all(Array.from({ length: 4 }, () => store.recordAttemptFailure(key, now, true)));
+    // The window ends while two checks are still in flight: failures reset, the two slots stay taken.
+    const later = now + 60_001;
+    const reserved = await Promise.all(Array.from({ length: 20 }, () => store.reserveAttempt(key, later, 10, 60_000)));
+    expect(reserved.filter(Boolean)).toHaveLength(8);
+    expect(await store.findAttemptCounter(key)).toMatchObject({ pending: 10, failures: 0 });
+  });
+
+  it('lets an unreserved limit refuse only once failures fill it', async () => {
+    const key = `test:${randomUUID()}`;
+    const now = Date.now();
+    for (let i = 0; i < 3; i++) {
+      expect(await store.isAttemptAllowed(key, now, 3, 60_000)).toBe(true);
+      await store.recordAttemptFailure(key, now, false);
+    }
+    expect(await store.isAttemptAllowed(key, now, 3, 60_000)).toBe(false);
+    expect(await store.isAttemptAllowed(key, now + 60_001, 3, 60_000)).toBe(true);
   });
 
   it('uses a recovery code once, even when it is presented concurrently', async () => {

@@ -3,7 +3,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
-import pg from 'pg';
 import * as OTPAuth from 'otpauth';
 import { loadConfig, type Config } from '../../src/config.ts';
 import { bootstrapAdmin } from '../../src/flows/bootstrap-admin.ts';
@@ -31,7 +30,8 @@ export interface TestEnvironment {
 /** A private database per test file: a temp folder for SQLite, a fresh schema for PostgreSQL. */
 export function createTestEnvironment(dialect: Dialect, extraEnv: Record<string, string> = {}): TestEnvironment {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'twofold-test-'));
-  const schema = `t_${randomBytes(6).toString('hex')}`;
+  // Dropped with the rest of the run's schemas at the end (test/support/global-setup.ts).
+  const schema = `${process.env.TWOFOLD_TEST_SCHEMA_PREFIX ?? 't_adhoc_'}${randomBytes(6).toString('hex')}`;
   const env: Record<string, string> = {
     TWOFOLD_DATA_DIR: dataDir,
     TWOFOLD_PORT: '0',
@@ -47,12 +47,7 @@ export function createTestEnvironment(dialect: Dialect, extraEnv: Record<string,
     env,
     config: loadConfig(env),
     async dropDatabase() {
-      if (dialect === 'postgres') {
-        const client = new pg.Client({ connectionString: POSTGRES_URL });
-        await client.connect();
-        await client.query(`drop schema if exists ${schema} cascade`);
-        await client.end();
-      }
+      // The PostgreSQL schema stays until the run ends (see global-setup.ts).
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
@@ -137,8 +132,12 @@ export async function loginToken(app: FastifyInstance, username: string, passwor
   return json.token;
 }
 
+/** A token of the administrator, just through the Password window (admin changes need it). */
 export async function adminToken(app: FastifyInstance): Promise<string> {
-  return loginToken(app, 'admin', ADMIN_PASSWORD);
+  const token = await loginToken(app, 'admin', ADMIN_PASSWORD);
+  const reauth = await post(app, '/api/v1/me/reauth', { password: ADMIN_PASSWORD }, token);
+  if (reauth.statusCode !== 200) throw new Error(`admin reauth failed: ${reauth.body}`);
+  return token;
 }
 
 let userCounter = 0;

@@ -31,8 +31,18 @@ export function passwordPolicy(deps: FlowDeps, kind: 'username' | 'ip'): Attempt
 async function retryAfterSeconds(deps: FlowDeps, key: string, policy: AttemptPolicy): Promise<number> {
   const now = deps.clock();
   const counter = await deps.store.findAttemptCounter(key);
-  const until = counter === null ? now : Math.max(counter.lockedUntil, counter.windowStartedAt + policy.windowMs);
+  let until = now;
+  if (counter !== null && counter.lockedUntil > now) until = counter.lockedUntil;
+  else if (counter !== null && counter.failures >= policy.limit) until = counter.windowStartedAt + policy.windowMs;
+  // Otherwise the slots are held by checks still in flight, which settle within a second.
   return Math.max(1, Math.ceil((until - now) / 1000));
+}
+
+async function tooManyAttempts(deps: FlowDeps, key: string, policy: AttemptPolicy): Promise<DomainError> {
+  const seconds = await retryAfterSeconds(deps, key, policy);
+  return new DomainError('too_many_attempts', `Too many attempts. Try again in ${formatWait(seconds)}.`, {
+    retryAfterSeconds: seconds,
+  });
 }
 
 /**
@@ -40,26 +50,39 @@ async function retryAfterSeconds(deps: FlowDeps, key: string, policy: AttemptPol
  * check more secrets than the limit allows. Throws `too_many_attempts` when none is left.
  */
 export async function reserveAttempt(deps: FlowDeps, key: string, policy: AttemptPolicy): Promise<void> {
-  const reserved = await deps.store.reserveAttempt(key, deps.clock(), policy.limit, policy.windowMs);
-  if (!reserved) {
-    const seconds = await retryAfterSeconds(deps, key, policy);
-    throw new DomainError('too_many_attempts', `Too many attempts. Try again in ${formatWait(seconds)}.`, {
-      retryAfterSeconds: seconds,
-    });
+  if (!(await deps.store.reserveAttempt(key, deps.clock(), policy.limit, policy.windowMs))) {
+    throw await tooManyAttempts(deps, key, policy);
   }
 }
 
-/** The secret was right: the slot goes back, so successful sign-ins are never throttled. */
+/**
+ * For limits that must not hold a slot while a check runs (the per-address password limit: an
+ * office behind one address may have many correct logins in flight at once). Bounds failures,
+ * not checks in flight; the per-username limit is the exact one.
+ */
+export async function requireAttemptAllowed(deps: FlowDeps, key: string, policy: AttemptPolicy): Promise<void> {
+  if (!(await deps.store.isAttemptAllowed(key, deps.clock(), policy.limit, policy.windowMs))) {
+    throw await tooManyAttempts(deps, key, policy);
+  }
+}
+
+/** The secret was right (or never checked): the slot goes back, so successes are never throttled. */
 export async function releaseAttempt(deps: FlowDeps, key: string): Promise<void> {
   await deps.store.releaseAttempt(key);
 }
 
 /**
- * The secret was wrong: the slot stays spent. When that spent the last slot, the key is locked
- * (once, however many requests fail together) and the lock's end is returned.
+ * The secret was wrong: one more failure. When that reaches the limit, the key is locked (once,
+ * however many requests fail together) and the lock's end is returned.
  */
-export async function recordFailedAttempt(deps: FlowDeps, key: string, policy: AttemptPolicy): Promise<number | null> {
+export async function recordFailedAttempt(
+  deps: FlowDeps,
+  key: string,
+  policy: AttemptPolicy,
+  options: { reserved: boolean } = { reserved: true },
+): Promise<number | null> {
   const now = deps.clock();
+  await deps.store.recordAttemptFailure(key, now, options.reserved);
   const counter = await deps.store.findAttemptCounter(key);
   if (counter === null || counter.failures < policy.limit) return null;
   const lastLockEnded = counter.lockedUntil;

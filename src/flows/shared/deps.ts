@@ -11,7 +11,8 @@ export type SecurityNotice =
   | 'two_factor_admin_reset'
   | 'recovery_code_used'
   | 'lockout'
-  | 'new_device_sign_in';
+  | 'new_device_sign_in'
+  | 'email_changed';
 
 export interface SecurityNotifier {
   /** Must not throw: a notification that cannot be sent never undoes the change it reports. */

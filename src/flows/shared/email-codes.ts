@@ -6,15 +6,27 @@ import type { Account } from '../../core/types.ts';
 import { codeMail, type CodePurpose } from '../../mail/templates.ts';
 import { formatWait, releaseAttempt, reserveAttempt } from './attempt-limits.ts';
 import type { FlowDeps } from './deps.ts';
-import { EMAIL_CODE_MAX_ATTEMPTS, emailCodeHash } from './second-factor.ts';
 
 export const EMAIL_CODE_TTL_MS = 5 * 60_000;
+export const EMAIL_CODE_MAX_ATTEMPTS = 5;
 export const RESEND_AFTER_SECONDS = 60;
 const SENDS_PER_HOUR = 5;
 
 export interface SentCode {
   sentTo: string;
   resendAfter: number;
+}
+
+/** Where each kind of email code lives: one live code per key, a new one replaces the old. */
+export const emailCodeKeys = {
+  login: (challengeIdHash: string): string => `login:${challengeIdHash}`,
+  reauth: (sessionId: string): string => `reauth:${sessionId}`,
+  enrollment: (userId: string): string => `enroll:${userId}`,
+  emailChange: (userId: string): string => `email-change:${userId}`,
+};
+
+export function emailCodeHash(deps: FlowDeps, key: string, code: string): string {
+  return deps.secretBox.mac(`email-code:${key}:${code}`);
 }
 
 /** Six digits from the CSPRNG; leading zeros kept. */
@@ -76,7 +88,7 @@ export async function sendEmailCode(
   return { sentTo: maskEmail(options.address), resendAfter: RESEND_AFTER_SECONDS };
 }
 
-/** Checks and spends a code outside the login path (enrollment, address change). */
+/** Checks a code for `key` and spends it if right; returns the address it was sent to, or null. */
 export async function consumeEmailCode(deps: FlowDeps, key: string, userId: string, code: string): Promise<{ address: string } | null> {
   const stored = await deps.store.findEmailCode(key);
   if (stored === null || stored.userId !== userId) return null;

@@ -26,3 +26,10 @@ export function requireRecentReauthentication(
     }
   }
 }
+
+/** Administrative changes over HTTP need the administrator's own recent Password window. */
+export function requireAdminReauthentication(deps: FlowDeps, actor: { session?: Session; account?: Account }): void {
+  if (actor.session !== undefined && actor.account !== undefined) {
+    requireRecentReauthentication(deps, actor.session, actor.account, { changesTwoFactor: true });
+  }
+}

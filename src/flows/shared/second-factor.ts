@@ -1,7 +1,6 @@
 import { decodeBase32 } from '../../core/base32.ts';
-import { equalsConstantTime } from '../../core/constant-time.ts';
 import { DomainError } from '../../core/errors.ts';
-import { hashRecoveryCode, normalizeRecoveryCode } from '../../core/recovery-codes.ts';
+import { normalizeRecoveryCode } from '../../core/recovery-codes.ts';
 import { verifyTOTP } from '../../core/totp.ts';
 import type { Account, ChallengeMethod, ClientKind } from '../../core/types.ts';
 import {
@@ -14,8 +13,8 @@ import {
 } from './attempt-limits.ts';
 import { recordAudit } from './audit.ts';
 import type { FlowDeps } from './deps.ts';
-
-export const EMAIL_CODE_MAX_ATTEMPTS = 5;
+import { consumeEmailCode } from './email-codes.ts';
+import { recoveryCodeDigest } from './recovery-codes.ts';
 
 export function totpAssociatedData(userId: string): string {
   return `totp:${userId}`;
@@ -27,10 +26,6 @@ export async function availableMethods(deps: FlowDeps, account: Account): Promis
   const methods: ChallengeMethod[] = [account.twoFactorMethod];
   if ((await deps.store.countUnusedRecoveryCodes(account.id)) > 0) methods.push('recovery_code');
   return methods;
-}
-
-export function emailCodeHash(deps: FlowDeps, key: string, code: string): string {
-  return deps.secretBox.mac(`email-code:${key}:${code}`);
 }
 
 /** Checks one code; a match is also spent (TOTP step advanced, recovery or email code used). */
@@ -54,14 +49,9 @@ async function checkAndSpend(
   }
   if (method === 'recovery_code') {
     if (normalizeRecoveryCode(code) === null) return false;
-    return deps.store.useRecoveryCode(account.id, hashRecoveryCode(code), now);
+    return deps.store.useRecoveryCode(account.id, recoveryCodeDigest(deps, account.id, code), now);
   }
-  if (emailCodeKey === null) return false;
-  const stored = await deps.store.findEmailCode(emailCodeKey);
-  if (stored === null || stored.userId !== account.id) return false;
-  if (!(await deps.store.spendEmailCodeAttempt(emailCodeKey, now, EMAIL_CODE_MAX_ATTEMPTS))) return false;
-  const hash = emailCodeHash(deps, emailCodeKey, code);
-  return equalsConstantTime(hash, stored.codeHash) && (await deps.store.consumeEmailCode(emailCodeKey, hash, now));
+  return emailCodeKey !== null && (await consumeEmailCode(deps, emailCodeKey, account.id, code)) !== null;
 }
 
 export interface SecondFactorAttempt {
@@ -72,6 +62,8 @@ export interface SecondFactorAttempt {
   emailCodeKey: string | null;
   client: ClientKind | null;
   ip: string;
+  /** Login or the Password window; names the audit events. */
+  purpose: 'login' | 'reauth';
   /** Runs after the account's attempt slot is taken and before the code is checked; false aborts. */
   beforeCheck?: () => Promise<boolean>;
   onAbort?: () => DomainError;
@@ -102,12 +94,18 @@ export async function proveSecondFactor(deps: FlowDeps, attempt: SecondFactorAtt
   const base = { userId: account.id, username: account.username, client: attempt.client, ip: attempt.ip };
   if (ok) {
     await releaseAttempt(deps, key);
+    if (attempt.method === 'recovery_code') {
+      const remaining = await deps.store.countUnusedRecoveryCodes(account.id);
+      await recordAudit(deps, { ...base, type: 'recovery_code.used', outcome: 'success', detail: { remaining, purpose: attempt.purpose } });
+      await deps.notifier.notify(account, 'recovery_code_used', { remaining: String(remaining) });
+    }
     return;
   }
-  await recordAudit(deps, { ...base, type: 'login.second_factor', outcome: 'failure', detail: { method: attempt.method } });
+  const failureType = attempt.purpose === 'login' ? 'login.second_factor' : 'reauth';
+  await recordAudit(deps, { ...base, type: failureType, outcome: 'failure', detail: { method: attempt.method, reason: 'wrong_code' } });
   const lockedUntil = await recordFailedAttempt(deps, key, policy);
   if (lockedUntil !== null) {
-    await recordAudit(deps, { ...base, type: 'login.lockout', outcome: 'failure', detail: { until: lockedUntil } });
+    await recordAudit(deps, { ...base, type: 'login.lockout', outcome: 'failure', detail: { factor: 'second_factor', until: lockedUntil } });
     await deps.notifier.notify(account, 'lockout', { until: new Date(lockedUntil).toISOString() });
     const seconds = Math.max(1, Math.ceil((lockedUntil - deps.clock()) / 1000));
     throw new DomainError('too_many_attempts', `Too many wrong codes. Try again in ${formatWait(seconds)}.`, {

@@ -17,33 +17,46 @@ export interface SessionOrigin {
   userAgent: string | null;
 }
 
-/** The only place a session is created: callers reach it only after every factor is proven. */
-export async function issueSession(deps: FlowDeps, userId: string, origin: SessionOrigin, store: Store = deps.store): Promise<IssuedSession> {
+/**
+ * The only place a session is created: callers reach it only after every factor is proven.
+ * The session carries the account's epoch as the caller read it; if the account's sessions were
+ * ended since (two-factor turned on, a reset), the new session never authenticates.
+ */
+export async function issueSession(
+  deps: FlowDeps,
+  account: Pick<Account, 'id' | 'sessionEpoch'>,
+  origin: SessionOrigin,
+  store: Store = deps.store,
+): Promise<IssuedSession> {
   const now = deps.clock();
   const token = generateToken();
   const session: Session = {
     id: randomUUID(),
-    userId,
+    userId: account.id,
     ...origin,
     createdAt: now,
     lastSeenAt: now,
     expiresAt: now + deps.settings.sessionTtlMs,
     reauthenticatedAt: null,
     reauthenticatedWithSecondFactor: false,
+    accountEpoch: account.sessionEpoch,
   };
   await store.createSession({ ...session, tokenHash: hashToken(token) });
   return { token, session };
 }
 
 /**
- * Remembers the device a session was made on and tells the owner when it is a new one. The very
- * first sign-in of an account is not news, so it sends nothing.
+ * Remembers the device a session was made on; true when the owner should hear about it (a new
+ * device, but not the account's very first sign-in, which is not news).
  */
-export async function noteSignInDevice(deps: FlowDeps, account: Account, origin: SessionOrigin): Promise<void> {
+export async function rememberSignInDevice(deps: FlowDeps, account: Account, origin: SessionOrigin, store: Store = deps.store): Promise<boolean> {
   const fingerprint = hashToken(`${origin.client}\n${origin.deviceName ?? ''}\n${origin.userAgent ?? ''}`);
-  const hadDevices = (await deps.store.countKnownDevices(account.id)) > 0;
-  const isNew = await deps.store.rememberDevice(account.id, fingerprint, deps.clock());
-  if (!isNew || !hadDevices) return;
+  const hadDevices = (await store.countKnownDevices(account.id)) > 0;
+  const isNew = await store.rememberDevice(account.id, fingerprint, deps.clock());
+  return isNew && hadDevices;
+}
+
+export async function notifyNewDevice(deps: FlowDeps, account: Account, origin: SessionOrigin): Promise<void> {
   await deps.notifier.notify(account, 'new_device_sign_in', {
     client: origin.client,
     device: origin.deviceName ?? origin.userAgent ?? 'unknown device',

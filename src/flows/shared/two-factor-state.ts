@@ -1,6 +1,7 @@
-import { generateRecoveryCodes, hashRecoveryCode } from '../../core/recovery-codes.ts';
 import type { Account, SecondFactorMethod } from '../../core/types.ts';
 import type { Store } from '../../store/store.ts';
+import type { FlowDeps } from './deps.ts';
+import { issueRecoveryCodes } from './recovery-codes.ts';
 
 /**
  * The part of turning two-factor on shared by every method; runs inside the caller's transaction.
@@ -8,6 +9,7 @@ import type { Store } from '../../store/store.ts';
  * locking out), and open login challenges are voided for the same reason.
  */
 export async function switchTwoFactorOn(
+  deps: FlowDeps,
   store: Store,
   account: Account,
   method: SecondFactorMethod,
@@ -15,10 +17,9 @@ export async function switchTwoFactorOn(
   keepSessionId: string,
 ): Promise<string[]> {
   await store.setTwoFactorMethod(account.id, method, now);
-  if (method !== 'totp') await store.deleteTOTPCredential(account.id);
-  const recoveryCodes = generateRecoveryCodes();
-  await store.replaceRecoveryCodes(account.id, recoveryCodes.map(hashRecoveryCode), now);
-  await store.deleteSessionsOfAccount(account.id, keepSessionId);
+  if (method !== 'totp') await store.deleteTOTPSecrets(account.id);
+  const recoveryCodes = await issueRecoveryCodes(deps, store, account.id, now);
+  await store.endSessionsOfAccount(account.id, keepSessionId);
   await store.voidLoginChallengesOfAccount(account.id, now);
   return recoveryCodes;
 }
@@ -26,8 +27,8 @@ export async function switchTwoFactorOn(
 /** Turns two-factor off and removes every credential of it; runs inside the caller's transaction. */
 export async function switchTwoFactorOff(store: Store, userId: string, now: number, keepSessionId?: string): Promise<number> {
   await store.setTwoFactorMethod(userId, null, now);
-  await store.deleteTOTPCredential(userId);
+  await store.deleteTOTPSecrets(userId);
   await store.deleteRecoveryCodes(userId);
   await store.voidLoginChallengesOfAccount(userId, now);
-  return store.deleteSessionsOfAccount(userId, keepSessionId);
+  return store.endSessionsOfAccount(userId, keepSessionId);
 }

@@ -10,7 +10,7 @@ import { unlockAccount } from '../../flows/unlock-account.ts';
 import { DomainError } from '../../core/errors.ts';
 import { requireAdmin } from '../authentication.ts';
 import { iso, presentUser } from '../presenters.ts';
-import { Password, Username, strictObject } from '../schemas/common.ts';
+import { EmptyBody, Password, Username, strictObject } from '../schemas/common.ts';
 
 const CreateUserBody = strictObject({
   username: Username,
@@ -44,7 +44,8 @@ export function adminRoutes(deps: FlowDeps) {
     const actorOf = (request: { auth: ReturnType<typeof requireAdmin>; ip: string }) => ({
       name: request.auth.account.username,
       ip: request.ip,
-      sessionId: request.auth.session.id,
+      session: request.auth.session,
+      account: request.auth.account,
     });
 
     api.get('/api/v1/admin/users', async (request) => {
@@ -65,13 +66,13 @@ export function adminRoutes(deps: FlowDeps) {
       return reply.status(201).send(presentUser(account));
     });
 
-    api.delete('/api/v1/admin/users/:username/two-factor', { schema: { params: UsernameParams } }, async (request) => {
+    api.delete('/api/v1/admin/users/:username/two-factor', { schema: { params: UsernameParams, body: EmptyBody } }, async (request) => {
       const auth = requireAdmin(request);
       const result = await adminResetTwoFactor(deps, request.params.username, actorOf({ auth, ip: request.ip }));
       return { message: 'Edited successfully.', user: presentUser(result.account), sessionsEnded: result.sessionsEnded };
     });
 
-    api.delete('/api/v1/admin/users/:username/lock', { schema: { params: UsernameParams } }, async (request) => {
+    api.delete('/api/v1/admin/users/:username/lock', { schema: { params: UsernameParams, body: EmptyBody } }, async (request) => {
       const auth = requireAdmin(request);
       await unlockAccount(deps, request.params.username, actorOf({ auth, ip: request.ip }));
       return { message: 'Edited successfully.' };

@@ -9,7 +9,7 @@ import { sendLoginEmailCode } from '../../flows/send-email-code.ts';
 import { verifySecondFactor } from '../../flows/verify-second-factor.ts';
 import { clearSessionCookie, requestContext, requireAuth, setSessionCookie } from '../authentication.ts';
 import { iso, presentUser } from '../presenters.ts';
-import { AnyCode, ChallengeMethod, ClientKind, Password, Username, strictObject } from '../schemas/common.ts';
+import { AnyCode, ChallengeMethod, ClientKind, EmptyBody, Password, Username, strictObject } from '../schemas/common.ts';
 
 const LoginBody = strictObject({
   username: Username,
@@ -74,7 +74,7 @@ export function authRoutes(deps: FlowDeps) {
       return reply.status(202).send(await sendLoginEmailCode(deps, request.body.challengeId));
     });
 
-    api.post('/api/v1/auth/logout', async (request, reply) => {
+    api.post('/api/v1/auth/logout', { schema: { body: EmptyBody } }, async (request, reply) => {
       const auth = requireAuth(request);
       await logOut(deps, auth.account, auth.session, requestContext(request));
       clearSessionCookie(request, reply);

@@ -1,8 +1,10 @@
 import type { FastifyInstance } from 'fastify';
+import { equalsConstantTime } from '../../core/constant-time.ts';
 import type { Store } from '../../store/store.ts';
+import { sendError } from '../error-handler.ts';
 import type { Metrics } from '../metrics.ts';
 
-export function healthRoutes(store: Store, metrics: Metrics) {
+export function healthRoutes(store: Store, metrics: Metrics, metricsToken: string | null) {
   return async function register(app: FastifyInstance): Promise<void> {
     app.get('/healthz', async () => ({ status: 'ok' }));
 
@@ -12,11 +14,15 @@ export function healthRoutes(store: Store, metrics: Metrics) {
         return { status: 'ready' };
       } catch (error) {
         request.log.warn({ err: error }, 'readiness check failed');
-        return reply.status(503).send({ error: { code: 'service_unavailable', message: 'The database is not reachable.' } });
+        return sendError(reply, 'service_unavailable', 'The database is not reachable.');
       }
     });
 
-    app.get('/metrics', async (_request, reply) => {
+    app.get('/metrics', async (request, reply) => {
+      if (metricsToken !== null) {
+        const header = request.headers.authorization ?? '';
+        if (!equalsConstantTime(header, `Bearer ${metricsToken}`)) return sendError(reply, 'unauthorized', 'Metrics need the metrics token.');
+      }
       void reply.header('Content-Type', metrics.registry.contentType);
       return metrics.registry.metrics();
     });

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { changePassword } from '../../flows/change-password.ts';
+import { describeAccount } from '../../flows/describe-account.ts';
 import { requestEmailChange, verifyEmailChange } from '../../flows/change-email.ts';
 import { sendReauthEmailCode } from '../../flows/send-email-code.ts';
 import { confirmPassword } from '../../flows/confirm-password.ts';
@@ -9,7 +10,7 @@ import { listSessions, revokeSession } from '../../flows/manage-sessions.ts';
 import type { FlowDeps } from '../../flows/shared/deps.ts';
 import { requestContext, requireAuth } from '../authentication.ts';
 import { iso, presentUser } from '../presenters.ts';
-import { AnyCode, Password, SixDigitCode, strictObject } from '../schemas/common.ts';
+import { AnyCode, EmptyBody, Password, SixDigitCode, strictObject } from '../schemas/common.ts';
 
 const ReauthBody = strictObject({ password: Password, code: Type.Optional(AnyCode) });
 const EmailChangeBody = strictObject({ email: Type.String({ minLength: 3, maxLength: 254 }) });
@@ -21,8 +22,8 @@ export function meRoutes(deps: FlowDeps) {
     const api = app.withTypeProvider<TypeBoxTypeProvider>();
 
     api.get('/api/v1/me', async (request) => {
-      const { account, session } = requireAuth(request);
-      const recoveryCodesLeft = account.twoFactorMethod === null ? null : await deps.store.countUnusedRecoveryCodes(account.id);
+      const auth = requireAuth(request);
+      const { account, session, recoveryCodesLeft } = await describeAccount(deps, auth.account, auth.session);
       return {
         ...presentUser(account),
         recoveryCodesLeft,
@@ -45,7 +46,7 @@ export function meRoutes(deps: FlowDeps) {
       return { reauthenticatedUntil: iso(result.reauthenticatedUntil), secondFactorVerified: result.secondFactorVerified };
     });
 
-    api.post('/api/v1/me/reauth/email-code', async (request, reply) => {
+    api.post('/api/v1/me/reauth/email-code', { schema: { body: EmptyBody } }, async (request, reply) => {
       const { account, session } = requireAuth(request);
       return reply.status(202).send(await sendReauthEmailCode(deps, session, account));
     });

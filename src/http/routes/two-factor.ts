@@ -9,7 +9,7 @@ import { startTOTPSetup } from '../../flows/start-totp-setup.ts';
 import { enableEmail } from '../../flows/enable-email.ts';
 import { startEmailSetup } from '../../flows/start-email-setup.ts';
 import { requestContext, requireAuth } from '../authentication.ts';
-import { SixDigitCode, strictObject } from '../schemas/common.ts';
+import { EmptyBody, SixDigitCode, strictObject } from '../schemas/common.ts';
 
 const EnableBody = strictObject({ code: SixDigitCode });
 const enrollment = { invalidCodeStatus: 400 as const };
@@ -18,7 +18,7 @@ export function twoFactorRoutes(deps: FlowDeps) {
   return async function register(app: FastifyInstance): Promise<void> {
     const api = app.withTypeProvider<TypeBoxTypeProvider>();
 
-    api.post('/api/v1/me/two-factor/totp/setup', { config: enrollment }, async (request) => {
+    api.post('/api/v1/me/two-factor/totp/setup', { schema: { body: EmptyBody }, config: enrollment }, async (request) => {
       const { account, session } = requireAuth(request);
       const setup = await startTOTPSetup(deps, session, account, requestContext(request));
       // Rendered here, never by a third party: the secret must not leave this server.
@@ -32,7 +32,7 @@ export function twoFactorRoutes(deps: FlowDeps) {
       return { message: result.message, twoFactor: { enabled: true, method: 'totp' }, recoveryCodes: result.recoveryCodes };
     });
 
-    api.post('/api/v1/me/two-factor/email/setup', { config: enrollment }, async (request, reply) => {
+    api.post('/api/v1/me/two-factor/email/setup', { schema: { body: EmptyBody }, config: enrollment }, async (request, reply) => {
       const { account, session } = requireAuth(request);
       return reply.status(202).send(await startEmailSetup(deps, session, account, requestContext(request)));
     });
@@ -43,13 +43,13 @@ export function twoFactorRoutes(deps: FlowDeps) {
       return { message: result.message, twoFactor: { enabled: true, method: 'email' }, recoveryCodes: result.recoveryCodes };
     });
 
-    api.delete('/api/v1/me/two-factor', async (request) => {
+    api.delete('/api/v1/me/two-factor', { schema: { body: EmptyBody } }, async (request) => {
       const { account, session } = requireAuth(request);
       const result = await disableTwoFactor(deps, { account, session }, requestContext(request));
       return { ...result, twoFactor: { enabled: false, method: null } };
     });
 
-    api.post('/api/v1/me/two-factor/recovery-codes', async (request) => {
+    api.post('/api/v1/me/two-factor/recovery-codes', { schema: { body: EmptyBody } }, async (request) => {
       const { account, session } = requireAuth(request);
       return regenerateRecoveryCodes(deps, { account, session }, requestContext(request));
     });

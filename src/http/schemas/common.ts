@@ -35,3 +35,6 @@ export const UserBody = Type.Object({
 export function strictObject<T extends Parameters<typeof Type.Object>[0]>(properties: T) {
   return Type.Object(properties, { additionalProperties: false });
 }
+
+/** For actions that take no input: `{}` (or no body at all), and nothing else. */
+export const EmptyBody = strictObject({});

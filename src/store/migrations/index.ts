@@ -1,10 +1,15 @@
 import type { Migration, MigrationProvider } from 'kysely';
 import * as initial from './001-initial.ts';
 import * as knownDevices from './002-known-devices.ts';
+import * as sessionEpochs from './003-session-epochs-and-pending-attempts.ts';
 
 /** Migrations are compiled in, not read from disk, so a bundled or relocated build still finds them. */
 export const migrationProvider: MigrationProvider = {
   async getMigrations(): Promise<Record<string, Migration>> {
-    return { '001-initial': initial, '002-known-devices': knownDevices };
+    return {
+      '001-initial': initial,
+      '002-known-devices': knownDevices,
+      '003-session-epochs-and-pending-attempts': sessionEpochs,
+    };
   },
 };

@@ -1,0 +1,105 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../schema.ts';
+import type { AttemptCounter, AttemptCounterStore } from '../store.ts';
+import { changedRows } from './rows.ts';
+
+/**
+ * Brute-force counters as rows, so limits hold across restarts and instances. `failures` counts
+ * wrong secrets in the window; `pending` counts checks in flight. Each change is one guarded
+ * statement, so concurrent requests on any instance can never take more slots than the limit.
+ */
+export function attemptCounterQueries(db: Kysely<Database>): AttemptCounterStore {
+  async function ensureWindow(key: string, now: number, windowMs: number): Promise<void> {
+    await db
+      .insertInto('attempt_counters')
+      .values({ key, window_started_at: now, failures: 0, pending: 0, locked_until: 0, lockouts: 0 })
+      .onConflict((oc) => oc.column('key').doNothing())
+      .execute();
+    // A window that has run out starts afresh. Only failures reset: checks in flight keep their
+    // slots. The guard on window_started_at collapses concurrent restarts into one.
+    await db
+      .updateTable('attempt_counters')
+      .set({ window_started_at: now, failures: 0 })
+      .where('key', '=', key)
+      .where('window_started_at', '<=', now - windowMs)
+      .where('locked_until', '<=', now)
+      .execute();
+  }
+
+  return {
+    async reserveAttempt(key: string, now: number, limit: number, windowMs: number): Promise<boolean> {
+      await ensureWindow(key, now, windowMs);
+      const result = await db
+        .updateTable('attempt_counters')
+        .set((eb) => ({ pending: eb('pending', '+', 1) }))
+        .where('key', '=', key)
+        .where((eb) => eb(eb('failures', '+', eb.ref('pending')), '<', limit))
+        .where('locked_until', '<=', now)
+        .executeTakeFirst();
+      return changedRows(result) === 1;
+    },
+
+    async releaseAttempt(key: string): Promise<void> {
+      await db
+        .updateTable('attempt_counters')
+        .set((eb) => ({ pending: eb('pending', '-', 1) }))
+        .where('key', '=', key)
+        .where('pending', '>', 0)
+        .execute();
+    },
+
+    async isAttemptAllowed(key: string, now: number, limit: number, windowMs: number): Promise<boolean> {
+      await ensureWindow(key, now, windowMs);
+      const row = await db
+        .selectFrom('attempt_counters')
+        .select(['failures', 'locked_until'])
+        .where('key', '=', key)
+        .executeTakeFirst();
+      return row !== undefined && row.failures < limit && Number(row.locked_until) <= now;
+    },
+
+    async recordAttemptFailure(key: string, _now: number, reserved: boolean): Promise<void> {
+      await db
+        .updateTable('attempt_counters')
+        .set((eb) => ({
+          failures: eb('failures', '+', 1),
+          // Settles the slot taken by reserveAttempt (never below zero).
+          pending: reserved ? eb.case().when('pending', '>', 0).then(eb('pending', '-', 1)).else(0).end() : eb.ref('pending'),
+        }))
+        .where('key', '=', key)
+        .execute();
+    },
+
+    async findAttemptCounter(key: string): Promise<AttemptCounter | null> {
+      const row = await db.selectFrom('attempt_counters').selectAll().where('key', '=', key).executeTakeFirst();
+      if (!row) return null;
+      return {
+        failures: row.failures,
+        pending: row.pending,
+        windowStartedAt: Number(row.window_started_at),
+        lockedUntil: Number(row.locked_until),
+        lockouts: row.lockouts,
+      };
+    },
+
+    async lockAttemptCounter(
+      key: string,
+      now: number,
+      lock: { until: number; seen: number; level: number; limit: number },
+    ): Promise<boolean> {
+      const result = await db
+        .updateTable('attempt_counters')
+        .set({ locked_until: lock.until, lockouts: lock.level, failures: 0, window_started_at: now })
+        .where('key', '=', key)
+        .where('failures', '>=', lock.limit)
+        .where('locked_until', '<=', now)
+        .where('lockouts', '=', lock.seen)
+        .executeTakeFirst();
+      return changedRows(result) === 1;
+    },
+
+    async clearAttemptCounter(key: string): Promise<void> {
+      await db.deleteFrom('attempt_counters').where('key', '=', key).execute();
+    },
+  };
+}

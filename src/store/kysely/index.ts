@@ -1,0 +1,36 @@
+import { sql, type Kysely } from 'kysely';
+import type { Database } from '../schema.ts';
+import type { Store } from '../store.ts';
+import { accountQueries } from './accounts.ts';
+import { attemptCounterQueries } from './attempt-counters.ts';
+import { auditQueries } from './audit-events.ts';
+import { emailCodeQueries } from './email-codes.ts';
+import { loginChallengeQueries } from './login-challenges.ts';
+import { metaQueries } from './meta.ts';
+import { sessionQueries } from './sessions.ts';
+import { twoFactorCredentialQueries } from './two-factor-credentials.ts';
+
+/**
+ * The one implementation of Store, over Kysely, for both dialects (chosen in database.ts).
+ * Each part is a file of its own; `db` is the pool or, inside `transaction`, the transaction.
+ */
+export function createKyselyStore(db: Kysely<Database>, inTransaction = false): Store {
+  const store: Store = {
+    ...accountQueries(db),
+    ...twoFactorCredentialQueries(db),
+    ...sessionQueries(db),
+    ...loginChallengeQueries(db),
+    ...attemptCounterQueries(db),
+    ...emailCodeQueries(db),
+    ...auditQueries(db),
+    ...metaQueries(db),
+    async transaction<T>(work: (store: Store) => Promise<T>): Promise<T> {
+      if (inTransaction) return work(store);
+      return db.transaction().execute((trx) => work(createKyselyStore(trx, true)));
+    },
+    async ping(): Promise<void> {
+      await sql`select 1`.execute(db);
+    },
+  };
+  return store;
+}
