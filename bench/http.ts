@@ -1,0 +1,285 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { decodeBase32 } from '../src/core/base32.ts';
+import { generateTOTP } from '../src/core/totp.ts';
+import { runLoad, type LoadResult } from './load.ts';
+import type { ChildMessage, MemorySnapshot, ParentMessage } from './server-process.ts';
+
+export type Dialect = 'sqlite' | 'postgres';
+
+export interface DialectResults {
+  dialect: Dialect;
+  startupMs: number;
+  /** Accounts created before the load: one admin, the plain ones and the TOTP ones. */
+  accounts: number;
+  loads: LoadResult[];
+  memory: { afterStartup: MemorySnapshot; afterLoad: MemorySnapshot; afterLoadGC: MemorySnapshot };
+}
+
+export interface HTTPOptions {
+  concurrency: number;
+  rounds: number;
+  /** Length of a round of the cheap paths (/healthz, /me). */
+  fastRoundMs: number;
+  /** Length of a round of the Argon2-bound login paths. */
+  loginRoundMs: number;
+  maxRequestsPerRound: number;
+  postgresUrl: string;
+}
+
+const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const SERVER_SCRIPT = path.join(REPO_ROOT, 'bench/server-process.ts');
+const ADMIN_PASSWORD = 'bench-admin-password';
+const USER_PASSWORD = 'bench-user-password';
+/** Users are set up this many at a time: each creation and login is an Argon2 run. */
+const SETUP_CONCURRENCY = 4;
+
+/** The server child, driven over IPC. */
+class ServerProcess {
+  readonly #child: ChildProcess;
+  readonly #exited: Promise<void>;
+  #nextId = 0;
+  url = '';
+  startupMs = 0;
+
+  private constructor(child: ChildProcess) {
+    this.#child = child;
+    this.#exited = new Promise((resolve) => child.once('exit', () => resolve()));
+  }
+
+  static async start(env: Record<string, string>): Promise<ServerProcess> {
+    const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', SERVER_SCRIPT], {
+      cwd: REPO_ROOT,
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    const server = new ServerProcess(child);
+    const ready = await new Promise<ChildMessage & { type: 'ready' }>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('the server did not start within 30 s')), 30_000);
+      child.on('message', (message: ChildMessage) => {
+        if (message.type === 'ready') {
+          clearTimeout(timer);
+          resolve(message);
+        } else if (message.type === 'error') {
+          clearTimeout(timer);
+          reject(new Error(`the server failed to start:\n${message.message}`));
+        }
+      });
+      child.once('exit', (code) => {
+        clearTimeout(timer);
+        reject(new Error(`the server exited with ${code} before it was ready`));
+      });
+    });
+    server.url = ready.url;
+    server.startupMs = ready.startupMs;
+    return server;
+  }
+
+  #send(message: ParentMessage): void {
+    this.#child.send(message);
+  }
+
+  memory(gc: boolean): Promise<MemorySnapshot> {
+    const id = ++this.#nextId;
+    return new Promise((resolve) => {
+      const onMessage = (message: ChildMessage) => {
+        if (message.type === 'memory' && message.id === id) {
+          this.#child.off('message', onMessage);
+          resolve(message.memory);
+        }
+      };
+      this.#child.on('message', onMessage);
+      this.#send({ type: 'memory', gc, id });
+    });
+  }
+
+  resetPeak(): void {
+    this.#send({ type: 'reset-peak' });
+  }
+
+  /** Graceful stop; killed if it has not exited within 15 s. */
+  async stop(): Promise<void> {
+    if (this.#child.exitCode !== null || this.#child.signalCode !== null) return;
+    if (this.#child.connected) this.#send({ type: 'stop' });
+    const timer = setTimeout(() => this.#child.kill('SIGKILL'), 15_000);
+    await this.#exited;
+    clearTimeout(timer);
+  }
+}
+
+async function call(
+  baseUrl: string,
+  method: string,
+  url: string,
+  options: { body?: unknown; token?: string } = {},
+): Promise<{ status: number; json: Record<string, unknown> }> {
+  const response = await fetch(`${baseUrl}${url}`, {
+    method,
+    headers: {
+      ...(options.body === undefined ? {} : { 'content-type': 'application/json' }),
+      ...(options.token === undefined ? {} : { authorization: `Bearer ${options.token}` }),
+    },
+    body: options.body === undefined ? undefined : JSON.stringify(options.body),
+  });
+  const text = await response.text();
+  return { status: response.status, json: text === '' ? {} : (JSON.parse(text) as Record<string, unknown>) };
+}
+
+async function expectCall(
+  baseUrl: string,
+  method: string,
+  url: string,
+  status: number,
+  options: { body?: unknown; token?: string } = {},
+): Promise<Record<string, unknown>> {
+  const response = await call(baseUrl, method, url, options);
+  if (response.status !== status) throw new Error(`${method} ${url}: expected ${status}, got ${response.status} ${JSON.stringify(response.json)}`);
+  return response.json;
+}
+
+async function loginToken(baseUrl: string, username: string, password: string): Promise<string> {
+  const json = await expectCall(baseUrl, 'POST', '/api/v1/auth/login', 200, { body: { username, password, client: 'desktop' } });
+  if (json.status !== 'ok' || typeof json.token !== 'string') throw new Error(`login of ${username} gave no token`);
+  return json.token;
+}
+
+async function inBatches<T>(count: number, size: number, task: (index: number) => Promise<T>): Promise<T[]> {
+  const results: T[] = [];
+  for (let start = 0; start < count; start += size) {
+    const batch = Array.from({ length: Math.min(size, count - start) }, (_, i) => task(start + i));
+    results.push(...(await Promise.all(batch)));
+  }
+  return results;
+}
+
+/**
+ * One user per load worker, for each login path: the per-username attempt limit (10) counts
+ * reservations in flight, so 16 parallel logins of one name would be refused as a burst.
+ */
+async function createUsers(baseUrl: string, count: number): Promise<{ plainNames: string[]; plainTokens: string[]; totpNames: string[] }> {
+  const admin = await loginToken(baseUrl, 'admin', ADMIN_PASSWORD);
+  const plainNames = Array.from({ length: count }, (_, i) => `bench-plain-${i}`);
+  const totpNames = Array.from({ length: count }, (_, i) => `bench-totp-${i}`);
+  await inBatches(count * 2, SETUP_CONCURRENCY, (i) =>
+    expectCall(baseUrl, 'POST', '/api/v1/admin/users', 201, {
+      token: admin,
+      body: { username: i < count ? plainNames[i] : totpNames[i - count], password: USER_PASSWORD },
+    }),
+  );
+  const plainTokens = await inBatches(count, SETUP_CONCURRENCY, (i) => loginToken(baseUrl, plainNames[i]!, USER_PASSWORD));
+  await inBatches(count, SETUP_CONCURRENCY, async (i) => {
+    const token = await loginToken(baseUrl, totpNames[i]!, USER_PASSWORD);
+    await expectCall(baseUrl, 'POST', '/api/v1/me/reauth', 200, { token, body: { password: USER_PASSWORD } });
+    const setup = await expectCall(baseUrl, 'POST', '/api/v1/me/two-factor/totp/setup', 200, { token, body: {} });
+    const key = decodeBase32(String(setup.secret));
+    if (key === null) throw new Error('the setup secret is not Base32');
+    await expectCall(baseUrl, 'POST', '/api/v1/me/two-factor/totp/enable', 200, { token, body: { code: generateTOTP(key, Date.now()) } });
+  });
+  return { plainNames, plainTokens, totpNames };
+}
+
+async function dropSchema(url: string, schema: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query(`drop schema if exists "${schema}" cascade`);
+  } finally {
+    await client.end();
+  }
+}
+
+/** Whether PostgreSQL answers; the reason when it does not. */
+export async function checkPostgres(url: string): Promise<string | null> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3_000 });
+  try {
+    await client.connect();
+    await client.query('select 1');
+    return null;
+  } catch (error) {
+    return error instanceof Error ? error.message : String(error);
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
+/** Cleanups still to run if the process is interrupted (Ctrl-C) in the middle of a dialect. */
+export const pendingCleanups = new Set<() => Promise<void>>();
+
+export async function runHTTPBenchmarks(dialect: Dialect, options: HTTPOptions, log: (line: string) => void): Promise<DialectResults> {
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'twofold-bench-'));
+  const schema = `bench_${randomBytes(6).toString('hex')}`;
+  const env: Record<string, string> = {
+    TWOFOLD_DATA_DIR: dataDir,
+    TWOFOLD_HOST: '127.0.0.1',
+    TWOFOLD_PORT: '0',
+    TWOFOLD_ADMIN_PASSWORD: ADMIN_PASSWORD,
+    TWOFOLD_MASTER_KEY: randomBytes(32).toString('hex'),
+    TWOFOLD_LOG_LEVEL: 'silent',
+    TWOFOLD_ISSUER: 'Twofold Bench',
+    ...(dialect === 'postgres' ? { TWOFOLD_DATABASE_URL: options.postgresUrl, TWOFOLD_DATABASE_SCHEMA: schema } : {}),
+  };
+  let server: ServerProcess | null = null;
+  const cleanup = async (): Promise<void> => {
+    await server?.stop();
+    if (dialect === 'postgres') await dropSchema(options.postgresUrl, schema);
+    rmSync(dataDir, { recursive: true, force: true });
+  };
+  pendingCleanups.add(cleanup);
+  try {
+    server = await ServerProcess.start(env);
+    const base = server.url;
+    log(`  ${dialect}: listening on ${base} after ${server.startupMs} ms${dialect === 'postgres' ? ` (schema ${schema})` : ''}`);
+    await new Promise((resolve) => setTimeout(resolve, 300)); // let start-up garbage settle
+    const afterStartup = await server.memory(false);
+
+    const users = await createUsers(base, options.concurrency);
+    log(`  ${dialect}: ${users.plainNames.length + users.totpNames.length} users ready`);
+    const ok = (status: number) => (response: Response) => response.arrayBuffer().then(() => response.status === status);
+    const healthz = () => fetch(`${base}/healthz`).then(ok(200));
+    const me = (worker: number) => fetch(`${base}/api/v1/me`, { headers: { authorization: `Bearer ${users.plainTokens[worker]}` } }).then(ok(200));
+    const login = (names: string[], expected: string) => async (worker: number) => {
+      const response = await fetch(`${base}/api/v1/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ username: names[worker], password: USER_PASSWORD, client: 'desktop' }),
+      });
+      const json = (await response.json()) as { status?: string };
+      return response.status === 200 && json.status === expected;
+    };
+
+    const fast = { concurrency: options.concurrency, rounds: options.rounds, durationMs: options.fastRoundMs, maxRequests: options.maxRequestsPerRound };
+    const slow = { ...fast, durationMs: options.loginRoundMs };
+    // Warm-up (JIT, connection pools, SQLite page cache); not recorded.
+    await runLoad('warm-up', healthz, { ...fast, rounds: 1, durationMs: 500 });
+    await runLoad('warm-up', me, { ...fast, rounds: 1, durationMs: 700 });
+    server.resetPeak();
+
+    const loads: LoadResult[] = [];
+    const record = (result: LoadResult): void => {
+      loads.push(result);
+      log(`  ${dialect}: ${result.name.padEnd(34)} ${String(result.reqPerSec).padStart(8)} req/s  p95 ${result.p95Ms} ms`);
+    };
+    record(await runLoad('GET /healthz (baseline)', healthz, fast));
+    record(await runLoad('GET /api/v1/me (bearer session)', me, fast));
+    record(await runLoad('POST login, no 2FA (session issued)', login(users.plainNames, 'ok'), slow));
+    record(await runLoad('POST login, TOTP on (challenge made)', login(users.totpNames, 'second_factor_required'), slow));
+
+    const afterLoad = await server.memory(false);
+    const afterLoadGC = await server.memory(true);
+    return {
+      dialect,
+      startupMs: server.startupMs,
+      accounts: 1 + users.plainNames.length + users.totpNames.length,
+      loads,
+      memory: { afterStartup, afterLoad, afterLoadGC },
+    };
+  } finally {
+    pendingCleanups.delete(cleanup);
+    await cleanup();
+  }
+}

@@ -1,0 +1,127 @@
+/**
+ * `npm run bench`: core primitives, then the real server over SQLite and PostgreSQL under a fixed
+ * concurrency, then its memory. Bounded in time (about a minute and a half in all) and in request
+ * count; all traffic goes to 127.0.0.1. Targets: docs/benchmarks.md.
+ *
+ *   npm run bench                           everything, writes bench/results/latest.json
+ *   npm run bench -- --quick                short rounds, to check the harness (writes nothing)
+ *   npm run bench -- --only=core            or --only=http
+ *   npm run bench -- --dialects=sqlite      one dialect
+ *   npm run bench -- --out=path.json        where to write the JSON
+ *   npm run bench -- --strict               exit 1 when a target is missed
+ *
+ * PostgreSQL: TWOFOLD_BENCH_POSTGRES_URL (default postgres://postgres@127.0.0.1:5432/test); the run
+ * uses its own schema bench_<random> and drops it at the end.
+ */
+import { readFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { runCoreBenchmarks, type CoreResults } from './core.ts';
+import { checkPostgres, pendingCleanups, runHTTPBenchmarks, type Dialect, type DialectResults } from './http.ts';
+import { formatReport, type Machine } from './report.ts';
+import { checkTargets } from './targets.ts';
+
+const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+function describeMachine(): Machine {
+  let cpuModel = os.cpus()[0]?.model ?? 'unknown';
+  try {
+    const line = readFileSync('/proc/cpuinfo', 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith('model name'));
+    if (line) cpuModel = line.split(':')[1]!.trim();
+  } catch {
+    // Not Linux: os.cpus() is good enough.
+  }
+  return {
+    cpus: os.availableParallelism(),
+    cpuModel,
+    node: process.version,
+    platform: `${process.platform}-${process.arch}`,
+    totalMemoryGB: Math.round(os.totalmem() / 1024 ** 3),
+  };
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      quick: { type: 'boolean', default: false },
+      only: { type: 'string' },
+      dialects: { type: 'string', default: 'sqlite,postgres' },
+      out: { type: 'string' },
+      strict: { type: 'boolean', default: false },
+    },
+  });
+  const quick = values.quick ?? false;
+  const only = values.only;
+  if (only !== undefined && only !== 'core' && only !== 'http') throw new Error('--only must be core or http');
+  const dialects = (values.dialects ?? '').split(',').filter((d) => d !== '') as Dialect[];
+  for (const d of dialects) if (d !== 'sqlite' && d !== 'postgres') throw new Error(`unknown dialect ${d}`);
+  const postgresUrl = process.env.TWOFOLD_BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+  const log = (line: string): void => console.log(line);
+
+  const machine = describeMachine();
+  const started = Date.now();
+  log(`Twofold benchmarks${quick ? ' (quick)' : ''} on ${machine.cpus} × ${machine.cpuModel}, Node ${machine.node}`);
+
+  let core: CoreResults | null = null;
+  if (only !== 'http') {
+    log('core primitives…');
+    core = await runCoreBenchmarks({ quick });
+  }
+
+  const results: DialectResults[] = [];
+  const skipped: string[] = [];
+  if (only !== 'core') {
+    for (const dialect of dialects) {
+      if (dialect === 'postgres') {
+        const problem = await checkPostgres(postgresUrl);
+        if (problem !== null) {
+          skipped.push(`postgres (${postgresUrl} unreachable: ${problem})`);
+          continue;
+        }
+      }
+      log(`HTTP over ${dialect}…`);
+      results.push(
+        await runHTTPBenchmarks(
+          dialect,
+          {
+            concurrency: 16,
+            rounds: 3,
+            fastRoundMs: quick ? 300 : 2_000,
+            loginRoundMs: quick ? 500 : 3_000,
+            maxRequestsPerRound: quick ? 2_000 : 50_000,
+            postgresUrl,
+          },
+          log,
+        ),
+      );
+    }
+  }
+
+  const checks = checkTargets(core, results);
+  const seconds = Math.round((Date.now() - started) / 1000);
+  log(`\n${formatReport(machine, core, results, checks, skipped)}\n\nTotal time: ${seconds} s`);
+
+  const out = values.out ?? (quick ? undefined : path.join(REPO_ROOT, 'bench/results/latest.json'));
+  if (out !== undefined) {
+    mkdirSync(path.dirname(out), { recursive: true });
+    const json = { date: new Date().toISOString(), quick, machine, totalSeconds: seconds, core, http: results, targets: checks, skipped };
+    writeFileSync(out, `${JSON.stringify(json, null, 1)}\n`);
+    log(`Results written to ${path.relative(process.cwd(), out)}`);
+  }
+  if (values.strict && checks.some((c) => !c.met)) process.exitCode = 1;
+}
+
+// Ctrl-C in the middle still stops the server child and drops the PostgreSQL schema.
+process.once('SIGINT', () => {
+  void Promise.allSettled([...pendingCleanups].map((cleanup) => cleanup())).finally(() => process.exit(130));
+});
+
+main().catch(async (error: unknown) => {
+  console.error(error);
+  await Promise.allSettled([...pendingCleanups].map((cleanup) => cleanup()));
+  process.exitCode = 1;
+});
