@@ -1,4 +1,4 @@
-import { equalsConstantTime } from './constant-time.ts';
+import { timingSafeEqual } from 'node:crypto';
 import { generateHOTP, type HMACAlgorithm } from './hotp.ts';
 
 export interface TOTPOptions {
@@ -43,12 +43,14 @@ export function verifyTOTP(key: Uint8Array, code: string, options: TOTPVerifyOpt
   const window = options.window ?? 1;
   if (code.length !== digits || !/^[0-9]+$/.test(code)) return null;
   const current = timeStepAt(options.now, period);
+  // Same length on both sides (checked above), so timingSafeEqual applies directly.
+  const submitted = Buffer.from(code, 'ascii');
   let matched: number | null = null;
   for (let step = current - window; step <= current + window; step++) {
     if (step < 0) continue;
     const expected = generateHOTP(key, BigInt(step), { algorithm: options.algorithm ?? 'SHA1', digits });
     const fresh = options.lastUsedStep == null || step > options.lastUsedStep;
-    if (equalsConstantTime(expected, code) && fresh && matched === null) matched = step;
+    if (timingSafeEqual(Buffer.from(expected, 'ascii'), submitted) && fresh && matched === null) matched = step;
   }
   return matched;
 }
