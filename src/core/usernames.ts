@@ -27,16 +27,3 @@ export function checkUsername(username: string): string | null {
   if (new RegExp(LONE_SURROGATE.source).test(username)) return 'Username must be valid Unicode text.';
   return null;
 }
-
-/** Shows enough of an address to recognise it without disclosing it: `1***@example.com`. */
-export function maskEmail(address: string): string {
-  const at = address.lastIndexOf('@');
-  if (at < 1) return '***';
-  return `${address[0]}***${address.slice(at)}`;
-}
-
-const EMAIL = /^[^\s@<>()[\]\\,;:"]+@[^\s@<>()[\]\\,;:"]+\.[^\s@<>()[\]\\,;:"]+$/;
-
-export function isEmailAddress(value: string): boolean {
-  return value.length <= 254 && EMAIL.test(value);
-}

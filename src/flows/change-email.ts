@@ -1,5 +1,5 @@
 import { DomainError } from '../core/errors.ts';
-import { isEmailAddress } from '../core/usernames.ts';
+import { isEmailAddress } from '../core/email-addresses.ts';
 import type { Account, RequestContext, Session } from '../core/types.ts';
 import { attemptKeys, recordFailedAttempt, releaseAttempt, reserveAttempt, secondFactorPolicy } from './shared/attempt-limits.ts';
 import { recordAudit } from './shared/audit.ts';

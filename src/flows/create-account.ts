@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { DomainError } from '../core/errors.ts';
 import { checkPasswordStrength, hashPassword } from '../core/passwords.ts';
-import { checkDisplayName, checkUsername, isEmailAddress, usernameKey } from '../core/usernames.ts';
+import { checkDisplayName, checkUsername, usernameKey } from '../core/usernames.ts';
+import { isEmailAddress } from '../core/email-addresses.ts';
 import type { Account, Role } from '../core/types.ts';
 import { recordAudit } from './shared/audit.ts';
 import { requireAdminReauthentication } from './shared/reauthentication.ts';

@@ -28,20 +28,26 @@ export async function startTOTPSetup(deps: FlowDeps, session: Session, account: 
   // 160 bits: the HMAC-SHA1 output size, as RFC 4226 §4 recommends.
   const secret = encodeBase32(randomBytes(20));
   const now = deps.clock();
-  await deps.store.savePendingTOTPSecret(
-    account.id,
-    deps.secretBox.seal(secret, pendingTOTPAssociatedData(account.id)),
-    now,
-    now + deps.settings.limits.pendingSecretTtlMs,
-  );
-  await recordAudit(deps, {
-    type: 'two_factor.setup_started',
-    outcome: 'success',
-    userId: account.id,
-    username: account.username,
-    client: session.client,
-    ip: context.ip,
-    detail: { method: 'totp' },
+  await deps.store.transaction(async (store) => {
+    await store.savePendingTOTPSecret(
+      account.id,
+      deps.secretBox.seal(secret, pendingTOTPAssociatedData(account.id)),
+      now,
+      now + deps.settings.limits.pendingSecretTtlMs,
+    );
+    await recordAudit(
+      deps,
+      {
+        type: 'two_factor.setup_started',
+        outcome: 'success',
+        userId: account.id,
+        username: account.username,
+        client: session.client,
+        ip: context.ip,
+        detail: { method: 'totp' },
+      },
+      store,
+    );
   });
   return {
     secret,

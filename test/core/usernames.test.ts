@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { checkUsername, isEmailAddress, maskEmail, usernameKey } from '../../src/core/usernames.ts';
+import { isEmailAddress, maskEmail } from '../../src/core/email-addresses.ts';
+import { checkUsername, usernameKey } from '../../src/core/usernames.ts';
 
 describe('usernameKey', () => {
   it.each([

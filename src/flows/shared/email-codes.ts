@@ -1,7 +1,7 @@
 import { randomInt } from 'node:crypto';
 import { equalsConstantTime } from '../../core/constant-time.ts';
 import { DomainError } from '../../core/errors.ts';
-import { maskEmail } from '../../core/usernames.ts';
+import { maskEmail } from '../../core/email-addresses.ts';
 import type { Account } from '../../core/types.ts';
 import { codeMail, type CodePurpose } from '../../mail/templates.ts';
 import { formatWait, releaseAttempt, reserveAttempt } from './attempt-limits.ts';
