@@ -6,6 +6,7 @@ import {
   apiToken,
   callApi,
   checkA11y,
+  createAccounts,
   logIn,
   openAccountMenu,
   openTab,
@@ -26,6 +27,17 @@ describe('web client at desktop size', () => {
   let recoveryCode: string;
   const password = 'alice-password-1';
   const newPassword = 'alice-password-2';
+
+  /** The accounts as the server has them, seen from a page's session. */
+  const accounts = async (page: Tab['page']): Promise<{ username: string; twoFactor: { enabled: boolean } }[]> =>
+    ((await (await page.request.get('/api/v1/admin/users')).json()) as { users: { username: string; twoFactor: { enabled: boolean } }[] }).users;
+  const usernames = async (page: Tab['page']): Promise<string[]> => (await accounts(page)).map((u) => u.username).sort();
+  const aliceTwoFactor = async (page: Tab['page']): Promise<boolean | undefined> =>
+    (await accounts(page)).find((u) => u.username === 'alice')?.twoFactor.enabled;
+  /** Focus may move a frame after the element appears, so this waits for it (and fails if it never comes). */
+  const expectFocused = async (locator: ReturnType<Tab['page']['locator']>): Promise<void> => {
+    await expect.poll(() => locator.evaluate((el) => el === document.activeElement), { timeout: 2_000 }).toBe(true);
+  };
 
   beforeAll(async () => {
     harness = await startHarness();
@@ -65,10 +77,43 @@ describe('web client at desktop size', () => {
     await page.getByLabel('Initial Password').fill(password);
     await page.getByLabel('Display Name (optional)').fill('Alice Liddell');
     await page.getByLabel('Email (optional)').fill('alice@example.com');
-    await page.getByRole('button', { name: 'Create Account' }).click();
+    const create = page.getByRole('button', { name: 'Create Account' });
+    await create.click();
+
+    // A fresh login does not open the Password window: the server asks for it, and the page shows it.
+    const dialog = page.getByRole('dialog', { name: 'Password' });
+    await dialog.waitFor();
+    await expectFocused(dialog.getByLabel('Password', { exact: true }));
+    // The administrator has no two-factor: the password alone.
+    expect(await dialog.getByLabel('Authentication Code').count()).toBe(0);
+    await checkA11y(page, 'administration password dialog');
+    await screenshot(page, 'desktop-03-administration-password');
+
+    // Cancel: nothing is created, the form keeps what was typed, focus is back on the button.
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    await expectFocused(create);
+    expect(await page.getByLabel('Username').inputValue()).toBe('alice');
+    expect(await page.getByRole('alert').count()).toBe(0);
+    expect(await usernames(page)).toEqual(['admin']);
+
+    // A wrong password shows an error and creates nothing.
+    await create.click();
+    await dialog.getByLabel('Password', { exact: true }).fill('not-the-admin-password');
+    await dialog.getByRole('button', { name: 'Confirm' }).click();
+    await dialog.getByRole('alert').filter({ hasText: 'The password is incorrect.' }).waitFor();
+    await expectFocused(dialog.getByLabel('Password', { exact: true }));
+    expect(await usernames(page)).toEqual(['admin']);
+
+    // The right one confirms, and the account is created without clicking Create Account again.
+    await dialog.getByLabel('Password', { exact: true }).fill(ADMIN_PASSWORD);
+    await dialog.getByRole('button', { name: 'Confirm' }).click();
+    await dialog.waitFor({ state: 'detached' });
     await page.getByRole('status').filter({ hasText: 'Account alice created.' }).waitFor();
     const row = page.getByRole('row', { name: /alice/ });
     await row.getByText('Off').waitFor();
+    expect(await usernames(page)).toEqual(['admin', 'alice']);
+    expect(await page.getByLabel('Username').inputValue()).toBe('');
     await checkA11y(page, 'administration');
     await screenshot(page, 'desktop-03-administration');
   });
@@ -257,17 +302,52 @@ describe('web client at desktop size', () => {
 
   it('lets the administrator disable two-factor; the user is sent to Log In and needs no code', async () => {
     const { page } = admin;
-    await page.reload();
+    // A new login, so the Password window from creating alice no longer counts (it also would after 5 minutes).
+    await openAccountMenu(page, 'admin');
+    await page.getByRole('menuitem', { name: 'Log Out' }).click();
+    await logIn(page, 'admin', ADMIN_PASSWORD);
+    await page.getByRole('heading', { name: /Welcome/ }).waitFor();
+    await page.goto('/admin');
     const row = page.getByRole('row', { name: /alice/ });
     await row.getByText('On · Authenticator').waitFor();
-    await row.getByRole('button', { name: 'Disable Two-Factor Authentication' }).click();
-    const dialog = page.getByRole('dialog', { name: 'Disable Two-Factor Authentication' });
-    await dialog.waitFor();
+    const disable = row.getByRole('button', { name: 'Disable Two-Factor Authentication' });
+    const confirmation = page.getByRole('dialog', { name: 'Disable Two-Factor Authentication' });
+    const password = page.getByRole('dialog', { name: 'Password' });
+
+    // The confirmation comes first and says what happens; the Password window then takes its place.
+    await disable.click();
+    await confirmation.waitFor();
     await checkA11y(page, 'disable dialog');
     await screenshot(page, 'desktop-11-admin-disable');
-    await dialog.getByRole('button', { name: 'Disable' }).click();
+    await confirmation.getByRole('button', { name: 'Disable' }).click();
+    await password.waitFor();
+    expect(await confirmation.count()).toBe(0);
+    await expectFocused(password.getByLabel('Password', { exact: true }));
+
+    // Cancel changes nothing and returns to the row's button.
+    await password.getByRole('button', { name: 'Cancel' }).click();
+    await password.waitFor({ state: 'detached' });
+    await expectFocused(disable);
+    expect(await aliceTwoFactor(page)).toBe(true);
+    await row.getByText('On · Authenticator').waitFor();
+
+    // A wrong password shows an error and changes nothing.
+    await disable.click();
+    await confirmation.getByRole('button', { name: 'Disable' }).click();
+    await password.getByLabel('Password', { exact: true }).fill('not-the-admin-password');
+    await password.getByRole('button', { name: 'Confirm' }).click();
+    await password.getByRole('alert').filter({ hasText: 'The password is incorrect.' }).waitFor();
+    await checkA11y(page, 'administration password dialog, wrong password');
+    await screenshot(page, 'desktop-12-admin-password-wrong');
+    expect(await aliceTwoFactor(page)).toBe(true);
+
+    // The right one confirms, and two-factor goes off without asking again.
+    await password.getByLabel('Password', { exact: true }).fill(ADMIN_PASSWORD);
+    await password.getByRole('button', { name: 'Confirm' }).click();
+    await password.waitFor({ state: 'detached' });
     await page.getByRole('status').filter({ hasText: 'Edited successfully.' }).waitFor();
     await row.getByText('Off').waitFor();
+    expect(await aliceTwoFactor(page)).toBe(false);
 
     // Alice's sessions ended with the reset: her next request sends her to Log In with a message.
     const user = alice.page;
@@ -281,12 +361,16 @@ describe('web client at desktop size', () => {
     await user.getByRole('tab', { name: 'Security Settings' }).click();
     await user.getByRole('checkbox', { name: 'Two-Factor Authentication' }).waitFor();
     expect(await user.getByRole('checkbox', { name: 'Two-Factor Authentication' }).isChecked()).toBe(false);
-    await screenshot(user, 'desktop-12-logged-in-without-code');
+    await screenshot(user, 'desktop-13-logged-in-without-code');
   });
 
   it('turns on "Authenticated by Email", logs in with a mailed code and turns it off again', async () => {
+    // Without the Password window the API refuses an administrative write; helpers.createAccounts opens it first.
     const token = await apiToken(harness, 'admin', ADMIN_PASSWORD);
-    await callApi(harness, 'POST', '/api/v1/admin/users', { username: 'dave', password: 'dave-password-1', email: 'dave@example.com' }, token);
+    await expect(callApi(harness, 'POST', '/api/v1/admin/users', { username: 'dave', password: 'dave-password-1' }, token)).rejects.toThrow(
+      /answered 403: .*"reauth_required"/,
+    );
+    await createAccounts(harness, { username: 'dave', password: 'dave-password-1', email: 'dave@example.com' });
     const dave = await openTab(harness, DESKTOP);
     const { page } = dave;
     await page.goto('/account/security');
@@ -303,7 +387,7 @@ describe('web client at desktop size', () => {
     await page.getByRole('button', { name: 'Send', exact: true }).click();
     await page.getByText('A code was sent to d***@example.com.').waitFor();
     await checkA11y(page, 'email setup');
-    await screenshot(page, 'desktop-13-email-setup');
+    await screenshot(page, 'desktop-14-email-setup');
     await page.getByLabel('Authentication Code').fill(await readMailedCode(harness, 'dave@example.com'));
     await page.getByRole('button', { name: 'Save' }).click();
     await page.getByRole('status').filter({ hasText: 'Edited successfully.' }).waitFor();
@@ -314,7 +398,7 @@ describe('web client at desktop size', () => {
     await logIn(page, 'dave', 'dave-password-1');
     await page.getByRole('button', { name: 'Send code' }).click();
     await page.getByText('A code was sent to d***@example.com.').waitFor();
-    await screenshot(page, 'desktop-14-email-login');
+    await screenshot(page, 'desktop-15-email-login');
     await page.getByLabel('Authentication Code').fill(await readMailedCode(harness, 'dave@example.com'));
     await page.getByRole('button', { name: 'Verify' }).click();
     await page.getByRole('heading', { name: /Welcome/ }).waitFor();

@@ -109,6 +109,30 @@ export async function apiToken(harness: Harness, username: string, password: str
 }
 
 /**
+ * An API token of an administrator whose Password window is open, as administrative writes need
+ * (`POST /api/v1/me/reauth`, good for 5 minutes; `code` when that administrator has two-factor on).
+ */
+export async function adminToken(harness: Harness, username = 'admin', password = ADMIN_PASSWORD, code?: string): Promise<string> {
+  const token = await apiToken(harness, username, password);
+  await callApi(harness, 'POST', '/api/v1/me/reauth', code === undefined ? { password } : { password, code }, token);
+  return token;
+}
+
+export interface NewAccount {
+  username: string;
+  password: string;
+  displayName?: string;
+  email?: string;
+  role?: 'user' | 'admin';
+}
+
+/** Creates accounts through the API as the built-in administrator, Password window first. */
+export async function createAccounts(harness: Harness, ...accounts: NewAccount[]): Promise<void> {
+  const token = await adminToken(harness);
+  for (const account of accounts) await callApi(harness, 'POST', '/api/v1/admin/users', account, token);
+}
+
+/**
  * Codes of one authenticator secret at the real time. The server accepts the previous, current
  * and next 30-second step but never a step at or below the last one used, so each code is taken
  * from the lowest step still usable; only when all three are spent does this wait for time to move.

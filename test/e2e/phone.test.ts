@@ -8,6 +8,7 @@ import {
   apiToken,
   callApi,
   checkA11y,
+  createAccounts,
   logIn,
   openAccountMenu,
   openTab,
@@ -31,9 +32,11 @@ describe('web client at phone size', () => {
 
   beforeAll(async () => {
     harness = await startHarness();
-    const admin = await apiToken(harness, 'admin', ADMIN_PASSWORD);
-    await callApi(harness, 'POST', '/api/v1/admin/users', { username: 'bob', password, displayName: 'Bob', email: 'bob@example.com' }, admin);
-    await callApi(harness, 'POST', '/api/v1/admin/users', { username: 'carol', password: 'carol-password-1' }, admin);
+    await createAccounts(
+      harness,
+      { username: 'bob', password, displayName: 'Bob', email: 'bob@example.com' },
+      { username: 'carol', password: 'carol-password-1' },
+    );
     bob = await openTab(harness, PHONE);
   });
 
@@ -178,12 +181,24 @@ describe('web client at phone size', () => {
     await screenshot(admin.page, 'phone-10-administration');
     await row.getByRole('button', { name: 'Disable Two-Factor Authentication' }).click();
     await admin.page.getByRole('dialog', { name: 'Disable Two-Factor Authentication' }).getByRole('button', { name: 'Disable' }).click();
+    // The administrator just logged in: the Password window comes first, and the reset follows it.
+    const password = admin.page.getByRole('dialog', { name: 'Password' });
+    await password.getByLabel('Password', { exact: true }).fill('not-the-admin-password');
+    await password.getByRole('button', { name: 'Confirm' }).click();
+    await password.getByRole('alert').filter({ hasText: 'The password is incorrect.' }).waitFor();
+    await row.getByText(/Locked until/).waitFor();
+    await checkA11y(admin.page, 'administration password dialog (phone)');
+    await screenshot(admin.page, 'phone-11-administration-password');
+    await password.getByLabel('Password', { exact: true }).fill(ADMIN_PASSWORD);
+    await password.getByRole('button', { name: 'Confirm' }).click();
     await admin.page.getByRole('status').filter({ hasText: 'Edited successfully.' }).waitFor();
+    await row.getByText('Off').waitFor();
+    expect(await row.getByText(/Locked until/).count()).toBe(0);
 
     await page.getByRole('button', { name: 'Back to Log In' }).click();
     await logIn(page, 'carol', 'carol-password-1');
     await page.getByRole('heading', { name: /Welcome/ }).waitFor();
-    await screenshot(page, 'phone-11-logged-in-without-code');
+    await screenshot(page, 'phone-12-logged-in-without-code');
     await admin.context.close();
     await carol.context.close();
   });

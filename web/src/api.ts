@@ -133,6 +133,9 @@ export const api = {
   startEmailSetup: (): Promise<CodeSent> => request('POST', '/api/v1/me/two-factor/email/setup', {}),
   enableEmail: (code: string): Promise<Enabled> => request('POST', '/api/v1/me/two-factor/email/enable', { code }),
   disableTwoFactor: (): Promise<{ message: string }> => request('DELETE', '/api/v1/me/two-factor', {}),
+  regenerateRecoveryCodes: (): Promise<{ recoveryCodes: string[] }> => request('POST', '/api/v1/me/two-factor/recovery-codes', {}),
+  changeEmail: (email: string): Promise<CodeSent> => request('PUT', '/api/v1/me/email', { email }),
+  verifyEmailChange: (code: string): Promise<{ message: string; email: string }> => request('POST', '/api/v1/me/email/verify', { code }),
   changePassword: (currentPassword: string, newPassword: string): Promise<{ message: string }> =>
     request('PUT', '/api/v1/me/password', { currentPassword, newPassword }),
   sessions: (): Promise<{ sessions: SessionInfo[] }> => request('GET', '/api/v1/me/sessions'),

@@ -112,7 +112,7 @@ export function App(): JSX.Element {
   } else if (path === ROUTES.password || path === ROUTES.security) {
     screen = <AccountScreen me={me} tab={path === ROUTES.password ? 'password' : 'security'} refreshMe={refreshMe} />;
   } else if (path === ROUTES.admin) {
-    screen = <AdminScreen me={me} />;
+    screen = <AdminScreen me={me} refreshMe={refreshMe} />;
   } else {
     screen = <NotFoundScreen />;
   }

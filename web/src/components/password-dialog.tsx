@@ -1,6 +1,6 @@
 import type { JSX } from 'preact';
-import { useId, useState } from 'preact/hooks';
-import { ApiError, api, messageOf, type SecondFactorMethod } from '../api.ts';
+import { useId, useRef, useState } from 'preact/hooks';
+import { ApiError, api, messageOf, type Me, type SecondFactorMethod } from '../api.ts';
 import { useSecondsLeft } from '../countdown.ts';
 import { Dialog } from './dialog.tsx';
 import { Alert, CodeField, Field } from './ui.tsx';
@@ -103,4 +103,86 @@ export function PasswordDialog({ codeMethod, onConfirmed, onCancel }: PasswordDi
       </form>
     </Dialog>
   );
+}
+
+/** What the Password window asks of this account: a current code too while its two-factor is on. */
+export function reauthCodeMethod(me: Me): SecondFactorMethod | null {
+  return me.twoFactor.enabled ? (me.twoFactor.method ?? 'totp') : null;
+}
+
+function isReauthRequired(failure: unknown): boolean {
+  return failure instanceof ApiError && failure.code === 'reauth_required';
+}
+
+interface ReauthPrompt {
+  codeMethod: SecondFactorMethod | null;
+  retry: () => Promise<void>;
+  cancel: () => void;
+}
+
+interface WithReauthOptions {
+  /** Runs just before the Password window opens, in the same render: e.g. to close a window it replaces. */
+  onPrompt?: () => void;
+}
+
+export interface Reauth {
+  /**
+   * Runs `action`; when the server answers `reauth_required`, opens the Password window and, once
+   * it is confirmed, runs `action` again. Resolves with the action's result, or with `undefined`
+   * when the user cancels (then nothing changed, and focus goes back to where it was when this
+   * was called). Rejects with any other error of the action, for the caller to show; a repeated
+   * `reauth_required` stays in the window.
+   */
+  withReauth: <T>(action: () => Promise<T>, options?: WithReauthOptions) => Promise<T | undefined>;
+  /** The Password window while one is open; render it somewhere in the screen. */
+  reauthDialog: JSX.Element | null;
+}
+
+/** The Password window on demand, for actions the server may refuse with `reauth_required`. */
+export function useReauth(me: Me, refreshMe?: () => Promise<Me | null>): Reauth {
+  const [prompt, setPrompt] = useState<ReauthPrompt | null>(null);
+  const latest = useRef(me);
+  latest.current = me;
+
+  const withReauth = async <T,>(action: () => Promise<T>, options: WithReauthOptions = {}): Promise<T | undefined> => {
+    const returnFocus = document.activeElement instanceof HTMLElement ? document.activeElement : null;
+    try {
+      return await action();
+    } catch (failure) {
+      if (!isReauthRequired(failure)) throw failure;
+    }
+    // Whether a code is needed follows the signed-in account's two-factor now, not when the screen opened.
+    const current = (await refreshMe?.()) ?? latest.current;
+    return new Promise<T | undefined>((resolve, reject) => {
+      options.onPrompt?.();
+      setPrompt({
+        codeMethod: reauthCodeMethod(current),
+        retry: async () => {
+          let result: T;
+          try {
+            result = await action();
+          } catch (failure) {
+            // Still refused (say, a code turned out to be needed): the window shows why and stays.
+            if (isReauthRequired(failure)) throw failure;
+            setPrompt(null);
+            reject(failure);
+            return;
+          }
+          setPrompt(null);
+          resolve(result);
+        },
+        cancel: () => {
+          setPrompt(null);
+          resolve(undefined);
+          // After the caller has re-rendered (a busy button is enabled again), unless it is gone.
+          setTimeout(() => {
+            if (returnFocus?.isConnected) returnFocus.focus();
+          }, 0);
+        },
+      });
+    });
+  };
+
+  const reauthDialog = prompt && <PasswordDialog codeMethod={prompt.codeMethod} onConfirmed={prompt.retry} onCancel={prompt.cancel} />;
+  return { withReauth, reauthDialog };
 }

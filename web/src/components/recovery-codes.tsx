@@ -1,11 +1,20 @@
 import type { JSX } from 'preact';
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useId, useRef, useState } from 'preact/hooks';
 import { copyText } from '../clipboard.ts';
 
-/** Shown once, right after two-factor is turned on: the way back in when the phone is lost. */
-export function RecoveryCodes({ codes, username, onDone }: { codes: string[]; username: string; onDone: () => void }): JSX.Element {
+interface RecoveryCodesProps {
+  codes: string[];
+  username: string;
+  onDone: () => void;
+  /** Said first, under the heading: for new codes, that the old ones stopped working. */
+  notice?: string;
+}
+
+/** Shown once, right after two-factor is turned on or new codes are made: the way back in when the phone is lost. */
+export function RecoveryCodes({ codes, username, onDone, notice }: RecoveryCodesProps): JSX.Element {
   const [copied, setCopied] = useState<string | null>(null);
   const heading = useRef<HTMLHeadingElement>(null);
+  const titleId = useId();
   // The setup form that had focus is gone: continue reading here.
   useEffect(() => heading.current?.focus(), []);
   const text = `Twofold recovery codes for ${username}\nEach code logs you in once instead of an authentication code.\n\n${codes.join('\n')}\n`;
@@ -26,8 +35,11 @@ export function RecoveryCodes({ codes, username, onDone }: { codes: string[]; us
   };
 
   return (
-    <section class="recovery" aria-labelledby="recovery-title">
-      <h3 id="recovery-title" ref={heading} tabIndex={-1}>Save your recovery codes</h3>
+    <section class="recovery" aria-labelledby={titleId}>
+      <h3 id={titleId} ref={heading} tabIndex={-1}>
+        Save your recovery codes
+      </h3>
+      {notice && <p class="recovery-notice">{notice}</p>}
       <p>
         If you lose your phone, each of these codes logs you in once instead of an authentication code. Keep them somewhere safe, away from your
         phone: they are shown only this once.

@@ -2,6 +2,7 @@ import type { JSX } from 'preact';
 import { useCallback, useEffect, useId, useState } from 'preact/hooks';
 import { api, messageOf, type AdminUser, type Me, type Role } from '../api.ts';
 import { Dialog } from '../components/dialog.tsx';
+import { useReauth, type Reauth } from '../components/password-dialog.tsx';
 import { Alert, Field, Success } from '../components/ui.tsx';
 import { useTitle } from '../title.ts';
 
@@ -10,7 +11,12 @@ function twoFactorLabel(user: AdminUser): string {
   return user.twoFactor.method === 'email' ? 'On · Email' : 'On · Authenticator';
 }
 
-export function AdminScreen({ me }: { me: Me }): JSX.Element {
+interface Props {
+  me: Me;
+  refreshMe?: () => Promise<Me | null>;
+}
+
+export function AdminScreen({ me, refreshMe }: Props): JSX.Element {
   useTitle('Administration');
   if (me.role !== 'admin') {
     return (
@@ -20,14 +26,16 @@ export function AdminScreen({ me }: { me: Me }): JSX.Element {
       </section>
     );
   }
-  return <AdminConsole me={me} />;
+  return <AdminConsole me={me} refreshMe={refreshMe} />;
 }
 
-function AdminConsole({ me }: { me: Me }): JSX.Element {
+function AdminConsole({ me, refreshMe }: Props): JSX.Element {
   const [users, setUsers] = useState<AdminUser[] | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [message, setMessage] = useState<string | null>(null);
   const [confirming, setConfirming] = useState<AdminUser | null>(null);
+  // Administrative writes need the administrator's own recent Password window, as the API asks.
+  const { withReauth, reauthDialog } = useReauth(me, refreshMe);
 
   const load = useCallback(async (): Promise<void> => {
     try {
@@ -39,6 +47,30 @@ function AdminConsole({ me }: { me: Me }): JSX.Element {
   useEffect(() => {
     void load();
   }, [load]);
+
+  /** Throws what should be shown in the confirmation while that is still open. */
+  const disableTwoFactor = async (user: AdminUser): Promise<void> => {
+    let prompted = false;
+    let result: { message: string } | undefined;
+    try {
+      result = await withReauth(() => api.adminDisableTwoFactor(user.username), {
+        // One window at a time: the Password window takes the confirmation's place.
+        onPrompt: () => {
+          prompted = true;
+          setConfirming(null);
+        },
+      });
+    } catch (failure) {
+      if (!prompted) throw failure;
+      setError(messageOf(failure));
+      return;
+    }
+    // Cancelled in the Password window: nothing changed.
+    if (result === undefined) return;
+    setConfirming(null);
+    setMessage(result.message);
+    void load();
+  };
 
   return (
     <section class="page">
@@ -105,34 +137,28 @@ function AdminConsole({ me }: { me: Me }): JSX.Element {
         )}
       </section>
       <CreateAccountForm
+        withReauth={withReauth}
         onCreated={(username) => {
           setMessage(`Account ${username} created.`);
           void load();
         }}
       />
       {confirming && (
-        <ConfirmDisable
-          user={confirming}
-          onCancel={() => setConfirming(null)}
-          onDone={(text) => {
-            setConfirming(null);
-            setMessage(text);
-            void load();
-          }}
-        />
+        <ConfirmDisable user={confirming} onCancel={() => setConfirming(null)} onConfirm={() => disableTwoFactor(confirming)} />
       )}
+      {reauthDialog}
     </section>
   );
 }
 
-function ConfirmDisable({ user, onCancel, onDone }: { user: AdminUser; onCancel: () => void; onDone: (message: string) => void }): JSX.Element {
+function ConfirmDisable({ user, onCancel, onConfirm }: { user: AdminUser; onCancel: () => void; onConfirm: () => Promise<void> }): JSX.Element {
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const confirm = async (): Promise<void> => {
     setBusy(true);
     setError(null);
     try {
-      onDone((await api.adminDisableTwoFactor(user.username)).message);
+      await onConfirm();
     } catch (failure) {
       setError(messageOf(failure));
       setBusy(false);
@@ -157,7 +183,7 @@ function ConfirmDisable({ user, onCancel, onDone }: { user: AdminUser; onCancel:
   );
 }
 
-function CreateAccountForm({ onCreated }: { onCreated: (username: string) => void }): JSX.Element {
+function CreateAccountForm({ withReauth, onCreated }: { withReauth: Reauth['withReauth']; onCreated: (username: string) => void }): JSX.Element {
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
   const [displayName, setDisplayName] = useState('');
@@ -176,13 +202,16 @@ function CreateAccountForm({ onCreated }: { onCreated: (username: string) => voi
     }
     setBusy(true);
     try {
-      const created = await api.adminCreateUser({
+      const input = {
         username: username.trim(),
         password,
         role,
         ...(displayName.trim() ? { displayName: displayName.trim() } : {}),
         ...(email.trim() ? { email: email.trim() } : {}),
-      });
+      };
+      const created = await withReauth(() => api.adminCreateUser(input));
+      // Cancelled in the Password window: the form stays as it was.
+      if (created === undefined) return;
       onCreated(created.username);
       setUsername('');
       setPassword('');

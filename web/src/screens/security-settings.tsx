@@ -1,8 +1,10 @@
 import type { JSX } from 'preact';
 import { useState } from 'preact/hooks';
 import { ApiError, api, messageOf, type Enabled, type Me, type SecondFactorMethod, type TOTPSetup } from '../api.ts';
+import { EmailSection } from '../components/email-section.tsx';
 import { EmailSetupForm } from '../components/email-setup.tsx';
 import { PasswordDialog } from '../components/password-dialog.tsx';
+import { RecoveryCodesSection } from '../components/recovery-codes-section.tsx';
 import { RecoveryCodes } from '../components/recovery-codes.tsx';
 import { SessionsSection } from '../components/sessions.tsx';
 import { TOTPSetupForm } from '../components/totp-setup.tsx';
@@ -71,6 +73,11 @@ export function SecuritySettingsPanel({ me, refreshMe }: Props): JSX.Element {
     void refreshMe();
   };
 
+  const clearMessages = (): void => {
+    setMessage(null);
+    setError(null);
+  };
+
   const disable = async (): Promise<void> => {
     const result = await api.disableTwoFactor();
     // The box unticks together with the message, never after it.
@@ -96,7 +103,6 @@ export function SecuritySettingsPanel({ me, refreshMe }: Props): JSX.Element {
           {me.twoFactor.enabled
             ? `On: ${methodName(me.twoFactor.method)}. Logging in to every Twofold client needs your password and an authentication code.`
             : 'Logging in needs an authentication code besides your password. This applies to all your Twofold clients.'}
-          {me.twoFactor.enabled && me.recoveryCodesLeft !== null && ` ${me.recoveryCodesLeft} recovery codes left.`}
         </p>
       </div>
 
@@ -137,6 +143,11 @@ export function SecuritySettingsPanel({ me, refreshMe }: Props): JSX.Element {
       )}
 
       {phase.kind === 'codes' && <RecoveryCodes codes={phase.codes} username={me.username} onDone={() => setPhase({ kind: 'idle' })} />}
+
+      {/* The count and a fresh set, once the codes just shown on enabling are put away. */}
+      {me.twoFactor.enabled && phase.kind === 'idle' && <RecoveryCodesSection me={me} refreshMe={refreshMe} onStart={clearMessages} />}
+
+      <EmailSection me={me} refreshMe={refreshMe} onStart={clearMessages} />
 
       <SessionsSection />
 
