@@ -8,5 +8,5 @@ export function maskEmail(address: string): string {
 const EMAIL = /^[^\s@<>()[\]\\,;:"]+@[^\s@<>()[\]\\,;:"]+\.[^\s@<>()[\]\\,;:"]+$/;
 
 export function isEmailAddress(value: string): boolean {
-  return value.length <= 254 && EMAIL.test(value);
+  return value.length <= 254 && EMAIL.test(value) && !/\p{Cc}|\p{Cf}/u.test(value);
 }

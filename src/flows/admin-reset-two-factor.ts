@@ -34,7 +34,9 @@ export async function adminResetTwoFactor(
   if (account === null) throw new DomainError('not_found', `No account named "${username}".`);
   const wasEnabled = account.twoFactorMethod !== null;
   const sessionsEnded = await deps.store.transaction(async (store) => {
-    const ended = await switchTwoFactorOff(store, account.id, deps.clock(), actor.session?.id);
+    // An administrator resetting their own account keeps the session they do it from.
+    const ownSession = actor.account?.id === account.id ? actor.session?.id : undefined;
+    const ended = await switchTwoFactorOff(store, account.id, deps.clock(), ownSession);
     await store.clearAttemptCounter(attemptKeys.secondFactor(account.id));
     await recordAudit(
       deps,

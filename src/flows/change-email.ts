@@ -1,11 +1,12 @@
 import { DomainError } from '../core/errors.ts';
 import { isEmailAddress } from '../core/email-addresses.ts';
 import type { Account, RequestContext, Session } from '../core/types.ts';
-import { attemptKeys, recordFailedAttempt, releaseAttempt, reserveAttempt, secondFactorPolicy } from './shared/attempt-limits.ts';
+import { attemptKeys, checkUnderLimit, secondFactorPolicy } from './shared/attempt-limits.ts';
 import { recordAudit } from './shared/audit.ts';
 import type { FlowDeps } from './shared/deps.ts';
 import { consumeEmailCode, emailCodeKeys, sendEmailCode, type SentCode } from './shared/email-codes.ts';
 import { requireRecentReauthentication } from './shared/reauthentication.ts';
+import { endOtherSessions } from './shared/sessions.ts';
 import { EDITED_SUCCESSFULLY } from './shared/messages.ts';
 
 /**
@@ -35,13 +36,8 @@ export async function verifyEmailChange(
   const { session, account } = input;
   const limitKey = attemptKeys.enrollment(account.id);
   const policy = secondFactorPolicy(deps);
-  await reserveAttempt(deps, limitKey, policy);
-  const proven = await consumeEmailCode(deps, emailCodeKeys.emailChange(account.id), account.id, input.code);
-  if (proven === null) {
-    await recordFailedAttempt(deps, limitKey, policy);
-    throw new DomainError('invalid_code', 'The code is incorrect or has expired. Ask for a new one.');
-  }
-  await releaseAttempt(deps, limitKey);
+  const proven = await checkUnderLimit(deps, limitKey, policy, () => consumeEmailCode(deps, emailCodeKeys.emailChange(account.id), account.id, input.code));
+  if (proven === null) throw new DomainError('invalid_code', 'The code is incorrect or has expired. Ask for a new one.');
   await deps.store.transaction(async (store) => {
     const now = deps.clock();
     await store.setEmail(account.id, proven.address, true, now);
@@ -49,7 +45,7 @@ export async function verifyEmailChange(
       // The address IS the second factor here: moving it is a two-factor change, so other
       // sessions end and an earlier Password window no longer counts for further changes.
       await store.setTwoFactorMethod(account.id, 'email', now);
-      await store.endSessionsOfAccount(account.id, session.id);
+      await endOtherSessions(store, account.id, now, session.id);
     }
     await recordAudit(deps, { type: 'email.verified', outcome: 'success', userId: account.id, username: account.username, client: session.client, ip: context.ip }, store);
   });

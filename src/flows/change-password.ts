@@ -4,6 +4,7 @@ import type { Account, RequestContext, Session } from '../core/types.ts';
 import { recordAudit } from './shared/audit.ts';
 import type { FlowDeps } from './shared/deps.ts';
 import { checkAccountPassword } from './shared/password-check.ts';
+import { endOtherSessions } from './shared/sessions.ts';
 import { EDITED_SUCCESSFULLY } from './shared/messages.ts';
 
 /**
@@ -27,7 +28,7 @@ export async function changePassword(
   const passwordHash = await hashPassword(input.newPassword);
   await deps.store.transaction(async (store) => {
     await store.updatePasswordHash(account.id, passwordHash, deps.clock());
-    await store.endSessionsOfAccount(account.id, session.id);
+    await endOtherSessions(store, account.id, deps.clock(), session.id);
     await recordAudit(
       deps,
       { type: 'password.changed', outcome: 'success', userId: account.id, username: account.username, client: session.client, ip: context.ip },

@@ -1,6 +1,6 @@
 import { DomainError } from '../core/errors.ts';
 import type { Account, RequestContext, Session } from '../core/types.ts';
-import { attemptKeys, recordFailedAttempt, releaseAttempt, reserveAttempt, secondFactorPolicy } from './shared/attempt-limits.ts';
+import { attemptKeys, checkUnderLimit, secondFactorPolicy } from './shared/attempt-limits.ts';
 import { recordAudit } from './shared/audit.ts';
 import type { FlowDeps } from './shared/deps.ts';
 import { consumeEmailCode, emailCodeKeys } from './shared/email-codes.ts';
@@ -22,14 +22,14 @@ export async function enableEmail(
   requireRecentReauthentication(deps, session, account, { changesTwoFactor: true });
   const limitKey = attemptKeys.enrollment(account.id);
   const policy = secondFactorPolicy(deps);
-  await reserveAttempt(deps, limitKey, policy);
-  const proven = await consumeEmailCode(deps, emailCodeKeys.enrollment(account.id), account.id, input.code);
   // The code proves the address it was sent to; if the account's address changed since, it proves nothing.
-  if (proven === null || proven.address !== account.email) {
-    await recordFailedAttempt(deps, limitKey, policy);
+  const proven = await checkUnderLimit(deps, limitKey, policy, async () => {
+    const sent = await consumeEmailCode(deps, emailCodeKeys.enrollment(account.id), account.id, input.code);
+    return sent !== null && sent.address === account.email ? sent : null;
+  });
+  if (proven === null) {
     throw new DomainError('invalid_code', 'The authentication code is incorrect or has expired. Send a new one.');
   }
-  await releaseAttempt(deps, limitKey);
 
   const now = deps.clock();
   const recoveryCodes = await deps.store.transaction(async (store) => {

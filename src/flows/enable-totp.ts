@@ -2,7 +2,7 @@ import { decodeBase32 } from '../core/base32.ts';
 import { DomainError } from '../core/errors.ts';
 import { verifyTOTP } from '../core/totp.ts';
 import type { Account, RequestContext, Session } from '../core/types.ts';
-import { attemptKeys, recordFailedAttempt, releaseAttempt, reserveAttempt, secondFactorPolicy } from './shared/attempt-limits.ts';
+import { attemptKeys, checkUnderLimit, secondFactorPolicy } from './shared/attempt-limits.ts';
 import { recordAudit } from './shared/audit.ts';
 import type { FlowDeps } from './shared/deps.ts';
 import { requireRecentReauthentication } from './shared/reauthentication.ts';
@@ -38,13 +38,10 @@ export async function enableTOTP(
   // Enrollment guesses are bounded too, on their own counter so typos here never lock login.
   const limitKey = attemptKeys.enrollment(account.id);
   const policy = secondFactorPolicy(deps);
-  await reserveAttempt(deps, limitKey, policy);
-  const step = verifyTOTP(key, input.code, { now: deps.clock() });
+  const step = await checkUnderLimit(deps, limitKey, policy, () => verifyTOTP(key, input.code, { now: deps.clock() }));
   if (step === null) {
-    await recordFailedAttempt(deps, limitKey, policy);
     throw new DomainError('invalid_code', 'The authentication code is incorrect. Check the time on your phone and try again.');
   }
-  await releaseAttempt(deps, limitKey);
 
   const now = deps.clock();
   const recoveryCodes = await deps.store.transaction(async (store) => {

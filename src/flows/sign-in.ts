@@ -39,20 +39,22 @@ export async function signIn(deps: FlowDeps, input: SignInInput): Promise<SignIn
   await requireAttemptAllowed(deps, byIp, passwordPolicy(deps, 'ip'));
   await reserveAttempt(deps, byUsername, passwordPolicy(deps, 'username'));
 
-  const account = await deps.store.findAccountByUsernameKey(key);
-  // Unknown usernames cost the same Argon2 work, so timing does not reveal which accounts exist.
+  let account: Account | null;
   let passwordOk: boolean;
   try {
+    account = await deps.store.findAccountByUsernameKey(key);
+    // Unknown usernames cost the same Argon2 work, so timing does not reveal which accounts exist.
     passwordOk = account ? await verifyPassword(account.passwordHash, input.password) : await verifyAgainstDummyHash(input.password);
   } catch (error) {
+    // Nothing was judged: the slot goes back.
     await releaseAttempt(deps, byUsername);
     throw error;
   }
 
   if (!account || !passwordOk) {
     const base = { userId: account?.id ?? null, username: account?.username ?? null, client: input.client, ip: input.ip };
-    await recordPasswordLock(deps, base, await recordFailedAttempt(deps, byUsername, passwordPolicy(deps, 'username')));
-    await recordPasswordLock(deps, base, await recordFailedAttempt(deps, byIp, passwordPolicy(deps, 'ip'), { reserved: false }), 'address');
+    await recordPasswordLock(deps, account, base, await recordFailedAttempt(deps, byUsername, passwordPolicy(deps, 'username')));
+    await recordPasswordLock(deps, null, base, await recordFailedAttempt(deps, byIp, passwordPolicy(deps, 'ip'), { reserved: false }), 'address');
     // The attempted name is kept only when it is a real account: people type passwords into the
     // username field, and that must not end up in the audit log.
     await recordAudit(deps, {

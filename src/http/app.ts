@@ -7,7 +7,9 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import pino from 'pino';
 import type { FlowDeps } from '../flows/shared/deps.ts';
 import { registerAuthentication } from './authentication.ts';
+import { DomainError } from '../core/errors.ts';
 import { handleError, sendError } from './error-handler.ts';
+import { findInvalidText } from './schemas/text-guard.ts';
 import { createMetrics, registerRequestTiming, type Metrics } from './metrics.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { authRoutes } from './routes/auth.ts';
@@ -89,6 +91,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     genReqId: () => randomUUID(),
     requestIdHeader: false,
     onProtoPoisoning: 'error',
+    // Errors Fastify raises before routing (a malformed URL) answer in the same shape as every other.
+    frameworkErrors: (error, _request, reply) => {
+      void sendError(reply, error.statusCode === 413 ? 'payload_too_large' : 'validation_error', error.statusCode === 413 ? 'The request is too large.' : 'The request URL is malformed.');
+    },
     onConstructorPoisoning: 'error',
     ajv: {
       // Types are never coerced and unknown fields are never silently dropped: a client that
@@ -119,6 +125,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   // schema allows, instead of a confusing "body must be object".
   app.addHook('preValidation', async (request) => {
     if (request.body === undefined && request.method !== 'GET' && request.method !== 'HEAD') request.body = {};
+    const invalid =
+      findInvalidText(request.params, 'params') ?? findInvalidText(request.query, 'querystring') ?? findInvalidText(request.body, 'body');
+    if (invalid !== null) throw new DomainError('validation_error', `${invalid} must not contain NUL characters or invalid Unicode.`);
   });
   await app.register(cookie);
   registerAuthentication(app, flows);

@@ -59,10 +59,16 @@ const NOTICES: Record<SecurityNotice, (details: Record<string, string>) => { sub
     subject: 'A recovery code was used to sign in',
     body: [`A recovery code was used to sign in to your account. ${d.remaining ?? '?'} recovery codes are left.`, 'If this was not you, contact your administrator now.'],
   }),
-  lockout: (d) => ({
-    subject: 'Sign-in locked after too many wrong codes',
-    body: [`Too many wrong authentication codes were entered for your account, so signing in is locked until ${d.until ?? 'later'}.`, 'Someone may know your password: consider changing it.'],
-  }),
+  lockout: (d) =>
+    d.factor === 'password'
+      ? {
+          subject: 'Sign-in locked after too many wrong passwords',
+          body: [`Too many wrong passwords were entered for your account, so signing in is locked until ${d.until ?? 'later'}.`, 'If this was not you, someone may be guessing your password.'],
+        }
+      : {
+          subject: 'Sign-in locked after too many wrong codes',
+          body: [`Too many wrong authentication codes were entered for your account, so signing in is locked until ${d.until ?? 'later'}.`, 'Someone may know your password: consider changing it.'],
+        },
   email_changed: (d) => ({
     subject: 'Your email address was changed',
     body: [

@@ -76,6 +76,7 @@ export interface AttemptCountersTable {
   window_started_at: number;
   failures: number;
   pending: number;
+  pending_at: number;
   locked_until: number;
   lockouts: number;
 }

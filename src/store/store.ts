@@ -119,11 +119,13 @@ export interface SessionStore {
   listSessions(userId: string, now: number): Promise<Session[]>;
   deleteSession(sessionId: string, userId: string): Promise<boolean>;
   /**
-   * Ends every session of the account but `keepSessionId`. The account's session epoch moves on
-   * first, and only sessions of the new epoch authenticate, so a session that a login racing
-   * this change inserts a moment later is dead on arrival. Returns how many sessions were deleted.
+   * Ends every session of the account but `keepSessionId`, and voids its open login challenges.
+   * The account's session epoch moves on first, and only sessions of the current epoch
+   * authenticate, so a session that a login racing this change inserts a moment later is dead
+   * on arrival. `kept` is false when the session to keep was itself already stale: the caller
+   * must then refuse the change (it came from a session that should no longer exist).
    */
-  endSessionsOfAccount(userId: string, keepSessionId?: string): Promise<number>;
+  endSessionsOfAccount(userId: string, now: number, keepSessionId?: string): Promise<{ ended: number; kept: boolean }>;
   /** Removes expired sessions, challenges, pending secrets, codes and idle attempt counters. */
   deleteExpired(now: number): Promise<void>;
 

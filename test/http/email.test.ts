@@ -167,6 +167,23 @@ describe.each(DIALECTS)('"Authenticated by Email" over real SMTP (%s)', (dialect
     expect(mailbox.to(user.email).filter((m) => /authentication code/.test(m.subject ?? '')).length).toBe(count);
   });
 
+  it('lets the user ask again after a minute, and counts every send', async () => {
+    const user = await enrolledUser();
+    const challengeId = await challengeFor(user.username, user.password);
+    expect((await post(t.app, '/api/v1/auth/login/email-code', { challengeId })).statusCode).toBe(202);
+    expect((await post(t.app, '/api/v1/auth/login/email-code', { challengeId })).statusCode).toBe(429);
+    // A minute passes (the window of every send counter of this challenge is moved back).
+    await t.services.database.db
+      .updateTable('attempt_counters')
+      .set((eb) => ({ window_started_at: eb('window_started_at', '-', 61_000) }))
+      .where('key', 'like', 'email-send:login:%')
+      .execute();
+    expect((await post(t.app, '/api/v1/auth/login/email-code', { challengeId })).statusCode).toBe(202);
+    const accountId = body<{ id: string }>(await t.app.inject({ method: 'GET', url: '/api/v1/me', headers: bearer(user.token) })).id;
+    // Enrolment plus two login sends: counted as sends, no slot left hanging.
+    expect(await t.services.flows.store.findAttemptCounter(`email-send:account:${accountId}`)).toMatchObject({ failures: 3, pending: 0 });
+  });
+
   it('allows at most five code mails an hour per account', async () => {
     const user = await enrolledUser();
     const statuses: number[] = [];

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashPassword } from '../../src/core/passwords.ts';
+import { changePassword } from '../../src/flows/change-password.ts';
+import { issueSession } from '../../src/flows/shared/sessions.ts';
 import { buildApp } from '../../src/http/app.ts';
 import {
   ADMIN_PASSWORD,
@@ -46,6 +48,24 @@ describe.each(DIALECTS)('hardening (%s)', (dialect) => {
       expect((await t.app.inject({ method: 'GET', url: '/api/v1/me', headers: bearer(stale) })).statusCode).toBe(401);
     }
     // The session that turned it on stays.
+    expect((await t.app.inject({ method: 'GET', url: '/api/v1/me', headers: bearer(token) })).statusCode).toBe(200);
+  });
+
+  it('refuses a change from a session that is already stale, and never revives it', async () => {
+    const user = await createUser(t.app);
+    const token = await loginToken(t.app, user.username, user.password);
+    const account = await t.services.flows.store.findAccountByUsernameKey(user.username);
+    // A session inserted by a login that raced an earlier change: it carries the epoch before it.
+    const origin = { client: 'desktop' as const, deviceName: null, ip: '127.0.0.1', userAgent: null };
+    const stale = await issueSession(t.services.flows, { id: account!.id, sessionEpoch: account!.sessionEpoch - 1 }, origin);
+    expect((await t.app.inject({ method: 'GET', url: '/api/v1/me', headers: bearer(stale.token) })).statusCode).toBe(401);
+    const listed = body<{ sessions: Array<{ id: string }> }>(await t.app.inject({ method: 'GET', url: '/api/v1/me/sessions', headers: bearer(token) }));
+    expect(listed.sessions.map((s) => s.id)).not.toContain(stale.session.id);
+    // Even if it got as far as asking for a password change, the change is refused and undone.
+    await expect(
+      changePassword(t.services.flows, { session: stale.session, account: account!, currentPassword: user.password, newPassword: 'stolen-new-password' }, { ip: '127.0.0.1', userAgent: null }),
+    ).rejects.toMatchObject({ code: 'unauthorized' });
+    expect(body(await login(t.app, user.username, user.password))).toMatchObject({ status: 'ok' });
     expect((await t.app.inject({ method: 'GET', url: '/api/v1/me', headers: bearer(token) })).statusCode).toBe(200);
   });
 
@@ -144,8 +164,13 @@ describe.each(DIALECTS)('hardening (%s)', (dialect) => {
     ]) {
       expectError(await post(t.app, '/api/v1/admin/users', payload, admin), 400, 'validation_error');
     }
-    // A lone surrogate at login is an unknown user, stored as well-formed text.
-    expectError(await login(t.app, 'ghost\ud800', 'whatever-password'), 401, 'invalid_credentials');
+    // NUL and lone surrogates are refused at the edge on every route, before anything is stored.
+    expectError(await login(t.app, 'ghost\ud800', 'whatever-password'), 400, 'validation_error');
+    expectError(await login(t.app, 'gh\u0000ost', 'whatever-password'), 400, 'validation_error');
+    expectError(await post(t.app, '/api/v1/admin/users', { username: 'fine-name', password: 'a-good-password', email: 'x\u0000@example.com' }, admin), 400, 'validation_error');
+    expectError(await t.app.inject({ method: 'GET', url: '/api/v1/admin/audit-events?username=a%00b', headers: bearer(admin) }), 400, 'validation_error');
+    expectError(await t.app.inject({ method: 'DELETE', url: '/api/v1/me/sessions/a%00b', headers: bearer(admin) }), 400, 'validation_error');
+    expectError(await t.app.inject({ method: 'DELETE', url: '/api/v1/me/sessions/%ZZ', headers: bearer(admin) }), 400, 'validation_error');
   });
 });
 

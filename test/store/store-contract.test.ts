@@ -91,13 +91,23 @@ describe.each(DIALECTS)('store contract (%s)', (dialect) => {
   it('keeps checks in flight across a window restart, so a burst at the boundary gains nothing', async () => {
     const key = `test:${randomUUID()}`;
     const now = Date.now();
-    for (let i = 0; i < 6; i++) expect(await store.reserveAttempt(key, now, 10, 60_000)).toBe(true);
+    for (let i = 0; i < 6; i++) expect(await store.reserveAttempt(key, now, 10, 30_000)).toBe(true);
     await Promise.all(Array.from({ length: 4 }, () => store.recordAttemptFailure(key, now, true)));
     // The window ends while two checks are still in flight: failures reset, the two slots stay taken.
-    const later = now + 60_001;
-    const reserved = await Promise.all(Array.from({ length: 20 }, () => store.reserveAttempt(key, later, 10, 60_000)));
+    const later = now + 30_001;
+    const reserved = await Promise.all(Array.from({ length: 20 }, () => store.reserveAttempt(key, later, 10, 30_000)));
     expect(reserved.filter(Boolean)).toHaveLength(8);
     expect(await store.findAttemptCounter(key)).toMatchObject({ pending: 10, failures: 0 });
+  });
+
+  it('gives back the slots of checks that never finished (a killed instance) after a minute', async () => {
+    const key = `test:${randomUUID()}`;
+    const now = Date.now();
+    for (let i = 0; i < 10; i++) expect(await store.reserveAttempt(key, now, 10, 15 * 60_000)).toBe(true);
+    expect(await store.reserveAttempt(key, now + 59_000, 10, 15 * 60_000)).toBe(false);
+    // Nobody settled them: a minute after the last one was taken they are presumed lost.
+    expect(await store.reserveAttempt(key, now + 60_000, 10, 15 * 60_000)).toBe(true);
+    expect(await store.findAttemptCounter(key)).toMatchObject({ pending: 1, failures: 0 });
   });
 
   it('lets an unreserved limit refuse only once failures fill it', async () => {

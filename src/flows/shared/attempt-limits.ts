@@ -98,8 +98,26 @@ export async function recordFailedAttempt(
   return locked ? lockedUntil : null;
 }
 
+/**
+ * Runs one secret check under `key`'s limit: a slot is taken first, a result (non-null) gives it
+ * back, null counts a failure, and a thrown error gives it back (nothing was judged).
+ */
+export async function checkUnderLimit<T>(deps: FlowDeps, key: string, policy: AttemptPolicy, check: () => Promise<T | null> | T | null): Promise<T | null> {
+  await reserveAttempt(deps, key, policy);
+  let result: T | null;
+  try {
+    result = await check();
+  } catch (error) {
+    await releaseAttempt(deps, key);
+    throw error;
+  }
+  if (result === null) await recordFailedAttempt(deps, key, policy);
+  else await releaseAttempt(deps, key);
+  return result;
+}
+
 export function formatWait(seconds: number): string {
-  if (seconds < 90) return `${seconds} seconds`;
+  if (seconds < 90) return seconds === 1 ? '1 second' : `${seconds} seconds`;
   const minutes = Math.ceil(seconds / 60);
   if (minutes < 90) return `${minutes} minutes`;
   return `${Math.ceil(minutes / 60)} hours`;

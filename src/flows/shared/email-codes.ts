@@ -64,27 +64,33 @@ export async function sendEmailCode(
 
   const code = generateEmailCode();
   const now = deps.clock();
-  await deps.store.saveEmailCode({
-    key,
-    userId: account.id,
-    purpose: options.purpose,
-    codeHash: emailCodeHash(deps, key, code),
-    address: options.address,
-    createdAt: now,
-    expiresAt: now + EMAIL_CODE_TTL_MS,
-    attempts: 0,
-    consumedAt: null,
-  });
   try {
+    await deps.store.saveEmailCode({
+      key,
+      userId: account.id,
+      purpose: options.purpose,
+      codeHash: emailCodeHash(deps, key, code),
+      address: options.address,
+      createdAt: now,
+      expiresAt: now + EMAIL_CODE_TTL_MS,
+      attempts: 0,
+      consumedAt: null,
+    });
     await deps.mailer.send(
       codeMail({ to: options.address, code, purpose: options.purpose, username: account.username, issuer: deps.settings.issuer, validMinutes: EMAIL_CODE_TTL_MS / 60_000 }),
     );
   } catch (error) {
+    // Nothing went out: withdraw the code and give both sends back, so the user can retry at once.
     await deps.store.deleteEmailCode(key);
     await releaseAttempt(deps, perSubject);
     await releaseAttempt(deps, perAccount);
+    if (error instanceof DomainError) throw error;
     throw new DomainError('email_delivery_failed', 'The email could not be sent. Try again in a moment, or contact your administrator.', {}, error);
   }
+  // Sent: each slot becomes a counted send, which is what the once-a-minute and five-an-hour
+  // limits count.
+  await deps.store.recordAttemptFailure(perSubject, now, true);
+  await deps.store.recordAttemptFailure(perAccount, now, true);
   return { sentTo: maskEmail(options.address), resendAfter: RESEND_AFTER_SECONDS };
 }
 

@@ -31,18 +31,24 @@ export async function checkAccountPassword(
     return;
   }
   const base = { userId: account.id, username: account.username, client: context.client, ip: context.ip };
+  // The failure is counted before anything else can go wrong.
+  const lockedUntil = await recordFailedAttempt(deps, key, policy);
   await recordAudit(deps, { ...base, type: context.auditType, outcome: 'failure', detail: { reason: 'wrong_password' } });
-  await recordPasswordLock(deps, base, await recordFailedAttempt(deps, key, policy));
+  await recordPasswordLock(deps, account, base, lockedUntil);
   throw new DomainError('invalid_credentials', context.message);
 }
 
-/** Audits a password lock when a failure just caused one. */
+/** Audits a password lock when a failure just caused one, and tells the account's owner. */
 export async function recordPasswordLock(
   deps: FlowDeps,
+  account: Account | null,
   base: { userId: string | null; username: string | null; client: ClientKind | null; ip: string },
   lockedUntil: number | null,
   scope: 'username' | 'address' = 'username',
 ): Promise<void> {
   if (lockedUntil === null) return;
   await recordAudit(deps, { ...base, type: 'login.lockout', outcome: 'failure', detail: { factor: 'password', scope, until: lockedUntil } });
+  if (account !== null && scope === 'username') {
+    await deps.notifier.notify(account, 'lockout', { until: new Date(lockedUntil).toISOString(), factor: 'password' });
+  }
 }

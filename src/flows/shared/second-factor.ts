@@ -78,16 +78,15 @@ export async function proveSecondFactor(deps: FlowDeps, attempt: SecondFactorAtt
   const key = attemptKeys.secondFactor(account.id);
   const policy = secondFactorPolicy(deps);
   await reserveAttempt(deps, key, policy);
-  if (attempt.beforeCheck && !(await attempt.beforeCheck())) {
-    // Nothing was checked, so the slot is not a failure.
-    await releaseAttempt(deps, key);
-    throw attempt.onAbort?.() ?? new DomainError('challenge_invalid', 'This sign-in has expired. Log in again.');
-  }
   let ok: boolean;
   try {
+    if (attempt.beforeCheck && !(await attempt.beforeCheck())) {
+      throw attempt.onAbort?.() ?? new DomainError('challenge_invalid', 'This sign-in has expired. Log in again.');
+    }
     ok = await checkAndSpend(deps, account, attempt.method, attempt.code, attempt.emailCodeKey);
   } catch (error) {
-    // A server error before the code was judged must not spend the user's slot.
+    // Nothing was judged (a void challenge, or a server error before the code was checked):
+    // that must not spend the user's slot.
     await releaseAttempt(deps, key);
     throw error;
   }
@@ -101,9 +100,10 @@ export async function proveSecondFactor(deps: FlowDeps, attempt: SecondFactorAtt
     }
     return;
   }
+  // Counted first: nothing after this may lose the failure.
+  const lockedUntil = await recordFailedAttempt(deps, key, policy);
   const failureType = attempt.purpose === 'login' ? 'login.second_factor' : 'reauth';
   await recordAudit(deps, { ...base, type: failureType, outcome: 'failure', detail: { method: attempt.method, reason: 'wrong_code' } });
-  const lockedUntil = await recordFailedAttempt(deps, key, policy);
   if (lockedUntil !== null) {
     await recordAudit(deps, { ...base, type: 'login.lockout', outcome: 'failure', detail: { factor: 'second_factor', until: lockedUntil } });
     await deps.notifier.notify(account, 'lockout', { until: new Date(lockedUntil).toISOString() });

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { DomainError } from '../../core/errors.ts';
 import { generateToken, hashToken } from '../../core/tokens.ts';
 import type { Account, ClientKind, Session } from '../../core/types.ts';
 import type { Store } from '../../store/store.ts';
@@ -62,4 +63,14 @@ export async function notifyNewDevice(deps: FlowDeps, account: Account, origin: 
     device: origin.deviceName ?? origin.userAgent ?? 'unknown device',
     ip: origin.ip,
   });
+}
+
+/**
+ * Ends the account's other sessions (and open challenges) inside the caller's transaction. If
+ * the session asking for the change is itself no longer current, the change is refused.
+ */
+export async function endOtherSessions(store: Store, userId: string, now: number, currentSessionId: string): Promise<number> {
+  const { ended, kept } = await store.endSessionsOfAccount(userId, now, currentSessionId);
+  if (!kept) throw new DomainError('unauthorized', 'Your session has ended. Log in again.');
+  return ended;
 }

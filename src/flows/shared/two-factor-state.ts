@@ -2,6 +2,7 @@ import type { Account, SecondFactorMethod } from '../../core/types.ts';
 import type { Store } from '../../store/store.ts';
 import type { FlowDeps } from './deps.ts';
 import { issueRecoveryCodes } from './recovery-codes.ts';
+import { endOtherSessions } from './sessions.ts';
 
 /**
  * The part of turning two-factor on shared by every method; runs inside the caller's transaction.
@@ -19,8 +20,7 @@ export async function switchTwoFactorOn(
   await store.setTwoFactorMethod(account.id, method, now);
   if (method !== 'totp') await store.deleteTOTPSecrets(account.id);
   const recoveryCodes = await issueRecoveryCodes(deps, store, account.id, now);
-  await store.endSessionsOfAccount(account.id, keepSessionId);
-  await store.voidLoginChallengesOfAccount(account.id, now);
+  await endOtherSessions(store, account.id, now, keepSessionId);
   return recoveryCodes;
 }
 
@@ -29,6 +29,6 @@ export async function switchTwoFactorOff(store: Store, userId: string, now: numb
   await store.setTwoFactorMethod(userId, null, now);
   await store.deleteTOTPSecrets(userId);
   await store.deleteRecoveryCodes(userId);
-  await store.voidLoginChallengesOfAccount(userId, now);
-  return store.endSessionsOfAccount(userId, keepSessionId);
+  if (keepSessionId === undefined) return (await store.endSessionsOfAccount(userId, now)).ended;
+  return endOtherSessions(store, userId, now, keepSessionId);
 }

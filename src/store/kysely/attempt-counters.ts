@@ -8,11 +8,14 @@ import { changedRows } from './rows.ts';
  * wrong secrets in the window; `pending` counts checks in flight. Each change is one guarded
  * statement, so concurrent requests on any instance can never take more slots than the limit.
  */
+/** Longer than any check takes (an SMTP send with its timeouts included). */
+export const STALE_PENDING_MS = 60_000;
+
 export function attemptCounterQueries(db: Kysely<Database>): AttemptCounterStore {
   async function ensureWindow(key: string, now: number, windowMs: number): Promise<void> {
     await db
       .insertInto('attempt_counters')
-      .values({ key, window_started_at: now, failures: 0, pending: 0, locked_until: 0, lockouts: 0 })
+      .values({ key, window_started_at: now, failures: 0, pending: 0, pending_at: 0, locked_until: 0, lockouts: 0 })
       .onConflict((oc) => oc.column('key').doNothing())
       .execute();
     // A window that has run out starts afresh. Only failures reset: checks in flight keep their
@@ -24,6 +27,15 @@ export function attemptCounterQueries(db: Kysely<Database>): AttemptCounterStore
       .where('window_started_at', '<=', now - windowMs)
       .where('locked_until', '<=', now)
       .execute();
+    // Slots nobody has touched for a while belong to checks that never finished (a killed
+    // instance): no check takes a minute, so they are given back.
+    await db
+      .updateTable('attempt_counters')
+      .set({ pending: 0 })
+      .where('key', '=', key)
+      .where('pending', '>', 0)
+      .where('pending_at', '<=', now - STALE_PENDING_MS)
+      .execute();
   }
 
   return {
@@ -31,7 +43,7 @@ export function attemptCounterQueries(db: Kysely<Database>): AttemptCounterStore
       await ensureWindow(key, now, windowMs);
       const result = await db
         .updateTable('attempt_counters')
-        .set((eb) => ({ pending: eb('pending', '+', 1) }))
+        .set((eb) => ({ pending: eb('pending', '+', 1), pending_at: now }))
         .where('key', '=', key)
         .where((eb) => eb(eb('failures', '+', eb.ref('pending')), '<', limit))
         .where('locked_until', '<=', now)

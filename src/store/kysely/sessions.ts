@@ -67,12 +67,15 @@ export function sessionQueries(db: Kysely<Database>): SessionStore {
     },
 
     async listSessions(userId: string, now: number): Promise<Session[]> {
+      // Only sessions of the account's current epoch are alive; older rows await cleanup.
       const rows = await db
         .selectFrom('sessions')
-        .selectAll()
-        .where('user_id', '=', userId)
-        .where('expires_at', '>', now)
-        .orderBy('created_at', 'desc')
+        .selectAll('sessions')
+        .innerJoin('users', 'users.id', 'sessions.user_id')
+        .where('sessions.user_id', '=', userId)
+        .where('sessions.expires_at', '>', now)
+        .whereRef('sessions.account_epoch', '=', 'users.session_epoch')
+        .orderBy('sessions.created_at', 'desc')
         .execute();
       return rows.map(toSession);
     },
@@ -86,24 +89,38 @@ export function sessionQueries(db: Kysely<Database>): SessionStore {
       return changedRows(result) === 1;
     },
 
-    async endSessionsOfAccount(userId: string, keepSessionId?: string): Promise<number> {
-      // Callers run this inside their transaction: the three steps stand or fall together.
-      await db
+    async endSessionsOfAccount(userId: string, now: number, keepSessionId?: string): Promise<{ ended: number; kept: boolean }> {
+      // Callers run this inside their transaction: the steps stand or fall together. The update
+      // also takes the account row's lock (PostgreSQL), so two such changes queue up.
+      const bumped = await db
         .updateTable('users')
         .set((eb) => ({ session_epoch: eb('session_epoch', '+', 1) }))
         .where('id', '=', userId)
-        .execute();
-      if (keepSessionId !== undefined) {
-        await db
+        .returning('session_epoch')
+        .executeTakeFirst();
+      const epoch = Number(bumped?.session_epoch ?? 0);
+      let kept = false;
+      if (keepSessionId !== undefined && bumped !== undefined) {
+        // Carried over only if it belonged to the epoch just ended: a session that was already
+        // stale (inserted by a login that raced an earlier change) must not be revived.
+        const carried = await db
           .updateTable('sessions')
-          .set((eb) => ({ account_epoch: eb.selectFrom('users').select('session_epoch').where('id', '=', userId) }))
+          .set({ account_epoch: epoch })
           .where('id', '=', keepSessionId)
           .where('user_id', '=', userId)
-          .execute();
+          .where('account_epoch', '=', epoch - 1)
+          .executeTakeFirst();
+        kept = changedRows(carried) === 1;
       }
+      await db
+        .updateTable('login_challenges')
+        .set({ consumed_at: now })
+        .where('user_id', '=', userId)
+        .where('consumed_at', 'is', null)
+        .execute();
       let query = db.deleteFrom('sessions').where('user_id', '=', userId);
-      if (keepSessionId !== undefined) query = query.where('id', '!=', keepSessionId);
-      return changedRows(await query.executeTakeFirst());
+      if (kept && keepSessionId !== undefined) query = query.where('id', '!=', keepSessionId);
+      return { ended: changedRows(await query.executeTakeFirst()), kept };
     },
 
     async deleteExpired(now: number): Promise<void> {
@@ -117,7 +134,7 @@ export function sessionQueries(db: Kysely<Database>): SessionStore {
         .deleteFrom('attempt_counters')
         .where('window_started_at', '<', idleSince)
         .where('locked_until', '<', idleSince)
-        .where('pending', '=', 0)
+        .where('pending_at', '<', idleSince)
         .execute();
     },
 

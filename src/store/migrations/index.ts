@@ -2,6 +2,7 @@ import type { Migration, MigrationProvider } from 'kysely';
 import * as initial from './001-initial.ts';
 import * as knownDevices from './002-known-devices.ts';
 import * as sessionEpochs from './003-session-epochs-and-pending-attempts.ts';
+import * as pendingTime from './004-pending-attempt-time.ts';
 
 /** Migrations are compiled in, not read from disk, so a bundled or relocated build still finds them. */
 export const migrationProvider: MigrationProvider = {
@@ -10,6 +11,7 @@ export const migrationProvider: MigrationProvider = {
       '001-initial': initial,
       '002-known-devices': knownDevices,
       '003-session-epochs-and-pending-attempts': sessionEpochs,
+      '004-pending-attempt-time': pendingTime,
     };
   },
 };
