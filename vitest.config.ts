@@ -7,7 +7,7 @@ export default defineConfig({
     pool: 'forks',
     // Two cores: argon2 and Chromium are CPU-bound, so more workers only add contention.
     maxWorkers: 2,
-    testTimeout: 30_000,
+    testTimeout: 60_000,
     hookTimeout: 60_000,
   },
 });

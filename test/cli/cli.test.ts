@@ -28,7 +28,9 @@ function twofold(env: Record<string, string>, args: string[], input?: string): {
 }
 
 // The administrator's command line works on the same data as the running service.
-describe.each(DIALECTS)('twofold CLI (%s)', (dialect) => {
+// Each command is a fresh Node process compiling TypeScript (about a second, more on a busy
+// machine), so these tests get more time than the default.
+describe.each(DIALECTS)('twofold CLI (%s)', { timeout: 120_000 }, (dialect) => {
   let t: TestApp;
   beforeAll(async () => {
     t = await startTestApp(createTestEnvironment(dialect));
@@ -107,7 +109,7 @@ describe.each(DIALECTS)('twofold CLI (%s)', (dialect) => {
   });
 });
 
-describe('first start', () => {
+describe('first start', { timeout: 120_000 }, () => {
   it('creates admin with a generated password printed once, and never again', async () => {
     const environment = createTestEnvironment('sqlite');
     const { TWOFOLD_ADMIN_PASSWORD: _unused, ...env } = environment.env;
