@@ -3,19 +3,28 @@
 # create a user, log in, Password window, setup, enable, log out, log in with a code, replay
 # refused, the administrator disables two-factor, log in without a code.
 # Usage: scripts/walkthrough.sh http://127.0.0.1:8080 <admin password>
+# Needs curl, oathtool and python3 (for JSON). The administrator must not have two-factor on.
+# Each run creates one user, walkNNNNN, and leaves it (there is no account deletion yet).
 set -euo pipefail
+for tool in curl oathtool python3; do
+  command -v "$tool" >/dev/null || { echo "this walkthrough needs $tool" >&2; exit 2; }
+done
 base="${1:?base URL}/api/v1"
 admin_password="${2:?admin password}"
 user="walk$RANDOM"
 json='content-type: application/json'
 
 field() { python3 -c "import sys, json; print(json.load(sys.stdin)$1)"; }
+quote() { python3 -c 'import sys, json; print(json.dumps(sys.argv[1]))' "$1"; }
 expect() { # expect <what> <pattern> <text>
   if [[ "$3" =~ $2 ]]; then echo "ok   $1"; else echo "FAIL $1: $3" >&2; exit 1; fi
 }
 
-admin=$(curl -sf -X POST "$base/auth/login" -H "$json" -d "{\"username\":\"admin\",\"password\":\"$admin_password\",\"client\":\"desktop\"}" | field "['token']")
-curl -sf -X POST "$base/me/reauth" -H "$json" -H "authorization: Bearer $admin" -d "{\"password\":\"$admin_password\"}" >/dev/null
+password_json=$(quote "$admin_password")
+admin_login=$(curl -s -X POST "$base/auth/login" -H "$json" -d "{\"username\":\"admin\",\"password\":$password_json,\"client\":\"desktop\"}" || echo "no answer from $base")
+expect "the administrator logs in (no two-factor on admin)" '^\{"status":"ok"' "$admin_login"
+admin=$(echo "$admin_login" | field "['token']")
+curl -sf -X POST "$base/me/reauth" -H "$json" -H "authorization: Bearer $admin" -d "{\"password\":$password_json}" >/dev/null
 created=$(curl -s -X POST "$base/admin/users" -H "$json" -H "authorization: Bearer $admin" -d "{\"username\":\"$user\",\"password\":\"walk-password-1\"}")
 expect "administrator creates $user" "\"username\":\"$user\"" "$created"
 

@@ -65,6 +65,9 @@ export async function startServer(
   const port = typeof address === 'object' && address !== null ? address.port : config.port;
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
   app.log.info({ url, database: services.database.dialect }, 'Twofold is listening');
+  if (config.smtpUrl === null) {
+    app.log.info({ outbox: path.join(config.dataDir, 'outbox') }, 'no SMTP server configured (TWOFOLD_SMTP_URL): mails are written to the outbox folder');
+  }
 
   let stopping: Promise<void> | null = null;
   const stop = (): Promise<void> => {

@@ -134,6 +134,9 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   } catch (error) {
     if (error instanceof ConfigError) console.error(`Configuration error: ${error.message}`);
+    else if ((error as { code?: string }).code === 'EADDRINUSE') {
+      console.error(`Error: ${(error as Error).message}. Another program uses that address; choose another port with TWOFOLD_PORT.`);
+    }
     else if (error instanceof DomainError) console.error(`Error: ${error.message}`);
     else if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
       console.error(`${(error as Error).message}\n\n${USAGE}`);

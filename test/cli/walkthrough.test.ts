@@ -13,7 +13,7 @@ it('passes the curl + oathtool walkthrough against a running server', async () =
     const result = spawnSync('bash', [path.join(REPO_ROOT, 'scripts/walkthrough.sh'), instance.url, ADMIN_PASSWORD], { encoding: 'utf8', timeout: 60_000 });
     expect(result.stderr).toBe('');
     expect(result.stdout).toContain('walkthrough complete');
-    expect(result.stdout.match(/^ok {3}/gm)?.length).toBe(10);
+    expect(result.stdout.match(/^ok {3}/gm)?.length).toBe(11);
     expect(result.status).toBe(0);
   } finally {
     await instance.stop();

@@ -99,7 +99,10 @@ describe.each(DIALECTS)('enrollment and login (%s)', (dialect) => {
     const { challengeId } = body<{ challengeId: string }>(first);
     const replay = await post(app, '/api/v1/auth/login/second-factor', { challengeId, method: 'totp', code: codes.current });
     expect(replay.statusCode).toBe(401);
-    expect(body(replay)).toMatchObject({ error: { code: 'invalid_code' } });
+    // Named as used, not as wrong: people log in again straight after setup and should wait.
+    expect(body(replay)).toMatchObject({ error: { code: 'invalid_code', message: 'This code was already used. Wait for the next code in your app.' } });
+    const wrongOne = await post(app, '/api/v1/auth/login/second-factor', { challengeId, method: 'totp', code: totpCode(setup.secret, 7) });
+    expect(body(wrongOne)).toMatchObject({ error: { code: 'invalid_code', message: 'The authentication code is incorrect.' } });
 
     const second = await post(app, '/api/v1/auth/login/second-factor', { challengeId, method: 'totp', code: codes.next });
     expect(second.statusCode).toBe(200);

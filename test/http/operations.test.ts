@@ -85,8 +85,10 @@ describe('graceful shutdown', () => {
       const inFlight = Array.from({ length: 8 }, () =>
         call(instance.url, 'POST', '/api/v1/auth/login', { body: { username: 'admin', password: ADMIN_PASSWORD, client: 'desktop' } }),
       );
-      // Eight Argon2 checks on two cores take a few hundred milliseconds; stop in the middle.
-      await new Promise((resolve) => setTimeout(resolve, 60));
+      // Stop once the server has received all eight (its log says so): Argon2 keeps them in flight.
+      const received = () => (instance.output().match(/"url":"\/api\/v1\/auth\/login".*"msg":"incoming request"/g) ?? []).length;
+      const deadline = Date.now() + 10_000;
+      while (received() < 8 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
       instance.child.kill('SIGTERM');
       const results = await Promise.all(inFlight);
       expect(results.map((r) => r.status)).toEqual(Array(8).fill(200));

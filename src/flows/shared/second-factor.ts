@@ -28,6 +28,8 @@ export async function availableMethods(deps: FlowDeps, account: Account): Promis
   return methods;
 }
 
+type CheckOutcome = 'accepted' | 'wrong' | 'reused';
+
 /** Checks one code; a match is also spent (TOTP step advanced, recovery or email code used). */
 async function checkAndSpend(
   deps: FlowDeps,
@@ -35,23 +37,26 @@ async function checkAndSpend(
   method: ChallengeMethod,
   code: string,
   emailCodeKey: string | null,
-): Promise<boolean> {
+): Promise<CheckOutcome> {
   const now = deps.clock();
   if (method === 'totp') {
     const credential = await deps.store.findTOTPCredential(account.id);
-    if (credential === null) return false;
+    if (credential === null) return 'wrong';
     const secret = deps.secretBox.open(credential.sealedSecret, totpAssociatedData(account.id));
     const key = secret === null ? null : decodeBase32(secret);
     if (key === null) throw new Error('stored TOTP secret cannot be opened with the master key');
-    const step = verifyTOTP(key, code, { now, lastUsedStep: credential.lastUsedStep });
+    const step = verifyTOTP(key, code, { now });
+    if (step === null) return 'wrong';
     // The guarded update is the real replay check: of two requests with one code, one wins.
-    return step !== null && (await deps.store.advanceTOTPStep(account.id, step));
+    // A right code whose step is spent is named as such, so people who log in again straight
+    // after setting up know to wait for the next code (it still counts as a failed attempt).
+    return step > credential.lastUsedStep && (await deps.store.advanceTOTPStep(account.id, step)) ? 'accepted' : 'reused';
   }
   if (method === 'recovery_code') {
-    if (normalizeRecoveryCode(code) === null) return false;
-    return deps.store.useRecoveryCode(account.id, recoveryCodeDigest(deps, account.id, code), now);
+    if (normalizeRecoveryCode(code) === null) return 'wrong';
+    return (await deps.store.useRecoveryCode(account.id, recoveryCodeDigest(deps, account.id, code), now)) ? 'accepted' : 'wrong';
   }
-  return emailCodeKey !== null && (await consumeEmailCode(deps, emailCodeKey, account.id, code)) !== null;
+  return emailCodeKey !== null && (await consumeEmailCode(deps, emailCodeKey, account.id, code)) !== null ? 'accepted' : 'wrong';
 }
 
 export interface SecondFactorAttempt {
@@ -78,12 +83,12 @@ export async function proveSecondFactor(deps: FlowDeps, attempt: SecondFactorAtt
   const key = attemptKeys.secondFactor(account.id);
   const policy = secondFactorPolicy(deps);
   await reserveAttempt(deps, key, policy);
-  let ok: boolean;
+  let outcome: CheckOutcome;
   try {
     if (attempt.beforeCheck && !(await attempt.beforeCheck())) {
       throw attempt.onAbort?.() ?? new DomainError('challenge_invalid', 'This sign-in has expired. Log in again.');
     }
-    ok = await checkAndSpend(deps, account, attempt.method, attempt.code, attempt.emailCodeKey);
+    outcome = await checkAndSpend(deps, account, attempt.method, attempt.code, attempt.emailCodeKey);
   } catch (error) {
     // Nothing was judged (a void challenge, or a server error before the code was checked):
     // that must not spend the user's slot.
@@ -91,7 +96,7 @@ export async function proveSecondFactor(deps: FlowDeps, attempt: SecondFactorAtt
     throw error;
   }
   const base = { userId: account.id, username: account.username, client: attempt.client, ip: attempt.ip };
-  if (ok) {
+  if (outcome === 'accepted') {
     await releaseAttempt(deps, key);
     if (attempt.method === 'recovery_code') {
       const remaining = await deps.store.countUnusedRecoveryCodes(account.id);
@@ -103,7 +108,8 @@ export async function proveSecondFactor(deps: FlowDeps, attempt: SecondFactorAtt
   // Counted first: nothing after this may lose the failure.
   const lockedUntil = await recordFailedAttempt(deps, key, policy);
   const failureType = attempt.purpose === 'login' ? 'login.second_factor' : 'reauth';
-  await recordAudit(deps, { ...base, type: failureType, outcome: 'failure', detail: { method: attempt.method, reason: 'wrong_code' } });
+  const reason = outcome === 'reused' ? 'reused_code' : 'wrong_code';
+  await recordAudit(deps, { ...base, type: failureType, outcome: 'failure', detail: { method: attempt.method, reason } });
   if (lockedUntil !== null) {
     await recordAudit(deps, { ...base, type: 'login.lockout', outcome: 'failure', detail: { factor: 'second_factor', until: lockedUntil } });
     await deps.notifier.notify(account, 'lockout', { until: new Date(lockedUntil).toISOString() });
@@ -112,5 +118,8 @@ export async function proveSecondFactor(deps: FlowDeps, attempt: SecondFactorAtt
       retryAfterSeconds: seconds,
     });
   }
-  throw new DomainError('invalid_code', 'The authentication code is incorrect.');
+  throw new DomainError(
+    'invalid_code',
+    outcome === 'reused' ? 'This code was already used. Wait for the next code in your app.' : 'The authentication code is incorrect.',
+  );
 }
