@@ -7,6 +7,7 @@ import {
   callApi,
   checkA11y,
   createAccounts,
+  expectInside,
   logIn,
   openAccountMenu,
   openTab,
@@ -59,6 +60,7 @@ describe('security settings extras at desktop size', () => {
     const section = page.getByRole('region', { name: 'Email Address' });
     await section.getByText('erin@example.com').waitFor();
     await section.getByText('Not verified').waitFor();
+    await section.getByText('To verify it, choose Change Email and enter the same address to receive a code.', { exact: false }).waitFor();
     expect(await section.getByRole('button', { name: 'Change Email' }).isVisible()).toBe(true);
     expect(await page.getByRole('region', { name: 'Recovery Codes' }).count()).toBe(0);
     expect(await page.getByRole('button', { name: 'Generate New Recovery Codes' }).count()).toBe(0);
@@ -291,6 +293,10 @@ describe('administration by an administrator with two-factor on', () => {
     await page.getByRole('button', { name: 'Verify' }).click();
     await page.waitForURL('**/admin');
     await page.getByRole('row', { name: /frank/ }).getByText('On · Authenticator').waitFor();
+    // Two rows with the button (one of them "(you)"): each lies whole inside the card at 1280x800.
+    const buttons = page.getByRole('button', { name: 'Disable Two-Factor Authentication' });
+    expect(await buttons.count()).toBe(2);
+    for (const button of await buttons.all()) await expectInside(button, page.getByRole('region', { name: 'Accounts' }), 'Disable button');
 
     await page.getByLabel('Username').fill('grace');
     await page.getByLabel('Initial Password').fill('grace-password-1');

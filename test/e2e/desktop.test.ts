@@ -7,6 +7,7 @@ import {
   callApi,
   checkA11y,
   createAccounts,
+  expectInside,
   logIn,
   openAccountMenu,
   openTab,
@@ -55,6 +56,14 @@ describe('web client at desktop size', () => {
     await page.goto('/');
     await page.waitForURL('**/login');
     await page.getByRole('heading', { name: 'Log In' }).waitFor();
+    // GET /api/v1/me is how the page learns it is logged out (the session cookie is HttpOnly): its 401
+    // is the browser's only console line, and the page shows no error for it.
+    expect(await page.getByRole('alert').count()).toBe(0);
+    expect(await page.getByRole('status').count()).toBe(0);
+    for (const error of admin.consoleErrors) {
+      expect(error.url).toBe(`${harness.url}/api/v1/me`);
+      expect(error.text).toMatch(/401/);
+    }
     await checkA11y(page, 'log in');
     await screenshot(page, 'desktop-01-log-in');
 
@@ -170,11 +179,16 @@ describe('web client at desktop size', () => {
 
   it('turns two-factor on by the secret key from "Can\'t scan"', async () => {
     const { page } = alice;
+    // A second session of alice's: the desktop client.
+    const desktopToken = await apiToken(harness, 'alice', newPassword);
     // Step 1: Change Password & Security > Security Settings.
     await page.getByRole('tab', { name: 'Security Settings' }).click();
     await page.waitForURL('**/account/security');
     const checkbox = page.getByRole('checkbox', { name: 'Two-Factor Authentication' });
     expect(await checkbox.isChecked()).toBe(false);
+    const sessions = page.getByRole('region', { name: 'Where you are logged in' }).getByRole('listitem');
+    await expect.poll(() => sessions.count()).toBe(2);
+    expect(await sessions.filter({ hasText: 'Desktop Client' }).count()).toBe(1);
     await checkA11y(page, 'security settings');
 
     // Steps 2-3: the checkbox opens the Password window; a wrong password changes nothing.
@@ -226,8 +240,15 @@ describe('web client at desktop size', () => {
     await checkA11y(page, 'authenticator setup');
     await screenshot(page, 'desktop-06-cant-scan');
 
-    // A wrong code shows an error and changes nothing.
+    // What to type stands between the label and the field, on one line, and is read out with the field.
     const codeField = page.getByLabel('Authentication Code');
+    const hint = page.getByText('Enter the 6-digit authentication code the app now shows.');
+    expect(await codeField.getAttribute('aria-describedby')).toBe(await hint.getAttribute('id'));
+    const [hintBox, fieldBox] = [await hint.boundingBox(), await codeField.boundingBox()];
+    expect(hintBox!.y + hintBox!.height).toBeLessThanOrEqual(fieldBox!.y);
+    expect(hintBox!.height).toBeLessThan(30);
+
+    // A wrong code shows an error and changes nothing.
     await codeField.fill(authenticator.wrongCode());
     await page.getByRole('button', { name: 'Save' }).click();
     await page.getByRole('alert').filter({ hasText: 'The authentication code is incorrect.' }).waitFor();
@@ -238,6 +259,10 @@ describe('web client at desktop size', () => {
     await codeField.fill(await authenticator.nextCode());
     await page.getByRole('button', { name: 'Save' }).click();
     await page.getByRole('status').filter({ hasText: 'Edited successfully.' }).waitFor();
+    // Turning two-factor on ended the desktop session; the list says so without a reload.
+    await expect.poll(() => sessions.count()).toBe(1);
+    expect(await sessions.filter({ hasText: 'This session' }).count()).toBe(1);
+    await expect(callApi(harness, 'GET', '/api/v1/me', undefined, desktopToken)).rejects.toThrow(/answered 401/);
     const codes = page.getByRole('region', { name: 'Save your recovery codes' }).getByRole('listitem');
     expect(await codes.count()).toBe(10);
     recoveryCode = ((await codes.first().textContent()) ?? '').trim();
@@ -278,9 +303,16 @@ describe('web client at desktop size', () => {
     await openAccountMenu(page, 'alice');
     await page.getByRole('menuitem', { name: 'Log Out' }).click();
     await logIn(page, 'alice', newPassword);
+    // The page shows the server's own words for the refused code, whatever they are.
     await code.fill(authenticator.lastCode());
+    const reusedInWindow = authenticator.lastStepInWindow();
+    const answer = page.waitForResponse((r) => r.url().endsWith('/api/v1/auth/login/second-factor'));
     await page.getByRole('button', { name: 'Verify' }).click();
-    await page.getByRole('alert').filter({ hasText: 'The authentication code is incorrect.' }).waitFor();
+    const refused = (await (await answer).json()) as { error: { code: string; message: string } };
+    expect(refused.error.code).toBe('invalid_code');
+    if (reusedInWindow) expect(refused.error.message).toBe('This code was already used. Wait for the next code in your app.');
+    await page.getByRole('alert').filter({ hasText: refused.error.message }).waitFor();
+    expect(await page.getByRole('alert').textContent()).toBe(refused.error.message);
     await screenshot(page, 'desktop-09-reused-code');
 
     await code.fill(await authenticator.nextCode());
@@ -311,14 +343,18 @@ describe('web client at desktop size', () => {
     const row = page.getByRole('row', { name: /alice/ });
     await row.getByText('On · Authenticator').waitFor();
     const disable = row.getByRole('button', { name: 'Disable Two-Factor Authentication' });
+    // The table fits its card at 1280x800: the button is whole, not clipped at the card's edge.
+    await expectInside(disable, page.getByRole('region', { name: 'Accounts' }), 'Disable button in the Accounts card');
+    await screenshot(page, 'desktop-11-administration-two-factor-on');
     const confirmation = page.getByRole('dialog', { name: 'Disable Two-Factor Authentication' });
     const password = page.getByRole('dialog', { name: 'Password' });
 
     // The confirmation comes first and says what happens; the Password window then takes its place.
     await disable.click();
     await confirmation.waitFor();
+    await confirmation.getByText('for example when they lost their phone').waitFor();
     await checkA11y(page, 'disable dialog');
-    await screenshot(page, 'desktop-11-admin-disable');
+    await screenshot(page, 'desktop-11-admin-disable-dialog');
     await confirmation.getByRole('button', { name: 'Disable' }).click();
     await password.waitFor();
     expect(await confirmation.count()).toBe(0);
@@ -373,6 +409,8 @@ describe('web client at desktop size', () => {
     await createAccounts(harness, { username: 'dave', password: 'dave-password-1', email: 'dave@example.com' });
     const dave = await openTab(harness, DESKTOP);
     const { page } = dave;
+    // A second session of dave's, to see the list follow the change.
+    await apiToken(harness, 'dave', 'dave-password-1');
     await page.goto('/account/security');
     await logIn(page, 'dave', 'dave-password-1');
     const checkbox = page.getByRole('checkbox', { name: 'Two-Factor Authentication' });
@@ -382,8 +420,14 @@ describe('web client at desktop size', () => {
     await dialog.getByRole('button', { name: 'Confirm' }).click();
     await dialog.waitFor({ state: 'detached' });
 
+    const sessions = page.getByRole('region', { name: 'Where you are logged in' }).getByRole('listitem');
+    await expect.poll(() => sessions.count()).toBe(2);
+
     await page.getByRole('radio', { name: 'Authenticated by Email' }).check();
-    await page.getByText('d***@example.com').waitFor();
+    // The address as the Email Address section shows it; only the server's "sent to" line masks it.
+    const setup = page.getByRole('form', { name: 'Receive codes by email' });
+    await setup.getByText('dave@example.com').waitFor();
+    expect(await page.getByText('d***@example.com').count()).toBe(0);
     await page.getByRole('button', { name: 'Send', exact: true }).click();
     await page.getByText('A code was sent to d***@example.com.').waitFor();
     await checkA11y(page, 'email setup');
@@ -392,12 +436,19 @@ describe('web client at desktop size', () => {
     await page.getByRole('button', { name: 'Save' }).click();
     await page.getByRole('status').filter({ hasText: 'Edited successfully.' }).waitFor();
     expect(await checkbox.isChecked()).toBe(true);
+    // The recovery codes speak of the email, not of a phone.
+    await page.getByText(/^If you cannot receive the email, each of these codes logs you in once/).waitFor();
+    expect(await page.getByText(/phone/).count()).toBe(0);
+    await expect.poll(() => sessions.count()).toBe(1);
+    await screenshot(page, 'desktop-14-email-recovery-codes');
 
     await openAccountMenu(page, 'dave');
     await page.getByRole('menuitem', { name: 'Log Out' }).click();
     await logIn(page, 'dave', 'dave-password-1');
     await page.getByRole('button', { name: 'Send code' }).click();
     await page.getByText('A code was sent to d***@example.com.').waitFor();
+    await page.getByText(/^If you cannot receive the email and have no recovery codes, ask your administrator/).waitFor();
+    expect(await page.getByText(/phone/).count()).toBe(0);
     await screenshot(page, 'desktop-15-email-login');
     await page.getByLabel('Authentication Code').fill(await readMailedCode(harness, 'dave@example.com'));
     await page.getByRole('button', { name: 'Verify' }).click();

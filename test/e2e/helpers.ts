@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect } from 'vitest';
 import * as OTPAuth from 'otpauth';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { loadConfig } from '../../src/config.ts';
 import { startServer } from '../../src/server.ts';
 
@@ -52,6 +52,8 @@ export interface Tab {
   page: Page;
   /** Console messages about blocked resources: the app must run under its CSP untouched. */
   cspErrors: string[];
+  /** Every console error, with the address it is about (for a failed request, that request's). */
+  consoleErrors: { text: string; url: string }[];
 }
 
 export async function openTab(harness: Harness, viewport: { width: number; height: number }): Promise<Tab> {
@@ -67,10 +69,13 @@ export async function openTab(harness: Harness, viewport: { width: number; heigh
   context.setDefaultTimeout(10_000);
   const page = await context.newPage();
   const cspErrors: string[] = [];
+  const consoleErrors: { text: string; url: string }[] = [];
   page.on('console', (message) => {
-    if (message.type() === 'error' && /Content Security Policy/i.test(message.text())) cspErrors.push(message.text());
+    if (message.type() !== 'error') return;
+    consoleErrors.push({ text: message.text(), url: message.location().url });
+    if (/Content Security Policy/i.test(message.text())) cspErrors.push(message.text());
   });
-  return { context, page, cspErrors };
+  return { context, page, cspErrors, consoleErrors };
 }
 
 let axeSource: string | null = null;
@@ -84,6 +89,27 @@ export async function checkA11y(page: Page, screen: string): Promise<void> {
     r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')
       .map((v) => ({ id: v.id, impact: v.impact, help: v.help, targets: v.nodes.map((n) => n.target.join(' ')) })))`)) as unknown[];
   expect(violations, `axe violations on ${screen}`).toEqual([]);
+}
+
+/** `inner` lies wholly inside `outer` on screen, and `outer` scrolls nothing sideways out of sight. */
+export async function expectInside(inner: Locator, outer: Locator, what: string): Promise<void> {
+  const [a, b] = await Promise.all([inner.boundingBox(), outer.boundingBox()]);
+  expect(a, `${what}: no box`).not.toBeNull();
+  expect(b, `${what}: no container box`).not.toBeNull();
+  const box = a!;
+  const container = b!;
+  expect(box.x, `${what}: left edge`).toBeGreaterThanOrEqual(container.x);
+  expect(box.y, `${what}: top edge`).toBeGreaterThanOrEqual(container.y);
+  expect(box.x + box.width, `${what}: right edge`).toBeLessThanOrEqual(container.x + container.width);
+  expect(box.y + box.height, `${what}: bottom edge`).toBeLessThanOrEqual(container.y + container.height);
+  // A box inside the card can still be cut off by a scrolling part of it.
+  // (A 1-px box is a visually-hidden label, there on purpose.)
+  const hidden = await outer.evaluate((el) =>
+    [el, ...el.querySelectorAll('*')].some(
+      (node) => node.clientWidth > 1 && node.scrollWidth > node.clientWidth + 1 && getComputedStyle(node).overflowX !== 'visible',
+    ),
+  );
+  expect(hidden, `${what}: something in the container scrolls or is clipped sideways`).toBe(false);
 }
 
 export async function screenshot(page: Page, name: string): Promise<void> {
@@ -168,6 +194,11 @@ export class Authenticator {
   /** The code of the step used last (to show that a reused code is refused). */
   lastCode(): string {
     return this.codeAt(this.lastStep);
+  }
+
+  /** Whether the step used last is still one the server accepts (so reusing it is "already used", not "incorrect"). */
+  lastStepInWindow(): boolean {
+    return this.lastStep >= Math.floor(Date.now() / 30_000) - 1;
   }
 
   async nextCode(): Promise<string> {

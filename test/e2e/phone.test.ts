@@ -9,6 +9,7 @@ import {
   callApi,
   checkA11y,
   createAccounts,
+  expectInside,
   logIn,
   openAccountMenu,
   openTab,
@@ -109,10 +110,20 @@ describe('web client at phone size', () => {
 
   it('turns two-factor off after the Password window asks for password and code', async () => {
     const { page } = bob;
+    // A second session of bob's: the desktop client, logging in with a code as well.
+    const login = await callApi<{ challengeId: string }>(harness, 'POST', '/api/v1/auth/login', { username: 'bob', password, client: 'desktop' });
+    const desktop = await callApi<{ status: string; token: string }>(harness, 'POST', '/api/v1/auth/login/second-factor', {
+      challengeId: login.challengeId,
+      method: 'totp',
+      code: await authenticator.nextCode(),
+    });
+    expect(desktop.status).toBe('ok');
     await page.goto('/account/security');
     const checkbox = page.getByRole('checkbox', { name: 'Two-Factor Authentication' });
     await checkbox.waitFor();
     expect(await checkbox.isChecked()).toBe(true);
+    const sessions = page.getByRole('region', { name: 'Where you are logged in' }).getByRole('listitem');
+    await expect.poll(() => sessions.count()).toBe(2);
     await checkbox.click();
     const dialog = page.getByRole('dialog', { name: 'Password' });
     await dialog.getByLabel('Password', { exact: true }).fill(password);
@@ -126,6 +137,9 @@ describe('web client at phone size', () => {
     await dialog.getByRole('button', { name: 'Confirm' }).click();
     await page.getByRole('status').filter({ hasText: 'Edited successfully.' }).waitFor();
     expect(await checkbox.isChecked()).toBe(false);
+    // Turning two-factor off ended the desktop session, and the list shows that without a reload.
+    await expect.poll(() => sessions.count()).toBe(1);
+    await expect(callApi(harness, 'GET', '/api/v1/me', undefined, desktop.token)).rejects.toThrow(/answered 401/);
     await page.reload();
     await checkbox.waitFor();
     expect(await checkbox.isChecked()).toBe(false);
@@ -177,6 +191,10 @@ describe('web client at phone size', () => {
     await logIn(admin.page, 'admin', ADMIN_PASSWORD);
     const row = admin.page.getByRole('row', { name: /carol/ });
     await row.getByText(/Locked until/).waitFor();
+    // At 375 px the table is a list of cards, and the button still fits inside the Accounts card.
+    const accounts = admin.page.getByRole('region', { name: 'Accounts' });
+    await expectInside(row.getByRole('button', { name: 'Disable Two-Factor Authentication' }), accounts, 'Disable button (phone)');
+    expect(await admin.page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(PHONE.width);
     await checkA11y(admin.page, 'administration (phone)');
     await screenshot(admin.page, 'phone-10-administration');
     await row.getByRole('button', { name: 'Disable Two-Factor Authentication' }).click();

@@ -83,6 +83,26 @@ export function setSessionEndedHandler(handler: (() => void) | null): void {
   onSessionEnded = handler;
 }
 
+const sessionListeners = new Set<() => void>();
+
+/**
+ * Runs `listener` after each change that ends the account's other sessions (two-factor on or off,
+ * a new password, a new address for the email method), so a list of sessions can reload.
+ * Returns the unsubscribe function.
+ */
+export function onSessionsChanged(listener: () => void): () => void {
+  sessionListeners.add(listener);
+  return () => sessionListeners.delete(listener);
+}
+
+/** Passes `result` through after telling the listeners of `onSessionsChanged`. */
+function endsOtherSessions<T>(result: Promise<T>): Promise<T> {
+  return result.then((value) => {
+    for (const listener of [...sessionListeners]) listener();
+    return value;
+  });
+}
+
 const GENERIC = 'The server could not be reached. Check your connection and try again.';
 
 async function request<T>(method: string, path: string, body?: unknown, options: { quiet401?: boolean } = {}): Promise<T> {
@@ -129,15 +149,17 @@ export const api = {
     request('POST', '/api/v1/me/reauth', code === undefined ? { password } : { password, code }),
   sendReauthEmailCode: (): Promise<CodeSent> => request('POST', '/api/v1/me/reauth/email-code', {}),
   startTOTPSetup: (): Promise<TOTPSetup> => request('POST', '/api/v1/me/two-factor/totp/setup', {}),
-  enableTOTP: (code: string): Promise<Enabled> => request('POST', '/api/v1/me/two-factor/totp/enable', { code }),
+  enableTOTP: (code: string): Promise<Enabled> => endsOtherSessions(request('POST', '/api/v1/me/two-factor/totp/enable', { code })),
   startEmailSetup: (): Promise<CodeSent> => request('POST', '/api/v1/me/two-factor/email/setup', {}),
-  enableEmail: (code: string): Promise<Enabled> => request('POST', '/api/v1/me/two-factor/email/enable', { code }),
-  disableTwoFactor: (): Promise<{ message: string }> => request('DELETE', '/api/v1/me/two-factor', {}),
+  enableEmail: (code: string): Promise<Enabled> => endsOtherSessions(request('POST', '/api/v1/me/two-factor/email/enable', { code })),
+  disableTwoFactor: (): Promise<{ message: string }> => endsOtherSessions(request('DELETE', '/api/v1/me/two-factor', {})),
   regenerateRecoveryCodes: (): Promise<{ recoveryCodes: string[] }> => request('POST', '/api/v1/me/two-factor/recovery-codes', {}),
   changeEmail: (email: string): Promise<CodeSent> => request('PUT', '/api/v1/me/email', { email }),
-  verifyEmailChange: (code: string): Promise<{ message: string; email: string }> => request('POST', '/api/v1/me/email/verify', { code }),
+  // Ends the other sessions only when the address is the email method's, but a reload is cheap.
+  verifyEmailChange: (code: string): Promise<{ message: string; email: string }> =>
+    endsOtherSessions(request('POST', '/api/v1/me/email/verify', { code })),
   changePassword: (currentPassword: string, newPassword: string): Promise<{ message: string }> =>
-    request('PUT', '/api/v1/me/password', { currentPassword, newPassword }),
+    endsOtherSessions(request('PUT', '/api/v1/me/password', { currentPassword, newPassword })),
   sessions: (): Promise<{ sessions: SessionInfo[] }> => request('GET', '/api/v1/me/sessions'),
   revokeSession: (id: string): Promise<unknown> => request('DELETE', `/api/v1/me/sessions/${encodeURIComponent(id)}`, {}),
   adminUsers: (): Promise<{ users: AdminUser[] }> => request('GET', '/api/v1/admin/users'),

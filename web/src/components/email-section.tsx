@@ -131,7 +131,7 @@ export function EmailSection({ me, refreshMe, onStart }: Props): JSX.Element {
           </p>
           <p class="hint">
             {me.email !== null && !me.emailVerified
-              ? 'Security notices go only to a verified address. To verify this one, use Change Email and enter the same address.'
+              ? 'Security notices go only to a verified address. To verify it, choose Change Email and enter the same address to receive a code.'
               : 'Security notices and email authentication codes are sent to this address.'}
           </p>
         </div>
@@ -190,9 +190,8 @@ export function EmailSection({ me, refreshMe, onStart }: Props): JSX.Element {
                   {wait > 0 ? ` You can send another in ${wait} s.` : ''}
                 </span>
               </div>
-              <div class="form-narrow">
-                <CodeField id={ids.code} value={code} onValue={setCode} />
-                <p class="hint">Enter the 6-digit code from the email sent to the new address.</p>
+              <div>
+                <CodeField id={ids.code} value={code} onValue={setCode} hint="Enter the 6-digit code from the email sent to the new address." />
                 <div class="inline-actions">
                   <button type="submit" class="button button-primary" disabled={busy}>
                     Save

@@ -4,7 +4,11 @@ import { api, messageOf, type Enabled } from '../api.ts';
 import { useSecondsLeft } from '../countdown.ts';
 import { Alert, CodeField } from './ui.tsx';
 
-/** "Authenticated by Email": a code is mailed to the account's address, typed back, saved. */
+/**
+ * "Authenticated by Email": a code is mailed to the account's address, typed back, saved. `email`
+ * is the address as the Email Address section shows it; the status line after Send has the
+ * server's masked form, as every "A code was sent to …" does.
+ */
 export function EmailSetupForm({ email, onEnabled }: { email: string; onEnabled: (result: Enabled) => void }): JSX.Element {
   const [sentTo, setSentTo] = useState<string | null>(null);
   const [resendAt, setResendAt] = useState<number | null>(null);
@@ -50,7 +54,7 @@ export function EmailSetupForm({ email, onEnabled }: { email: string; onEnabled:
     <form class="setup" onSubmit={save} noValidate aria-labelledby="email-title">
       <h3 id="email-title">Receive codes by email</h3>
       <p class="muted">
-        A 6-digit code is sent to <strong>{sentTo ?? email}</strong> each time you log in.
+        A 6-digit code is sent to <strong>{email}</strong> each time you log in.
       </p>
       <div class="inline-actions">
         <button type="button" class="button button-secondary" onClick={send} disabled={wait > 0}>

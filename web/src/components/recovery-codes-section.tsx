@@ -68,7 +68,9 @@ export function RecoveryCodesSection({ me, refreshMe, onStart }: Props): JSX.Ele
           Generate New Recovery Codes
         </button>
       </div>
-      {codes && <RecoveryCodes codes={codes} username={me.username} onDone={done} notice={OLD_CODES_NOTICE} />}
+      {codes && (
+        <RecoveryCodes codes={codes} username={me.username} method={me.twoFactor.method ?? 'totp'} onDone={done} notice={OLD_CODES_NOTICE} />
+      )}
       {dialogOpen && <PasswordDialog codeMethod={me.twoFactor.method ?? 'totp'} onCancel={() => setDialogOpen(false)} onConfirmed={generate} />}
     </section>
   );

@@ -1,17 +1,20 @@
 import type { JSX } from 'preact';
 import { useEffect, useId, useRef, useState } from 'preact/hooks';
+import type { SecondFactorMethod } from '../api.ts';
 import { copyText } from '../clipboard.ts';
 
 interface RecoveryCodesProps {
   codes: string[];
   username: string;
+  /** The account's method: what "losing access" means (the phone, or the mailbox). */
+  method: SecondFactorMethod;
   onDone: () => void;
   /** Said first, under the heading: for new codes, that the old ones stopped working. */
   notice?: string;
 }
 
-/** Shown once, right after two-factor is turned on or new codes are made: the way back in when the phone is lost. */
-export function RecoveryCodes({ codes, username, onDone, notice }: RecoveryCodesProps): JSX.Element {
+/** Shown once, right after two-factor is turned on or new codes are made: the way back in when the codes cannot be had. */
+export function RecoveryCodes({ codes, username, method, onDone, notice }: RecoveryCodesProps): JSX.Element {
   const [copied, setCopied] = useState<string | null>(null);
   const heading = useRef<HTMLHeadingElement>(null);
   const titleId = useId();
@@ -41,8 +44,9 @@ export function RecoveryCodes({ codes, username, onDone, notice }: RecoveryCodes
       </h3>
       {notice && <p class="recovery-notice">{notice}</p>}
       <p>
-        If you lose your phone, each of these codes logs you in once instead of an authentication code. Keep them somewhere safe, away from your
-        phone: they are shown only this once.
+        {method === 'email'
+          ? 'If you cannot receive the email, each of these codes logs you in once instead of an authentication code. Keep them somewhere safe: they are shown only this once.'
+          : 'If you lose your phone, each of these codes logs you in once instead of an authentication code. Keep them somewhere safe, away from your phone: they are shown only this once.'}
       </p>
       <ol class="recovery-list">
         {codes.map((code) => (

@@ -1,6 +1,6 @@
 import type { JSX } from 'preact';
-import { useEffect, useState } from 'preact/hooks';
-import { api, messageOf, type SessionInfo } from '../api.ts';
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { api, messageOf, onSessionsChanged, type SessionInfo } from '../api.ts';
 import { Alert } from './ui.tsx';
 
 const CLIENTS: Record<string, string> = { web: 'Web Client', desktop: 'Desktop Client', mobile: 'Mobile Client' };
@@ -19,13 +19,26 @@ export function SessionsSection(): JSX.Element {
   const [sessions, setSessions] = useState<SessionInfo[] | null>(null);
   const [error, setError] = useState<string | null>(null);
 
+  // Only the newest of overlapping loads may set the list: an older answer may predate a change.
+  const latest = useRef(0);
   const load = (): void => {
+    const mine = ++latest.current;
     api
       .sessions()
-      .then((result) => setSessions(result.sessions))
-      .catch((failure: unknown) => setError(messageOf(failure)));
+      .then((result) => {
+        if (mine !== latest.current) return;
+        setSessions(result.sessions);
+        setError(null);
+      })
+      .catch((failure: unknown) => {
+        if (mine === latest.current) setError(messageOf(failure));
+      });
   };
-  useEffect(load, []);
+  // Turning two-factor on or off, a new password (and so on) end the other sessions: show that at once.
+  useEffect(() => {
+    load();
+    return onSessionsChanged(load);
+  }, []);
 
   const revoke = async (id: string): Promise<void> => {
     setError(null);

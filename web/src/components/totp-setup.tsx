@@ -94,9 +94,8 @@ export function TOTPSetupForm({ setup, username, onEnabled }: TOTPSetupProps): J
         </div>
       )}
       {error && <Alert>{error}</Alert>}
-      <div class="form-narrow">
-        <CodeField id={codeId} value={code} onValue={setCode} />
-        <p class="hint">Enter the 6-digit authentication code the app now shows.</p>
+      <div>
+        <CodeField id={codeId} value={code} onValue={setCode} hint="Enter the 6-digit authentication code the app now shows." />
         <button type="submit" class="button button-primary" disabled={busy}>
           Save
         </button>

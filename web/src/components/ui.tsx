@@ -6,16 +6,24 @@ interface FieldProps extends Omit<JSX.InputHTMLAttributes<HTMLInputElement>, 'la
   value: string;
   onValue: (value: string) => void;
   hint?: string;
+  /** Shows the hint between the label and the input: for a narrow input whose hint is wider. */
+  hintFirst?: boolean;
   error?: string | null;
   id: string;
 }
 
 /** A labelled input; its hint and error are read out with it. */
-export function Field({ label, value, onValue, hint, error, id, ...rest }: FieldProps): JSX.Element {
+export function Field({ label, value, onValue, hint, hintFirst = false, error, id, ...rest }: FieldProps): JSX.Element {
   const described = [hint ? `${id}-hint` : null, error ? `${id}-error` : null].filter(Boolean).join(' ');
+  const hintText = hint && (
+    <p id={`${id}-hint`} class="hint">
+      {hint}
+    </p>
+  );
   return (
     <div class="field">
       <label for={id}>{label}</label>
+      {hintFirst && hintText}
       <input
         {...rest}
         id={id}
@@ -24,11 +32,7 @@ export function Field({ label, value, onValue, hint, error, id, ...rest }: Field
         aria-describedby={described || undefined}
         onInput={(event) => onValue((event.currentTarget as HTMLInputElement).value)}
       />
-      {hint && (
-        <p id={`${id}-hint`} class="hint">
-          {hint}
-        </p>
-      )}
+      {!hintFirst && hintText}
       {error && (
         <p id={`${id}-error`} class="field-error">
           {error}
@@ -68,7 +72,15 @@ export function Link({ href, children, class: className, ...rest }: JSX.HTMLAttr
 }
 
 /** A 6-digit code field: numeric keyboard on phones, and the browser may fill a code from SMS/mail. */
-export function CodeField(props: { id: string; value: string; onValue: (value: string) => void; error?: string | null; label?: string }): JSX.Element {
+export function CodeField(props: {
+  id: string;
+  value: string;
+  onValue: (value: string) => void;
+  error?: string | null;
+  label?: string;
+  /** What to enter; shown above the short input, at the width of the form rather than of the input. */
+  hint?: string;
+}): JSX.Element {
   return (
     <Field
       id={props.id}
@@ -76,6 +88,8 @@ export function CodeField(props: { id: string; value: string; onValue: (value: s
       value={props.value}
       onValue={(value) => props.onValue(value.replace(/\D/g, '').slice(0, 6))}
       error={props.error}
+      hint={props.hint}
+      hintFirst
       class="code-input"
       inputMode="numeric"
       autocomplete="one-time-code"

@@ -168,7 +168,7 @@ function ConfirmDisable({ user, onCancel, onConfirm }: { user: AdminUser; onCanc
     <Dialog
       title="Disable Two-Factor Authentication"
       onClose={onCancel}
-      description={`${user.username} will log in with only their username and password. Every session of ${user.username} ends now. Do this only after checking who is asking, for example when they lost their phone.`}
+      description={`${user.username} will log in with only their username and password. Every session of ${user.username} ends now. Do this only after checking who is asking, for example when ${user.twoFactor.method === 'email' ? 'they cannot receive the email' : 'they lost their phone'}.`}
     >
       {error && <Alert>{error}</Alert>}
       <div class="dialog-actions">

@@ -235,7 +235,11 @@ function CodeStep({ challenge, onRestart, onVerified }: CodeStepProps): JSX.Elem
           Back to Log In
         </button>
       </div>
-      <p class="hint auth-help">Lost your phone and your recovery codes? Ask your administrator to turn off two-factor authentication for your account.</p>
+      <p class="hint auth-help">
+        {primary === 'email'
+          ? 'If you cannot receive the email and have no recovery codes, ask your administrator to turn off two-factor authentication for your account.'
+          : 'Lost your phone and your recovery codes? Ask your administrator to turn off two-factor authentication for your account.'}
+      </p>
     </form>
   );
 }

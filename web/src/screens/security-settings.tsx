@@ -14,14 +14,7 @@ import { methodName } from './home.tsx';
 type Phase =
   | { kind: 'idle' }
   | { kind: 'choose'; method: SecondFactorMethod | null; setup: TOTPSetup | null }
-  | { kind: 'codes'; codes: string[] };
-
-/** "abc@example.com" as "a***@example.com", as the server masks it. */
-export function maskEmail(email: string): string {
-  const at = email.lastIndexOf('@');
-  if (at < 1) return email;
-  return `${email.charAt(0)}***${email.slice(at)}`;
-}
+  | { kind: 'codes'; codes: string[]; method: SecondFactorMethod };
 
 interface Props {
   me: Me;
@@ -67,9 +60,9 @@ export function SecuritySettingsPanel({ me, refreshMe }: Props): JSX.Element {
     }
   };
 
-  const onEnabled = (result: Enabled): void => {
+  const onEnabled = (method: SecondFactorMethod, result: Enabled): void => {
     setMessage(result.message);
-    setPhase({ kind: 'codes', codes: result.recoveryCodes });
+    setPhase({ kind: 'codes', codes: result.recoveryCodes, method });
     void refreshMe();
   };
 
@@ -137,12 +130,16 @@ export function SecuritySettingsPanel({ me, refreshMe }: Props): JSX.Element {
               Preparing your authenticator key…
             </p>
           )}
-          {phase.method === 'totp' && phase.setup && <TOTPSetupForm setup={phase.setup} username={me.username} onEnabled={onEnabled} />}
-          {phase.method === 'email' && me.email !== null && <EmailSetupForm email={maskEmail(me.email)} onEnabled={onEnabled} />}
+          {phase.method === 'totp' && phase.setup && (
+            <TOTPSetupForm setup={phase.setup} username={me.username} onEnabled={(result) => onEnabled('totp', result)} />
+          )}
+          {phase.method === 'email' && me.email !== null && <EmailSetupForm email={me.email} onEnabled={(result) => onEnabled('email', result)} />}
         </div>
       )}
 
-      {phase.kind === 'codes' && <RecoveryCodes codes={phase.codes} username={me.username} onDone={() => setPhase({ kind: 'idle' })} />}
+      {phase.kind === 'codes' && (
+        <RecoveryCodes codes={phase.codes} username={me.username} method={phase.method} onDone={() => setPhase({ kind: 'idle' })} />
+      )}
 
       {/* The count and a fresh set, once the codes just shown on enabling are put away. */}
       {me.twoFactor.enabled && phase.kind === 'idle' && <RecoveryCodesSection me={me} refreshMe={refreshMe} onStart={clearMessages} />}
