@@ -94,11 +94,16 @@ function readSmtpUrl(raw: string | undefined): string | null {
   if (url.protocol !== 'smtp:' && url.protocol !== 'smtps:') {
     throw new ConfigError(`TWOFOLD_SMTP_URL must start with smtp:// or smtps://, got ${url.protocol}//`);
   }
+  if (url.hostname === '') throw new ConfigError('TWOFOLD_SMTP_URL must name the mail server, e.g. smtp://mail.example.com:587');
   return raw;
 }
 
-function readMailFrom(raw: string | undefined, issuer: string): string {
-  if (raw === undefined || raw === '') return `"${issuer}" <no-reply@localhost>`;
+function readMailFrom(raw: string | undefined, issuer: string, smtpUrl: string | null): string {
+  if (raw === undefined || raw === '') {
+    // A real relay would reject (or DMARC would bin) a made-up sender, failing every code mail.
+    if (smtpUrl !== null) throw new ConfigError('TWOFOLD_MAIL_FROM is required with TWOFOLD_SMTP_URL, e.g. "Twofold <no-reply@example.com>"');
+    return `"${issuer}" <no-reply@localhost>`;
+  }
   const bare = /^[^\s<>@]+@[^\s<>@]+$/;
   const named = /^[^<>]*<[^\s<>@]+@[^\s<>@]+>$/;
   if (!bare.test(raw) && !named.test(raw)) {
@@ -119,8 +124,11 @@ const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'
 export function loadConfig(env: Env = process.env): Config {
   const issuer = env.TWOFOLD_ISSUER ?? 'Twofold';
   if (issuer.trim() === '' || issuer.length > 64) throw new ConfigError('TWOFOLD_ISSUER must be 1 to 64 characters');
+  if (/\p{Cc}/u.test(issuer)) throw new ConfigError('TWOFOLD_ISSUER must not contain control characters');
   const host = env.TWOFOLD_HOST ?? '127.0.0.1';
-  if (host.trim() === '') throw new ConfigError('TWOFOLD_HOST must not be empty');
+  if (!/^(?:[A-Za-z0-9.-]+|[0-9A-Fa-f:.]+)$/.test(host)) {
+    throw new ConfigError(`TWOFOLD_HOST must be an IP address or host name, got "${host}"`);
+  }
   const schema = env.TWOFOLD_DATABASE_SCHEMA ?? 'public';
   if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) {
     throw new ConfigError('TWOFOLD_DATABASE_SCHEMA must be a lower-case SQL identifier');
@@ -129,10 +137,8 @@ export function loadConfig(env: Env = process.env): Config {
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
     throw new ConfigError(`TWOFOLD_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
   }
+  // Its strength is checked when it is used (first start only), so a stale value never blocks the CLI.
   const adminPassword = env.TWOFOLD_ADMIN_PASSWORD === '' ? null : (env.TWOFOLD_ADMIN_PASSWORD ?? null);
-  if (adminPassword !== null && [...adminPassword].length < 8) {
-    throw new ConfigError('TWOFOLD_ADMIN_PASSWORD must be at least 8 characters');
-  }
 
   return Object.freeze({
     host,
@@ -145,7 +151,7 @@ export function loadConfig(env: Env = process.env): Config {
     databaseSchema: schema,
     databasePoolSize: readInteger(env, 'TWOFOLD_DATABASE_POOL_SIZE', 10, 1, 200),
     smtpUrl: readSmtpUrl(env.TWOFOLD_SMTP_URL),
-    mailFrom: readMailFrom(env.TWOFOLD_MAIL_FROM, issuer),
+    mailFrom: readMailFrom(env.TWOFOLD_MAIL_FROM, issuer, readSmtpUrl(env.TWOFOLD_SMTP_URL)),
     trustProxyHops: readInteger(env, 'TWOFOLD_TRUST_PROXY_HOPS', 0, 0, 10),
     sessionTtlMs: readInteger(env, 'TWOFOLD_SESSION_TTL_HOURS', 168, 1, 24 * 365) * 60 * MINUTE,
     metricsToken: readMetricsToken(env.TWOFOLD_METRICS_TOKEN),

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../config.ts';
@@ -9,6 +9,7 @@ import { listAccounts } from '../flows/list-accounts.ts';
 import { listAuditEvents } from '../flows/list-audit-events.ts';
 import { unlockAccount } from '../flows/unlock-account.ts';
 import { createServices } from '../runtime/services.ts';
+import { sqliteFilePath } from '../store/database.ts';
 import { startServer } from '../server.ts';
 import { randomBytes } from 'node:crypto';
 
@@ -28,7 +29,14 @@ whether or not the server is running.`;
 const actor = () => ({ name: `cli:${os.userInfo().username}`, ip: null });
 
 async function withServices<T>(work: (services: Awaited<ReturnType<typeof createServices>>) => Promise<T>): Promise<T> {
-  const services = await createServices(loadConfig());
+  const config = loadConfig();
+  // Pointed at the wrong folder, a command must not quietly create an empty database (and a
+  // new master key) there; only `serve` creates one.
+  const file = sqliteFilePath(config.dataDir);
+  if (config.databaseUrl === null && !existsSync(file)) {
+    throw new Error(`No database at ${file}. Start the service once (npm start), or set TWOFOLD_DATA_DIR to its data folder.`);
+  }
+  const services = await createServices(config);
   try {
     return await work(services);
   } finally {
@@ -59,8 +67,10 @@ async function userCommand(args: string[]): Promise<void> {
     });
     return;
   }
+  if (!['create', 'disable-2fa', 'unlock'].includes(sub ?? '')) throw new UsageError(`unknown command: twofold user ${sub ?? ''}`);
   const username = positionals[0];
   if (username === undefined) throw new UsageError(`twofold user ${sub ?? ''} needs a username`);
+  if (positionals.length > 1) throw new UsageError(`twofold user ${sub ?? ''} takes one username (put names with spaces in quotes)`);
   if (sub === 'create') {
     if (values.role !== undefined && values.role !== 'user' && values.role !== 'admin') throw new UsageError('--role must be user or admin');
     const generated = values['password-stdin'] ? null : randomBytes(12).toString('base64url');
@@ -99,8 +109,9 @@ async function userCommand(args: string[]): Promise<void> {
 
 async function auditCommand(args: string[]): Promise<void> {
   const { values } = parseArgs({ args, options: { limit: { type: 'string' }, user: { type: 'string' } } });
+  if (values.limit !== undefined && !/^[0-9]{1,4}$/.test(values.limit)) throw new UsageError('--limit must be a whole number from 1 to 1000');
   const limit = values.limit === undefined ? 20 : Number(values.limit);
-  if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new UsageError('--limit must be a whole number from 1 to 1000');
+  if (limit < 1 || limit > 1000) throw new UsageError('--limit must be a whole number from 1 to 1000');
   await withServices(async ({ flows }) => {
     const page = await listAuditEvents(flows, { limit, username: values.user });
     for (const e of page.events) {

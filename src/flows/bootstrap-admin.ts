@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { DomainError } from '../core/errors.ts';
+import { checkPasswordStrength } from '../core/passwords.ts';
 import type { FlowDeps } from './shared/deps.ts';
 import { createAccount } from './create-account.ts';
 
@@ -16,6 +17,8 @@ export interface BootstrapResult {
  */
 export async function bootstrapAdmin(deps: FlowDeps, configuredPassword: string | null): Promise<BootstrapResult> {
   if ((await deps.store.countAccounts()) > 0) return { created: false, generatedPassword: null };
+  const weakness = configuredPassword === null ? null : checkPasswordStrength(configuredPassword);
+  if (weakness !== null) throw new DomainError('validation_error', `TWOFOLD_ADMIN_PASSWORD: ${weakness}`);
   const generatedPassword = configuredPassword === null ? randomBytes(18).toString('base64url') : null;
   try {
     await createAccount(

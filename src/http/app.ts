@@ -40,7 +40,7 @@ export const BODY_LIMIT_BYTES = 16 * 1024;
 
 const SECURITY_HEADERS: Record<string, string> = {
   'content-security-policy':
-    "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
   'x-content-type-options': 'nosniff',
   'x-frame-options': 'DENY',
   'referrer-policy': 'no-referrer',
@@ -59,8 +59,10 @@ export function loggerOptions(level: string): pino.LoggerOptions {
         '*.password',
         '*.currentPassword',
         '*.newPassword',
-        '*.code',
+        'body.code',
+        'req.body.code',
         '*.token',
+        'req.body.password',
         '*.secret',
         '*.challengeId',
       ],

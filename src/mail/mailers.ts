@@ -40,7 +40,7 @@ export function createOutboxMailer(dataDir: string, from: string, log: MailLog):
       mkdirSync(outbox, { recursive: true, mode: 0o700 });
       const file = path.join(outbox, `${new Date().toISOString().replace(/[:.]/g, '-')}-${randomBytes(4).toString('hex')}.eml`);
       writeFileSync(file, info.message, { mode: 0o600 });
-      log.info({ file, to: message.to }, 'no SMTP server configured: mail written to the outbox');
+      log.info({ file }, 'no SMTP server configured: mail written to the outbox');
     },
   };
 }

@@ -78,7 +78,12 @@ const NOTICES: Record<SecurityNotice, (details: Record<string, string>) => { sub
   }),
   new_device_sign_in: (d) => ({
     subject: 'New sign-in to your account',
-    body: [`Your account was signed in to from a new device: ${d.device ?? 'unknown'} (${d.client ?? ''} client, address ${d.ip ?? 'unknown'}).`, 'If this was not you, change your password now.'],
+    // The device name is whatever the signing-in client sent: quoted and labelled as such, so it
+    // cannot pass for our own words in the warning meant for the owner.
+    body: [
+      `Your account was signed in to from a new device (${d.client ?? ''} client, address ${d.ip ?? 'unknown'}). The device called itself: "${d.device ?? 'unknown'}".`,
+      'If this was not you, change your password now.',
+    ],
   }),
 };
 

@@ -1,7 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import { chmodSync, closeSync, openSync } from 'node:fs';
+import { CompiledQuery, Kysely, Migrator, PostgresDialect, SqliteDialect, SqliteDriver, sql, type DatabaseConnection, type Driver } from 'kysely';
 import pg from 'pg';
 import type { Config } from '../config.ts';
 import { createKyselyStore } from './kysely/index.ts';
@@ -26,16 +27,43 @@ export function sqliteFilePath(dataDir: string): string {
   return path.join(dataDir, 'twofold.sqlite');
 }
 
+/**
+ * Transactions take SQLite's write lock at BEGIN (IMMEDIATE). With a plain BEGIN, a transaction
+ * that reads first and writes later fails at once with SQLITE_BUSY(_SNAPSHOT) when another
+ * process (the CLI) wrote meanwhile; IMMEDIATE waits for the busy timeout instead.
+ */
+class ImmediateSqliteDriver extends SqliteDriver {
+  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+  }
+}
+
+class ImmediateSqliteDialect extends SqliteDialect {
+  readonly #config: ConstructorParameters<typeof SqliteDialect>[0];
+  constructor(config: ConstructorParameters<typeof SqliteDialect>[0]) {
+    super(config);
+    this.#config = config;
+  }
+  override createDriver(): Driver {
+    return new ImmediateSqliteDriver(this.#config);
+  }
+}
+
 function openSqlite(options: DatabaseOptions): DatabaseHandle {
   mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
-  const connection = new SQLite(sqliteFilePath(options.dataDir));
+  const file = sqliteFilePath(options.dataDir);
+  // Password and token hashes live here: owner-only, even in a data folder someone else made.
+  // (SQLite gives the -wal and -shm files the database file's permissions.)
+  closeSync(openSync(file, 'a', 0o600));
+  chmodSync(file, 0o600);
+  const connection = new SQLite(file);
   // WAL lets the CLI read and write while the server runs; busy_timeout makes the second
   // writer wait for the lock instead of failing at once.
   connection.pragma('journal_mode = WAL');
   connection.pragma('busy_timeout = 5000');
   connection.pragma('foreign_keys = ON');
   connection.pragma('synchronous = NORMAL');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: connection }) });
+  const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: connection }) });
   return {
     dialect: 'sqlite',
     db,

@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -125,6 +126,26 @@ describe('first start', { timeout: 120_000 }, () => {
       const second = await startInstance(env);
       expect(second.output()).not.toContain('shown only this once');
       await second.stop();
+    } finally {
+      await environment.dropDatabase();
+    }
+  });
+
+  it('refuses to work on a folder without a database instead of creating one there', () => {
+    const dataDir = path.join(REPO_ROOT, 'test-output', `no-database-${process.pid}`);
+    const result = twofold({ TWOFOLD_DATA_DIR: dataDir }, ['user', 'list']);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain(`No database at ${dataDir}/twofold.sqlite`);
+    expect(existsSync(dataDir)).toBe(false);
+  });
+
+  it('keeps the database file to its owner', async () => {
+    const environment = createTestEnvironment('sqlite');
+    try {
+      const instance = await startInstance(environment.env);
+      await instance.stop();
+      expect(statSync(path.join(environment.dataDir, 'twofold.sqlite')).mode & 0o777).toBe(0o600);
+      expect(statSync(path.join(environment.dataDir, 'master.key')).mode & 0o777).toBe(0o600);
     } finally {
       await environment.dropDatabase();
     }

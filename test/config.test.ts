@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../src/config.ts';
+
+// The only reader of the environment: defaults, and a clear message naming the setting.
+describe('loadConfig', () => {
+  it('has the documented defaults', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({
+      host: '127.0.0.1',
+      port: 8080,
+      issuer: 'Twofold',
+      masterKey: null,
+      adminPassword: null,
+      databaseUrl: null,
+      databaseSchema: 'public',
+      smtpUrl: null,
+      trustProxyHops: 0,
+      metricsToken: null,
+      logLevel: 'info',
+    });
+    expect(config.dataDir).toMatch(/\/data$/);
+    expect(Object.isFrozen(config)).toBe(true);
+  });
+
+  it('reads a master key as hex or base64, and nothing else', () => {
+    const hex = 'ab'.repeat(32);
+    expect(loadConfig({ TWOFOLD_MASTER_KEY: hex }).masterKey?.toString('hex')).toBe(hex);
+    expect(loadConfig({ TWOFOLD_MASTER_KEY: Buffer.from(hex, 'hex').toString('base64') }).masterKey?.toString('hex')).toBe(hex);
+    expect(() => loadConfig({ TWOFOLD_MASTER_KEY: 'short' })).toThrow(/TWOFOLD_MASTER_KEY/);
+  });
+
+  it.each([
+    [{ TWOFOLD_PORT: 'eighty' }, /TWOFOLD_PORT must be a whole number/],
+    [{ TWOFOLD_PORT: '70000' }, /TWOFOLD_PORT must be between 0 and 65535/],
+    [{ TWOFOLD_HOST: 'not a host' }, /TWOFOLD_HOST must be an IP address or host name/],
+    [{ TWOFOLD_ISSUER: '' }, /TWOFOLD_ISSUER must be 1 to 64 characters/],
+    [{ TWOFOLD_ISSUER: 'Two\r\nfold' }, /TWOFOLD_ISSUER must not contain control characters/],
+    [{ TWOFOLD_DATABASE_URL: 'mysql://x' }, /TWOFOLD_DATABASE_URL must start with postgres:\/\//],
+    [{ TWOFOLD_DATABASE_SCHEMA: 'Bad-Name' }, /TWOFOLD_DATABASE_SCHEMA must be a lower-case SQL identifier/],
+    [{ TWOFOLD_SMTP_URL: 'http://mail' }, /TWOFOLD_SMTP_URL must start with smtp:\/\/ or smtps:\/\//],
+    [{ TWOFOLD_SMTP_URL: 'smtp:/mail' }, /TWOFOLD_SMTP_URL must name the mail server/],
+    [{ TWOFOLD_SMTP_URL: 'smtp://mail.example.com' }, /TWOFOLD_MAIL_FROM is required with TWOFOLD_SMTP_URL/],
+    [{ TWOFOLD_MAIL_FROM: 'not an address' }, /TWOFOLD_MAIL_FROM must be an address/],
+    [{ TWOFOLD_METRICS_TOKEN: 'short' }, /TWOFOLD_METRICS_TOKEN must be at least 16/],
+    [{ TWOFOLD_LOG_LEVEL: 'loud' }, /TWOFOLD_LOG_LEVEL must be one of/],
+    [{ TWOFOLD_TRUST_PROXY_HOPS: '-1' }, /TWOFOLD_TRUST_PROXY_HOPS must be a whole number/],
+  ])('refuses %o', (env, message) => {
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+    expect(() => loadConfig(env)).toThrow(message);
+  });
+
+  it('accepts SMTP with a sender, and leaves a short admin password to be judged when used', () => {
+    const config = loadConfig({ TWOFOLD_SMTP_URL: 'smtp://mail.example.com:587', TWOFOLD_MAIL_FROM: 'Twofold <no-reply@example.com>', TWOFOLD_ADMIN_PASSWORD: 'short' });
+    expect(config.mailFrom).toBe('Twofold <no-reply@example.com>');
+    expect(config.adminPassword).toBe('short');
+  });
+});
