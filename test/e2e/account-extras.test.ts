@@ -147,6 +147,8 @@ describe('security settings extras at desktop size', () => {
     const { page } = erin;
     await openAccountMenu(page, 'erin');
     await page.getByRole('menuitem', { name: 'Log Out' }).click();
+    // The login form is ready once the app has settled on it (typing earlier can be lost to a re-render).
+    await page.getByText('You have logged out.').waitFor();
     await page.waitForURL('**/login');
 
     await logIn(page, 'erin', password);

@@ -302,6 +302,8 @@ describe('web client at desktop size', () => {
 
     await openAccountMenu(page, 'alice');
     await page.getByRole('menuitem', { name: 'Log Out' }).click();
+    // The login form is ready once the app has settled on it (typing earlier can be lost to a re-render).
+    await page.getByText('You have logged out.').waitFor();
     await logIn(page, 'alice', newPassword);
     // The page shows the server's own words for the refused code, whatever they are.
     await code.fill(authenticator.lastCode());
@@ -324,6 +326,8 @@ describe('web client at desktop size', () => {
     const { page } = alice;
     await openAccountMenu(page, 'alice');
     await page.getByRole('menuitem', { name: 'Log Out' }).click();
+    // The login form is ready once the app has settled on it (typing earlier can be lost to a re-render).
+    await page.getByText('You have logged out.').waitFor();
     await logIn(page, 'alice', newPassword);
     await page.getByRole('button', { name: 'Use a recovery code instead' }).click();
     await page.getByLabel('Recovery Code').fill(recoveryCode.toLowerCase());
@@ -337,6 +341,8 @@ describe('web client at desktop size', () => {
     // A new login, so the Password window from creating alice no longer counts (it also would after 5 minutes).
     await openAccountMenu(page, 'admin');
     await page.getByRole('menuitem', { name: 'Log Out' }).click();
+    // The login form is ready once the app has settled on it (typing earlier can be lost to a re-render).
+    await page.getByText('You have logged out.').waitFor();
     await logIn(page, 'admin', ADMIN_PASSWORD);
     await page.getByRole('heading', { name: /Welcome/ }).waitFor();
     await page.goto('/admin');
@@ -444,6 +450,8 @@ describe('web client at desktop size', () => {
 
     await openAccountMenu(page, 'dave');
     await page.getByRole('menuitem', { name: 'Log Out' }).click();
+    // The login form is ready once the app has settled on it (typing earlier can be lost to a re-render).
+    await page.getByText('You have logged out.').waitFor();
     await logIn(page, 'dave', 'dave-password-1');
     await page.getByRole('button', { name: 'Send code' }).click();
     await page.getByText('A code was sent to d***@example.com.').waitFor();

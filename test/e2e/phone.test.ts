@@ -96,6 +96,8 @@ describe('web client at phone size', () => {
     const { page } = bob;
     await openAccountMenu(page, 'bob');
     await page.getByRole('menuitem', { name: 'Log Out' }).click();
+    // The login form is ready once the app has settled on it (typing earlier can be lost to a re-render).
+    await page.getByText('You have logged out.').waitFor();
     await logIn(page, 'bob', password);
     const code = page.getByLabel('Authentication Code');
     await code.waitFor();

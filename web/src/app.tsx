@@ -1,6 +1,6 @@
 import type { JSX } from 'preact';
 import { useCallback, useEffect, useState } from 'preact/hooks';
-import { api, setSessionEndedHandler, type Me } from './api.ts';
+import { ApiError, api, messageOf, setSessionEndedHandler, type Me } from './api.ts';
 import { Layout } from './components/layout.tsx';
 import { ROUTES, navigate, usePath } from './router.ts';
 import { AccountScreen } from './screens/account.tsx';
@@ -96,14 +96,20 @@ export function App(): JSX.Element {
 
   const { me } = auth;
   const logOut = (): void => {
-    api
-      .logout()
-      .catch(() => undefined)
-      .finally(() => {
-        returnTo = ROUTES.home;
-        setAuth({ state: 'out', notice: 'You have logged out.' });
-        navigate(ROUTES.login, { replace: true });
-      });
+    const leave = (): void => {
+      returnTo = ROUTES.home;
+      setAuth({ state: 'out', notice: 'You have logged out.' });
+      navigate(ROUTES.login, { replace: true });
+    };
+    api.logout().then(leave, (failure: unknown) => {
+      // A session the server already ended is as good as logged out; anything else means the
+      // session (and its HttpOnly cookie) is still alive, which must not be hidden on a shared computer.
+      if (failure instanceof ApiError && failure.status === 401) leave();
+      else {
+        setAuth({ state: 'in', me, notice: `Could not log out: ${messageOf(failure)} Try again.` });
+        navigate(ROUTES.home);
+      }
+    });
   };
 
   let screen: JSX.Element;
