@@ -1,7 +1,6 @@
 import type {
   Account,
   AuditEvent,
-  ClientKind,
   LoginChallenge,
   Role,
   SecondFactorMethod,
@@ -20,31 +19,11 @@ export interface NewAccount {
   createdAt: number;
 }
 
-export interface NewSession {
-  id: string;
-  tokenHash: string;
-  userId: string;
-  client: ClientKind;
-  deviceName: string | null;
-  ip: string;
-  userAgent: string | null;
-  createdAt: number;
-  expiresAt: number;
-  /** The account's session epoch the login was decided under (see endSessionsOfAccount). */
-  accountEpoch: number;
-}
+/** A session as created: a login's origin and times, plus the token's hash (never the token). */
+export type NewSession = Omit<Session, 'lastSeenAt' | 'reauthenticatedAt' | 'reauthenticatedWithSecondFactor'> & { tokenHash: string };
 
-export interface NewLoginChallenge {
-  idHash: string;
-  accountEpoch: number;
-  userId: string;
-  client: ClientKind;
-  deviceName: string | null;
-  ip: string;
-  userAgent: string | null;
-  createdAt: number;
-  expiresAt: number;
-}
+/** A login challenge as created; its id is stored only as a hash. */
+export type NewLoginChallenge = Omit<LoginChallenge, 'id' | 'attempts' | 'consumedAt'> & { idHash: string };
 
 export interface TOTPCredential {
   sealedSecret: string;
