@@ -163,6 +163,8 @@ async function inBatches<T>(count: number, size: number, task: (index: number) =
  */
 async function createUsers(baseUrl: string, count: number): Promise<{ plainNames: string[]; plainTokens: string[]; totpNames: string[] }> {
   const admin = await loginToken(baseUrl, 'admin', ADMIN_PASSWORD);
+  // Administrative changes need the administrator's Password window first.
+  await expectCall(baseUrl, 'POST', '/api/v1/me/reauth', 200, { token: admin, body: { password: ADMIN_PASSWORD } });
   const plainNames = Array.from({ length: count }, (_, i) => `bench-plain-${i}`);
   const totpNames = Array.from({ length: count }, (_, i) => `bench-totp-${i}`);
   await inBatches(count * 2, SETUP_CONCURRENCY, (i) =>
