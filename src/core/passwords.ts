@@ -1,20 +1,26 @@
+import { availableParallelism } from 'node:os';
 import { hash, verify } from '@node-rs/argon2';
+import pLimit from 'p-limit';
 
 // OWASP's Argon2id baseline is m=19 MiB, t=2, p=1; these parameters stay at or above it.
 const ARGON2ID = 2; // Algorithm.Argon2id; the package's const enum does not survive isolatedModules.
 export const PASSWORD_HASH_PARAMETERS = { algorithm: ARGON2ID, memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
+
+// Argon2id is CPU- and memory-bound (19 MiB a run): more runs at once than cores only adds
+// memory and latency, never throughput. Excess runs wait their turn here.
+const argon2Slots = pLimit(Math.max(1, availableParallelism()));
 
 export const PASSWORD_MIN_LENGTH = 8;
 export const PASSWORD_MAX_LENGTH = 256;
 
 /** Hashes a password into a PHC string (`$argon2id$v=19$m=19456,t=2,p=1$...`). */
 export async function hashPassword(password: string): Promise<string> {
-  return hash(password, PASSWORD_HASH_PARAMETERS);
+  return argon2Slots(() => hash(password, PASSWORD_HASH_PARAMETERS));
 }
 
 export async function verifyPassword(phcHash: string, password: string): Promise<boolean> {
   try {
-    return await verify(phcHash, password);
+    return await argon2Slots(() => verify(phcHash, password));
   } catch {
     return false;
   }
