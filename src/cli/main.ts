@@ -62,7 +62,8 @@ async function userCommand(args: string[]): Promise<void> {
       console.log(['USERNAME', 'ROLE', 'TWO-FACTOR', 'EMAIL'].join('\t'));
       for (const u of users) {
         const twoFactor = u.twoFactor.enabled ? `on (${u.twoFactor.method})` : 'off';
-        console.log([u.username, u.role, u.secondFactorLockedUntil ? `${twoFactor}, locked` : twoFactor, u.email ?? '-'].join('\t'));
+        const locked = u.secondFactorLockedUntil !== null || u.passwordLockedUntil !== null;
+        console.log([u.username, u.role, locked ? `${twoFactor}, locked` : twoFactor, u.email ?? '-'].join('\t'));
       }
     });
     return;

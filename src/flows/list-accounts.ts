@@ -1,4 +1,5 @@
 import type { Account, Role, SecondFactorMethod } from '../core/types.ts';
+import { usernameKey } from '../core/usernames.ts';
 import { attemptKeys } from './shared/attempt-limits.ts';
 import type { FlowDeps } from './shared/deps.ts';
 
@@ -12,10 +13,12 @@ export interface AccountSummary {
   twoFactor: { enabled: boolean; method: SecondFactorMethod | null };
   /** When the second factor is locked after too many wrong codes, until when. */
   secondFactorLockedUntil: number | null;
+  /** When password login is locked after too many wrong passwords, until when. */
+  passwordLockedUntil: number | null;
   createdAt: number;
 }
 
-export function summarizeAccount(account: Account): Omit<AccountSummary, 'secondFactorLockedUntil'> {
+export function summarizeAccount(account: Account): Omit<AccountSummary, 'secondFactorLockedUntil' | 'passwordLockedUntil'> {
   return {
     id: account.id,
     username: account.username,
@@ -33,9 +36,15 @@ export async function listAccounts(deps: FlowDeps): Promise<AccountSummary[]> {
   const accounts = await deps.store.listAccounts();
   return Promise.all(
     accounts.map(async (account) => {
-      const counter = await deps.store.findAttemptCounter(attemptKeys.secondFactor(account.id));
-      const locked = counter !== null && counter.lockedUntil > now ? counter.lockedUntil : null;
-      return { ...summarizeAccount(account), secondFactorLockedUntil: locked };
+      const lockedUntil = async (key: string): Promise<number | null> => {
+        const counter = await deps.store.findAttemptCounter(key);
+        return counter !== null && counter.lockedUntil > now ? counter.lockedUntil : null;
+      };
+      return {
+        ...summarizeAccount(account),
+        secondFactorLockedUntil: await lockedUntil(attemptKeys.secondFactor(account.id)),
+        passwordLockedUntil: await lockedUntil(attemptKeys.passwordByUsername(usernameKey(account.username))),
+      };
     }),
   );
 }

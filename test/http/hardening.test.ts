@@ -141,6 +141,16 @@ describe.each(DIALECTS)('hardening (%s)', (dialect) => {
     const events = await t.services.flows.store.listAuditEvents({ limit: 50 });
     const lock = events.find((e) => e.type === 'login.lockout' && e.username === user.username);
     expect(lock?.detail).toMatchObject({ factor: 'password', scope: 'username' });
+    // Administrators see the lock, and lift it.
+    const admin = await adminToken(t.app);
+    const listed = async () =>
+      body<{ users: Array<{ username: string; passwordLockedUntil: string | null }> }>(
+        await t.app.inject({ method: 'GET', url: '/api/v1/admin/users', headers: bearer(admin) }),
+      ).users.find((u) => u.username === user.username);
+    expect(Date.parse((await listed())?.passwordLockedUntil ?? '')).toBeGreaterThan(Date.now());
+    expect((await t.app.inject({ method: 'DELETE', url: `/api/v1/admin/users/${user.username}/lock`, headers: bearer(admin) })).statusCode).toBe(200);
+    expect((await listed())?.passwordLockedUntil).toBeNull();
+    expect((await login(t.app, user.username, user.password)).statusCode).toBe(200);
   });
 
   it('takes no input where none is expected: unknown fields are refused, a missing body is fine', async () => {

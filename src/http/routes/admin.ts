@@ -56,6 +56,7 @@ export function adminRoutes(deps: FlowDeps) {
           ...u,
           createdAt: iso(u.createdAt),
           secondFactorLockedUntil: u.secondFactorLockedUntil === null ? null : iso(u.secondFactorLockedUntil),
+          passwordLockedUntil: u.passwordLockedUntil === null ? null : iso(u.passwordLockedUntil),
         })),
       };
     });
