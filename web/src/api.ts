@@ -27,6 +27,8 @@ export interface Me extends User {
 
 export interface AdminUser extends User {
   secondFactorLockedUntil: string | null;
+  /** Set while too many wrong passwords keep this account from signing in. */
+  passwordLockedUntil: string | null;
 }
 
 export type LoginResult =
@@ -167,6 +169,8 @@ export const api = {
     request('POST', '/api/v1/admin/users', input),
   adminDisableTwoFactor: (username: string): Promise<{ message: string }> =>
     request('DELETE', `/api/v1/admin/users/${encodeURIComponent(username)}/two-factor`, {}),
+  /** Lifts both the password and the second-factor lock of an account. */
+  adminUnlock: (username: string): Promise<{ message: string }> => request('DELETE', `/api/v1/admin/users/${encodeURIComponent(username)}/lock`, {}),
 };
 
 /** The message to show for any failure: the server's own words when it sent some. */

@@ -11,6 +11,20 @@ function twoFactorLabel(user: AdminUser): string {
   return user.twoFactor.method === 'email' ? 'On · Email' : 'On · Authenticator';
 }
 
+/** When a lock ends, as hours and minutes in the viewer's own clock (e.g. "14:05"). */
+function lockEnd(iso: string): string {
+  return new Date(iso).toLocaleTimeString([], { hour: 'numeric', minute: '2-digit' });
+}
+
+function isLocked(user: AdminUser): boolean {
+  return user.passwordLockedUntil !== null || user.secondFactorLockedUntil !== null;
+}
+
+/** Ids of a row's parts, for focus and for describing its Unlock button by what is locked. */
+function rowIds(user: AdminUser): { header: string; passwordLock: string; codeLock: string } {
+  return { header: `account-${user.id}`, passwordLock: `account-${user.id}-password-lock`, codeLock: `account-${user.id}-code-lock` };
+}
+
 interface Props {
   me: Me;
   refreshMe?: () => Promise<Me | null>;
@@ -34,6 +48,7 @@ function AdminConsole({ me, refreshMe }: Props): JSX.Element {
   const [error, setError] = useState<string | null>(null);
   const [message, setMessage] = useState<string | null>(null);
   const [confirming, setConfirming] = useState<AdminUser | null>(null);
+  const [unlocking, setUnlocking] = useState<string | null>(null);
   // Administrative writes need the administrator's own recent Password window, as the API asks.
   const { withReauth, reauthDialog } = useReauth(me, refreshMe);
 
@@ -72,6 +87,25 @@ function AdminConsole({ me, refreshMe }: Props): JSX.Element {
     void load();
   };
 
+  const unlock = async (user: AdminUser): Promise<void> => {
+    setMessage(null);
+    setError(null);
+    setUnlocking(user.id);
+    try {
+      const result = await withReauth(() => api.adminUnlock(user.username));
+      // Cancelled in the Password window: nothing changed, and focus is back on the button.
+      if (result === undefined) return;
+      setMessage(result.message);
+      await load();
+      // The Unlock button goes with the lock: focus stays on the account's row instead of falling to the page.
+      document.getElementById(rowIds(user).header)?.focus();
+    } catch (failure) {
+      setError(messageOf(failure));
+    } finally {
+      setUnlocking(null);
+    }
+  };
+
   return (
     <section class="page">
       <h1>Administration</h1>
@@ -99,38 +133,62 @@ function AdminConsole({ me, refreshMe }: Props): JSX.Element {
                 </tr>
               </thead>
               <tbody>
-                {users.map((user) => (
-                  <tr key={user.id}>
-                    <th scope="row" class="cell-user">
-                      {user.username}
-                      {user.username === me.username && <span class="hint"> (you)</span>}
-                      {user.email && <span class="cell-sub">{user.email}</span>}
-                    </th>
-                    <td data-label="Name">{user.displayName || '—'}</td>
-                    <td data-label="Role">{user.role === 'admin' ? 'Administrator' : 'User'}</td>
-                    <td data-label="Two-factor">
-                      <span class={`badge ${user.twoFactor.enabled ? 'badge-on' : 'badge-off'}`}>{twoFactorLabel(user)}</span>
-                      {user.secondFactorLockedUntil && (
-                        <span class="cell-sub">Locked until {new Date(user.secondFactorLockedUntil).toLocaleTimeString()}</span>
-                      )}
-                    </td>
-                    <td class="cell-actions">
-                      {user.twoFactor.enabled && (
-                        <button
-                          type="button"
-                          class="button button-danger-outline button-small"
-                          onClick={() => {
-                            setMessage(null);
-                            setError(null);
-                            setConfirming(user);
-                          }}
-                        >
-                          Disable Two-Factor Authentication
-                        </button>
-                      )}
-                    </td>
-                  </tr>
-                ))}
+                {users.map((user) => {
+                  const ids = rowIds(user);
+                  const lockNotes = [user.passwordLockedUntil ? ids.passwordLock : null, user.secondFactorLockedUntil ? ids.codeLock : null];
+                  return (
+                    <tr key={user.id}>
+                      <th scope="row" class="cell-user" id={ids.header} tabIndex={-1}>
+                        {user.username}
+                        {user.username === me.username && <span class="hint"> (you)</span>}
+                        {user.email && <span class="cell-sub">{user.email}</span>}
+                        {user.passwordLockedUntil && (
+                          <span id={ids.passwordLock} class="cell-sub cell-lock">
+                            Sign-in locked until {lockEnd(user.passwordLockedUntil)}
+                          </span>
+                        )}
+                      </th>
+                      <td data-label="Name">{user.displayName || '—'}</td>
+                      <td data-label="Role">{user.role === 'admin' ? 'Administrator' : 'User'}</td>
+                      <td data-label="Two-factor">
+                        <span class={`badge ${user.twoFactor.enabled ? 'badge-on' : 'badge-off'}`}>{twoFactorLabel(user)}</span>
+                        {user.secondFactorLockedUntil && (
+                          <span id={ids.codeLock} class="cell-sub cell-lock">
+                            Code entry locked until {lockEnd(user.secondFactorLockedUntil)}
+                          </span>
+                        )}
+                      </td>
+                      <td class="cell-actions">
+                        <div class="row-actions">
+                          {isLocked(user) && (
+                            <button
+                              type="button"
+                              class="button button-secondary button-small"
+                              aria-describedby={lockNotes.filter(Boolean).join(' ')}
+                              disabled={unlocking === user.id}
+                              onClick={() => void unlock(user)}
+                            >
+                              Unlock
+                            </button>
+                          )}
+                          {user.twoFactor.enabled && (
+                            <button
+                              type="button"
+                              class="button button-danger-outline button-small"
+                              onClick={() => {
+                                setMessage(null);
+                                setError(null);
+                                setConfirming(user);
+                              }}
+                            >
+                              Disable Two-Factor Authentication
+                            </button>
+                          )}
+                        </div>
+                      </td>
+                    </tr>
+                  );
+                })}
               </tbody>
             </table>
           </div>
