@@ -13,12 +13,11 @@ const TOUCH_INTERVAL_MS = 60_000;
 /** Resolves a bearer token to its live session and account, or null. */
 export async function authenticateSession(deps: FlowDeps, token: string): Promise<Authenticated | null> {
   const now = deps.clock();
-  const session = await deps.store.findSessionByTokenHash(hashToken(token), now);
-  if (session === null) return null;
-  const account = await deps.store.findAccountById(session.userId);
   // A session from before the account's sessions were last ended (possibly inserted by a login
-  // that raced that change) is dead, even if its row is still there.
-  if (account === null || account.sessionEpoch !== session.accountEpoch) return null;
+  // that raced that change) is dead, even if its row is still there: the store checks the epoch.
+  const live = await deps.store.findLiveSession(hashToken(token), now);
+  if (live === null) return null;
+  const { session, account } = live;
   if (now - session.lastSeenAt > TOUCH_INTERVAL_MS) await deps.store.touchSession(session.id, now);
   return { session, account };
 }

@@ -92,7 +92,11 @@ export interface TwoFactorCredentialStore {
 
 export interface SessionStore {
   createSession(session: NewSession): Promise<void>;
-  findSessionByTokenHash(tokenHash: string, now: number): Promise<Session | null>;
+  /**
+   * The unexpired session with this token hash and its account, in one query, only while the
+   * session belongs to the account's current epoch.
+   */
+  findLiveSession(tokenHash: string, now: number): Promise<{ session: Session; account: Account } | null>;
   touchSession(sessionId: string, now: number): Promise<void>;
   markSessionReauthenticated(sessionId: string, now: number, withSecondFactor: boolean): Promise<void>;
   listSessions(userId: string, now: number): Promise<Session[]>;

@@ -1,5 +1,6 @@
 import type { Kysely, Selectable } from 'kysely';
-import type { ClientKind, Session } from '../../core/types.ts';
+import type { Account, ClientKind, Session } from '../../core/types.ts';
+import { toAccount } from './accounts.ts';
 import type { Database, SessionsTable } from '../schema.ts';
 import type { NewSession, SessionStore } from '../store.ts';
 import { changedRows } from './rows.ts';
@@ -44,14 +45,47 @@ export function sessionQueries(db: Kysely<Database>): SessionStore {
         .execute();
     },
 
-    async findSessionByTokenHash(tokenHash: string, now: number): Promise<Session | null> {
+    async findLiveSession(tokenHash: string, now: number): Promise<{ session: Session; account: Account } | null> {
+      // One round trip on the hot path of every authenticated request.
       const row = await db
         .selectFrom('sessions')
-        .selectAll()
-        .where('token_hash', '=', tokenHash)
-        .where('expires_at', '>', now)
+        .innerJoin('users', 'users.id', 'sessions.user_id')
+        .selectAll('sessions')
+        .select([
+          'users.username as u_username',
+          'users.username_key as u_username_key',
+          'users.display_name as u_display_name',
+          'users.email as u_email',
+          'users.email_verified as u_email_verified',
+          'users.role as u_role',
+          'users.password_hash as u_password_hash',
+          'users.two_factor_method as u_two_factor_method',
+          'users.two_factor_changed_at as u_two_factor_changed_at',
+          'users.session_epoch as u_session_epoch',
+          'users.created_at as u_created_at',
+          'users.updated_at as u_updated_at',
+        ])
+        .where('sessions.token_hash', '=', tokenHash)
+        .where('sessions.expires_at', '>', now)
+        .whereRef('sessions.account_epoch', '=', 'users.session_epoch')
         .executeTakeFirst();
-      return row ? toSession(row) : null;
+      if (!row) return null;
+      const account = toAccount({
+        id: row.user_id,
+        username: row.u_username,
+        username_key: row.u_username_key,
+        display_name: row.u_display_name,
+        email: row.u_email,
+        email_verified: row.u_email_verified,
+        role: row.u_role,
+        password_hash: row.u_password_hash,
+        two_factor_method: row.u_two_factor_method,
+        two_factor_changed_at: row.u_two_factor_changed_at,
+        session_epoch: row.u_session_epoch,
+        created_at: row.u_created_at,
+        updated_at: row.u_updated_at,
+      });
+      return { session: toSession(row), account };
     },
 
     async touchSession(sessionId: string, now: number): Promise<void> {
