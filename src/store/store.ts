@@ -124,7 +124,6 @@ export interface LoginChallengeStore {
   spendChallengeAttempt(idHash: string, now: number, maxAttempts: number): Promise<boolean>;
   /** Marks the challenge used; exactly one caller gets true. */
   consumeLoginChallenge(idHash: string, now: number): Promise<boolean>;
-  voidLoginChallengesOfAccount(userId: string, now: number): Promise<void>;
 }
 
 export interface AttemptCounterStore {
@@ -164,7 +163,6 @@ export interface AuditStore {
 }
 
 export interface MetaStore {
-  getMeta(key: string): Promise<string | null>;
   /** Writes only if absent; returns the value now stored (this caller's or an earlier one's). */
   putMetaIfAbsent(key: string, value: string): Promise<string>;
 }

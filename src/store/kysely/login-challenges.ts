@@ -64,14 +64,5 @@ export function loginChallengeQueries(db: Kysely<Database>): LoginChallengeStore
         .executeTakeFirst();
       return changedRows(result) === 1;
     },
-
-    async voidLoginChallengesOfAccount(userId: string, now: number): Promise<void> {
-      await db
-        .updateTable('login_challenges')
-        .set({ consumed_at: now })
-        .where('user_id', '=', userId)
-        .where('consumed_at', 'is', null)
-        .execute();
-    },
   };
 }

@@ -4,11 +4,6 @@ import type { MetaStore } from '../store.ts';
 
 export function metaQueries(db: Kysely<Database>): MetaStore {
   return {
-    async getMeta(key: string): Promise<string | null> {
-      const row = await db.selectFrom('meta').select('value').where('key', '=', key).executeTakeFirst();
-      return row?.value ?? null;
-    },
-
     async putMetaIfAbsent(key: string, value: string): Promise<string> {
       await db.insertInto('meta').values({ key, value }).onConflict((oc) => oc.column('key').doNothing()).execute();
       const row = await db.selectFrom('meta').select('value').where('key', '=', key).executeTakeFirst();
