@@ -9,7 +9,7 @@ import {
   createAccounts,
   expectInside,
   logIn,
-  openAccountMenu,
+  logOut,
   openTab,
   readMailedCode,
   screenshot,
@@ -145,11 +145,7 @@ describe('security settings extras at desktop size', () => {
 
   it('refuses an old recovery code at Log In and accepts a new one', async () => {
     const { page } = erin;
-    await openAccountMenu(page, 'erin');
-    await page.getByRole('menuitem', { name: 'Log Out' }).click();
-    // The login form is ready once the app has settled on it (typing earlier can be lost to a re-render).
-    await page.getByText('You have logged out.').waitFor();
-    await page.waitForURL('**/login');
+    await logOut(page, 'erin');
 
     await logIn(page, 'erin', password);
     await page.getByRole('button', { name: 'Use a recovery code instead' }).click();

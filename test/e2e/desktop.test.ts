@@ -9,6 +9,7 @@ import {
   createAccounts,
   expectInside,
   logIn,
+  logOut,
   openAccountMenu,
   openTab,
   readMailedCode,
@@ -279,10 +280,7 @@ describe('web client at desktop size', () => {
 
   it('logs out, then asks for the code at Log In and refuses a reused one', async () => {
     const { page } = alice;
-    await openAccountMenu(page, 'alice');
-    await page.getByRole('menuitem', { name: 'Log Out' }).click();
-    await page.waitForURL('**/login');
-    await page.getByText('You have logged out.').waitFor();
+    await logOut(page, 'alice');
 
     await logIn(page, 'alice', newPassword);
     const code = page.getByLabel('Authentication Code');
@@ -300,10 +298,7 @@ describe('web client at desktop size', () => {
     await page.getByRole('button', { name: 'Verify' }).click();
     await page.getByRole('heading', { name: 'Welcome, Alice Liddell' }).waitFor();
 
-    await openAccountMenu(page, 'alice');
-    await page.getByRole('menuitem', { name: 'Log Out' }).click();
-    // The login form is ready once the app has settled on it (typing earlier can be lost to a re-render).
-    await page.getByText('You have logged out.').waitFor();
+    await logOut(page, 'alice');
     await logIn(page, 'alice', newPassword);
     // The page shows the server's own words for the refused code, whatever they are.
     await code.fill(authenticator.lastCode());
@@ -324,10 +319,7 @@ describe('web client at desktop size', () => {
 
   it('logs in with a recovery code when the phone is not at hand', async () => {
     const { page } = alice;
-    await openAccountMenu(page, 'alice');
-    await page.getByRole('menuitem', { name: 'Log Out' }).click();
-    // The login form is ready once the app has settled on it (typing earlier can be lost to a re-render).
-    await page.getByText('You have logged out.').waitFor();
+    await logOut(page, 'alice');
     await logIn(page, 'alice', newPassword);
     await page.getByRole('button', { name: 'Use a recovery code instead' }).click();
     await page.getByLabel('Recovery Code').fill(recoveryCode.toLowerCase());
@@ -339,10 +331,7 @@ describe('web client at desktop size', () => {
   it('lets the administrator disable two-factor; the user is sent to Log In and needs no code', async () => {
     const { page } = admin;
     // A new login, so the Password window from creating alice no longer counts (it also would after 5 minutes).
-    await openAccountMenu(page, 'admin');
-    await page.getByRole('menuitem', { name: 'Log Out' }).click();
-    // The login form is ready once the app has settled on it (typing earlier can be lost to a re-render).
-    await page.getByText('You have logged out.').waitFor();
+    await logOut(page, 'admin');
     await logIn(page, 'admin', ADMIN_PASSWORD);
     await page.getByRole('heading', { name: /Welcome/ }).waitFor();
     await page.goto('/admin');
@@ -448,10 +437,7 @@ describe('web client at desktop size', () => {
     await expect.poll(() => sessions.count()).toBe(1);
     await screenshot(page, 'desktop-14-email-recovery-codes');
 
-    await openAccountMenu(page, 'dave');
-    await page.getByRole('menuitem', { name: 'Log Out' }).click();
-    // The login form is ready once the app has settled on it (typing earlier can be lost to a re-render).
-    await page.getByText('You have logged out.').waitFor();
+    await logOut(page, 'dave');
     await logIn(page, 'dave', 'dave-password-1');
     await page.getByRole('button', { name: 'Send code' }).click();
     await page.getByText('A code was sent to d***@example.com.').waitFor();

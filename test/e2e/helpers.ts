@@ -245,3 +245,14 @@ export async function openAccountMenu(page: Page, username: string): Promise<voi
   await page.getByRole('banner').getByRole('button', { name: username }).click();
   await page.getByRole('menu').waitFor();
 }
+
+/**
+ * Account menu > Log Out, then waits for the Log In screen's notice: the form is ready only once
+ * the app has settled on it (typing earlier can be lost to a re-render).
+ */
+export async function logOut(page: Page, username: string): Promise<void> {
+  await openAccountMenu(page, username);
+  await page.getByRole('menuitem', { name: 'Log Out' }).click();
+  await page.waitForURL('**/login');
+  await page.getByText('You have logged out.').waitFor();
+}

@@ -11,6 +11,7 @@ import {
   createAccounts,
   expectInside,
   logIn,
+  logOut,
   openAccountMenu,
   openTab,
   screenshot,
@@ -94,10 +95,7 @@ describe('web client at phone size', () => {
 
   it('logs in with the code on the numeric keypad field', async () => {
     const { page } = bob;
-    await openAccountMenu(page, 'bob');
-    await page.getByRole('menuitem', { name: 'Log Out' }).click();
-    // The login form is ready once the app has settled on it (typing earlier can be lost to a re-render).
-    await page.getByText('You have logged out.').waitFor();
+    await logOut(page, 'bob');
     await logIn(page, 'bob', password);
     const code = page.getByLabel('Authentication Code');
     await code.waitFor();
