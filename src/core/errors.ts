@@ -27,12 +27,15 @@ export class DomainError extends Error {
   readonly code: ErrorCode;
   /** Seconds until a retry can succeed, for `too_many_attempts`. */
   readonly retryAfterSeconds: number | undefined;
+  /** For `invalid_code`: the phone's clock looks this many seconds off (negative: behind). RFC 6238 §6. */
+  readonly clockSkewSeconds: number | undefined;
 
-  constructor(code: ErrorCode, message: string, options: { retryAfterSeconds?: number } = {}, cause?: unknown) {
+  constructor(code: ErrorCode, message: string, options: { retryAfterSeconds?: number; clockSkewSeconds?: number } = {}, cause?: unknown) {
     super(message, cause === undefined ? undefined : { cause });
     this.name = 'DomainError';
     this.code = code;
     this.retryAfterSeconds = options.retryAfterSeconds;
+    this.clockSkewSeconds = options.clockSkewSeconds;
   }
 }
 

@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { hash, verify } from '@node-rs/argon2';
 import pLimit from 'p-limit';
+import type { PasswordHasher } from '../ports.ts';
 
 // OWASP's Argon2id baseline is m=19 MiB, t=2, p=1; these parameters stay at or above it.
 const ARGON2ID = 2; // Algorithm.Argon2id; the package's const enum does not survive isolatedModules.
@@ -36,6 +37,38 @@ export async function verifyAgainstDummyHash(password: string): Promise<false> {
   dummyHash ??= hashPassword('twofold-timing-equaliser');
   await verifyPassword(await dummyHash, password);
   return false;
+}
+
+export interface Argon2Parameters {
+  memoryCost: number;
+  timeCost: number;
+  parallelism: number;
+}
+
+/**
+ * The PasswordHasher port over Argon2id. Production always uses PASSWORD_HASH_PARAMETERS (the
+ * service wires it without arguments); only tests pass cheaper parameters, through this port.
+ * Hashes made with other parameters still verify: the PHC string carries its own.
+ */
+export function createArgon2PasswordHasher(parameters: Argon2Parameters = PASSWORD_HASH_PARAMETERS): PasswordHasher {
+  const options = { algorithm: ARGON2ID, ...parameters };
+  let dummy: Promise<string> | undefined;
+  const verifyWith = async (phcHash: string, password: string): Promise<boolean> => {
+    try {
+      return await argon2Slots(() => verify(phcHash, password));
+    } catch {
+      return false;
+    }
+  };
+  return {
+    hash: (password) => argon2Slots(() => hash(password, options)),
+    verify: verifyWith,
+    async verifyDummy(password) {
+      dummy ??= argon2Slots(() => hash('twofold-timing-equaliser', options));
+      await verifyWith(await dummy, password);
+      return false;
+    },
+  };
 }
 
 /** Returns a reason the password is unacceptable, or null. */

@@ -1,3 +1,4 @@
+import type { SecretBox as SecretBoxPort } from '../ports.ts';
 import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes } from 'node:crypto';
 
 const VERSION = 'v1';
@@ -8,7 +9,7 @@ const TAG_BYTES = 16;
  * AES-256-GCM for secrets stored in the database (TOTP seeds). The associated data names the row
  * the value belongs to, so a ciphertext copied onto another account's row fails to decrypt.
  */
-export class SecretBox {
+export class SecretBox implements SecretBoxPort {
   readonly #key: Buffer;
   readonly #macKey: Buffer;
 

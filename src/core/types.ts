@@ -1,8 +1,34 @@
 export type Role = 'user' | 'admin';
 export type ClientKind = 'web' | 'desktop' | 'mobile';
-export type SecondFactorMethod = 'totp' | 'email';
+/** Kinds of authenticator an account can hold (passkeys add theirs). */
+export type AuthenticatorType = 'totp' | 'email';
+/** Kept for the API's `twoFactor.method`: the kind of the account's oldest authenticator. */
+export type SecondFactorMethod = AuthenticatorType;
 /** What a login challenge can be answered with. */
-export type ChallengeMethod = SecondFactorMethod | 'recovery_code';
+export type ChallengeMethod = AuthenticatorType | 'recovery_code';
+
+/** Authentication Method Reference values (RFC 8176 §2) that Twofold records. */
+export type AMRValue = 'pwd' | 'otp' | 'mfa' | 'hwk' | 'swk' | 'user';
+
+/**
+ * One credential of an account (Keycloak's CredentialModel, Kratos's identity_credentials). Only
+ * confirmed authenticators exist as rows; "two-factor is on" means the account has at least one.
+ */
+export interface Authenticator {
+  id: string;
+  userId: string;
+  type: AuthenticatorType;
+  /** The owner's label ("Work phone"). */
+  name: string;
+  /** Secret material sealed with the authenticator's id as associated data; null for email. */
+  sealedSecret: string | null;
+  /** TOTP: the highest step ever accepted (RFC 6238 §5.2, per credential). */
+  lastUsedStep: number | null;
+  /** TOTP: (matched step - current step) x 30 of the last accepted code; negative: phone behind. */
+  clockOffsetSeconds: number | null;
+  createdAt: number;
+  lastUsedAt: number | null;
+}
 
 export interface Account {
   id: string;
@@ -12,8 +38,11 @@ export interface Account {
   emailVerified: boolean;
   role: Role;
   passwordHash: string;
+  /** Derived from the authenticators: the kind of the oldest one, null when there is none. */
   twoFactorMethod: SecondFactorMethod | null;
-  /** When two-factor was last turned on; reauthentications older than this do not count. */
+  /** How many authenticators the account has (derived, never stored beside them). */
+  authenticatorCount: number;
+  /** When two-factor was last changed; reauthentications older than this do not count. */
   twoFactorChangedAt: number | null;
   /** Moves on whenever the account's sessions must end; only sessions of the current epoch count. */
   sessionEpoch: number;
@@ -30,10 +59,14 @@ export interface Session {
   createdAt: number;
   lastSeenAt: number;
   expiresAt: number;
+  /** How the login that made this session was proved (RFC 8176). */
+  amr: AMRValue[];
+  /** When that login finished (OpenID Connect's auth_time). */
+  authTime: number;
   /** When the Password window was last passed in this session. */
   reauthenticatedAt: number | null;
-  /** Whether that reauthentication also proved the second factor. */
-  reauthenticatedWithSecondFactor: boolean;
+  /** How that Password-window confirmation was proved; null when there was none. */
+  reauthAmr: AMRValue[] | null;
   accountEpoch: number;
 }
 
@@ -72,6 +105,9 @@ export type AuditEventType =
   | 'two_factor.setup_started'
   | 'two_factor.enabled'
   | 'two_factor.disabled'
+  | 'authenticator.added'
+  | 'authenticator.renamed'
+  | 'authenticator.removed'
   | 'two_factor.admin_reset'
   | 'recovery_codes.regenerated'
   | 'recovery_code.used'

@@ -32,7 +32,7 @@ export async function adminResetTwoFactor(
   requireAdminReauthentication(deps, actor);
   const account = await deps.store.findAccountByUsernameKey(usernameKey(username));
   if (account === null) throw new DomainError('not_found', `No account named "${username}".`);
-  const wasEnabled = account.twoFactorMethod !== null;
+  const wasEnabled = account.authenticatorCount > 0;
   const sessionsEnded = await deps.store.transaction(async (store) => {
     // An administrator resetting their own account keeps the session they do it from.
     const ownSession = actor.account?.id === account.id ? actor.session?.id : undefined;
@@ -54,5 +54,5 @@ export async function adminResetTwoFactor(
     return ended;
   });
   if (wasEnabled) await deps.notifier.notify(account, 'two_factor_admin_reset', { administrator: actor.name });
-  return { account: { ...account, twoFactorMethod: null }, sessionsEnded, wasEnabled };
+  return { account: { ...account, twoFactorMethod: null, authenticatorCount: 0 }, sessionsEnded, wasEnabled };
 }

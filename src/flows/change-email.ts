@@ -5,7 +5,7 @@ import { attemptKeys, checkUnderLimit, secondFactorPolicy } from './shared/attem
 import { recordAudit } from './shared/audit.ts';
 import type { FlowDeps } from './shared/deps.ts';
 import { consumeEmailCode, emailCodeKeys, sendEmailCode, type SentCode } from './shared/email-codes.ts';
-import { requireRecentReauthentication } from './shared/reauthentication.ts';
+import { requireRecentAuthentication } from './shared/reauthentication.ts';
 import { endOtherSessions } from './shared/sessions.ts';
 import { EDITED_SUCCESSFULLY } from './shared/messages.ts';
 
@@ -20,7 +20,7 @@ export async function requestEmailChange(
   context: RequestContext,
 ): Promise<SentCode> {
   const { session, account } = input;
-  requireRecentReauthentication(deps, session, account, { changesTwoFactor: true });
+  requireRecentAuthentication(deps, session, account, { factors: 2 });
   const email = input.email.trim();
   if (!isEmailAddress(email)) throw new DomainError('validation_error', 'Enter a valid email address.');
   const sent = await sendEmailCode(deps, { account, key: emailCodeKeys.emailChange(account.id), purpose: 'email_change', address: email });
@@ -41,10 +41,10 @@ export async function verifyEmailChange(
   await deps.store.transaction(async (store) => {
     const now = deps.clock();
     await store.setEmail(account.id, proven.address, true, now);
-    if (account.twoFactorMethod === 'email') {
-      // The address IS the second factor here: moving it is a two-factor change, so other
+    if ((await store.countAuthenticators(account.id, 'email')) > 0) {
+      // The address IS the email method's secret: moving it is a two-factor change, so other
       // sessions end and an earlier Password window no longer counts for further changes.
-      await store.setTwoFactorMethod(account.id, 'email', now);
+      await store.markTwoFactorChanged(account.id, now);
       await endOtherSessions(store, account.id, now, session.id);
     }
     await recordAudit(deps, { type: 'email.verified', outcome: 'success', userId: account.id, username: account.username, client: session.client, ip: context.ip }, store);

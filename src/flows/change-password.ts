@@ -1,5 +1,5 @@
 import { DomainError } from '../core/errors.ts';
-import { checkPasswordStrength, hashPassword } from '../core/passwords.ts';
+import { checkPasswordStrength } from '../core/passwords.ts';
 import type { Account, RequestContext, Session } from '../core/types.ts';
 import { recordAudit } from './shared/audit.ts';
 import type { FlowDeps } from './shared/deps.ts';
@@ -25,7 +25,7 @@ export async function changePassword(
     auditType: 'password.changed',
     message: 'The current password is incorrect.',
   });
-  const passwordHash = await hashPassword(input.newPassword);
+  const passwordHash = await deps.passwords.hash(input.newPassword);
   await deps.store.transaction(async (store) => {
     await store.updatePasswordHash(account.id, passwordHash, deps.clock());
     await endOtherSessions(store, account.id, deps.clock(), session.id);

@@ -1,11 +1,12 @@
 import { DomainError } from '../core/errors.ts';
-import { normalizeRecoveryCode } from '../core/recovery-codes.ts';
-import type { Account, ChallengeMethod, RequestContext, Session } from '../core/types.ts';
+import { combineAMR } from '../core/amr.ts';
+import type { AMRValue, Account, RequestContext, Session } from '../core/types.ts';
+import { proveSecondFactor } from './factors/prove-second-factor.ts';
+import { passwordWindowProofs } from './factors/registry.ts';
 import { recordAudit } from './shared/audit.ts';
 import type { FlowDeps } from './shared/deps.ts';
 import { emailCodeKeys } from './shared/email-codes.ts';
 import { checkAccountPassword } from './shared/password-check.ts';
-import { proveSecondFactor } from './shared/second-factor.ts';
 
 export interface ConfirmPasswordInput {
   session: Session;
@@ -18,6 +19,8 @@ export interface ConfirmPasswordInput {
 export interface ConfirmPasswordResult {
   reauthenticatedUntil: number;
   secondFactorVerified: boolean;
+  /** How this confirmation was proved (RFC 8176). */
+  amr: AMRValue[];
 }
 
 /**
@@ -33,28 +36,27 @@ export async function confirmPassword(deps: FlowDeps, input: ConfirmPasswordInpu
     message: 'The password is incorrect.',
   });
 
-  let secondFactorVerified = false;
+  let secondFactor: readonly AMRValue[] | null = null;
   if (input.code !== undefined) {
-    if (account.twoFactorMethod === null) {
+    if (account.authenticatorCount === 0) {
       throw new DomainError('validation_error', 'Two-factor authentication is off: no code is needed.');
     }
-    const method: ChallengeMethod =
-      !/^[0-9]{6}$/.test(input.code) && normalizeRecoveryCode(input.code) !== null ? 'recovery_code' : account.twoFactorMethod;
-    await proveSecondFactor(deps, {
+    const proven = await proveSecondFactor(deps, {
       account,
-      method,
-      code: input.code,
+      proofs: await passwordWindowProofs(deps, account, input.code),
       emailCodeKey: emailCodeKeys.reauth(session.id),
       client: session.client,
       ip: context.ip,
       purpose: 'reauth',
     });
-    secondFactorVerified = true;
+    secondFactor = proven.amr;
   }
+  const secondFactorVerified = secondFactor !== null;
+  const amr = combineAMR({ password: true, secondFactor });
 
   const now = deps.clock();
   await deps.store.transaction(async (store) => {
-    await store.markSessionReauthenticated(session.id, now, secondFactorVerified);
+    await store.markSessionReauthenticated(session.id, now, amr);
     await recordAudit(
       deps,
       {
@@ -64,10 +66,10 @@ export async function confirmPassword(deps: FlowDeps, input: ConfirmPasswordInpu
         username: account.username,
         client: session.client,
         ip: context.ip,
-        detail: { second_factor: secondFactorVerified },
+        detail: { second_factor: secondFactorVerified, amr: amr.join(' ') },
       },
       store,
     );
   });
-  return { reauthenticatedUntil: now + deps.settings.limits.reauthTtlMs, secondFactorVerified };
+  return { reauthenticatedUntil: now + deps.settings.limits.reauthTtlMs, secondFactorVerified, amr };
 }

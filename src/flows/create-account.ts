@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { DomainError } from '../core/errors.ts';
-import { checkPasswordStrength, hashPassword } from '../core/passwords.ts';
+import { checkPasswordStrength } from '../core/passwords.ts';
 import { checkDisplayName, checkUsername, usernameKey } from '../core/usernames.ts';
 import { isEmailAddress } from '../core/email-addresses.ts';
 import type { Account, Role } from '../core/types.ts';
@@ -29,7 +29,7 @@ export async function createAccount(deps: FlowDeps, input: CreateAccountInput, a
   const badName = checkDisplayName(displayName);
   if (badName !== null) throw new DomainError('validation_error', badName);
 
-  const passwordHash = await hashPassword(input.password);
+  const passwordHash = await deps.passwords.hash(input.password);
   const now = deps.clock();
   const account = {
     id: randomUUID(),
@@ -52,5 +52,5 @@ export async function createAccount(deps: FlowDeps, input: CreateAccountInput, a
     return true;
   });
   if (!created) throw new DomainError('conflict', `The username "${username}" is already taken.`);
-  return { ...account, twoFactorMethod: null, twoFactorChangedAt: null, sessionEpoch: 0 };
+  return { ...account, twoFactorMethod: null, authenticatorCount: 0, twoFactorChangedAt: null, sessionEpoch: 0 };
 }

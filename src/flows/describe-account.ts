@@ -10,6 +10,6 @@ export interface AccountDescription {
 
 /** What GET /me shows: the account, its session, and nothing secret. */
 export async function describeAccount(deps: FlowDeps, account: Account, session: Session): Promise<AccountDescription> {
-  const recoveryCodesLeft = account.twoFactorMethod === null ? null : await deps.store.countUnusedRecoveryCodes(account.id);
+  const recoveryCodesLeft = account.authenticatorCount === 0 ? null : await deps.store.countUnusedRecoveryCodes(account.id);
   return { account, session, recoveryCodesLeft };
 }

@@ -1,7 +1,7 @@
 import type { Account, RequestContext, Session } from '../core/types.ts';
 import { recordAudit } from './shared/audit.ts';
 import type { FlowDeps } from './shared/deps.ts';
-import { requireRecentReauthentication } from './shared/reauthentication.ts';
+import { requireRecentAuthentication } from './shared/reauthentication.ts';
 import { switchTwoFactorOff } from './shared/two-factor-state.ts';
 import { EDITED_SUCCESSFULLY } from './shared/messages.ts';
 
@@ -12,8 +12,8 @@ export async function disableTwoFactor(
   context: RequestContext,
 ): Promise<{ message: string }> {
   const { session, account } = input;
-  requireRecentReauthentication(deps, session, account, { changesTwoFactor: true });
-  if (account.twoFactorMethod === null) return { message: EDITED_SUCCESSFULLY };
+  requireRecentAuthentication(deps, session, account, { factors: 2 });
+  if (account.authenticatorCount === 0) return { message: EDITED_SUCCESSFULLY };
   await deps.store.transaction(async (store) => {
     await switchTwoFactorOff(store, account.id, deps.clock(), session.id);
     await recordAudit(
@@ -25,7 +25,7 @@ export async function disableTwoFactor(
         username: account.username,
         client: session.client,
         ip: context.ip,
-        detail: { method: account.twoFactorMethod ?? 'none' },
+        detail: { method: account.twoFactorMethod ?? 'none', authenticators: account.authenticatorCount },
       },
       store,
     );

@@ -10,7 +10,7 @@ export interface AccountSummary {
   email: string | null;
   emailVerified: boolean;
   role: Role;
-  twoFactor: { enabled: boolean; method: SecondFactorMethod | null };
+  twoFactor: { enabled: boolean; method: SecondFactorMethod | null; authenticators: number };
   /** When the second factor is locked after too many wrong codes, until when. */
   secondFactorLockedUntil: number | null;
   /** When password login is locked after too many wrong passwords, until when. */
@@ -26,7 +26,7 @@ export function summarizeAccount(account: Account): Omit<AccountSummary, 'second
     email: account.email,
     emailVerified: account.emailVerified,
     role: account.role,
-    twoFactor: { enabled: account.twoFactorMethod !== null, method: account.twoFactorMethod },
+    twoFactor: { enabled: account.authenticatorCount > 0, method: account.twoFactorMethod, authenticators: account.authenticatorCount },
     createdAt: account.createdAt,
   };
 }

@@ -2,8 +2,8 @@ import { DomainError } from '../core/errors.ts';
 import type { Account, RequestContext, Session } from '../core/types.ts';
 import { recordAudit } from './shared/audit.ts';
 import type { FlowDeps } from './shared/deps.ts';
-import { issueRecoveryCodes } from './shared/recovery-codes.ts';
-import { requireRecentReauthentication } from './shared/reauthentication.ts';
+import { issueRecoveryCodes } from './factors/recovery-codes/issue.ts';
+import { requireRecentAuthentication } from './shared/reauthentication.ts';
 
 /** New recovery codes replace every old one; needs the Password window with a current code. */
 export async function regenerateRecoveryCodes(
@@ -12,10 +12,10 @@ export async function regenerateRecoveryCodes(
   context: RequestContext,
 ): Promise<{ recoveryCodes: string[] }> {
   const { session, account } = input;
-  if (account.twoFactorMethod === null) {
+  if (account.authenticatorCount === 0) {
     throw new DomainError('validation_error', 'Turn on two-factor authentication first.');
   }
-  requireRecentReauthentication(deps, session, account, { changesTwoFactor: true });
+  requireRecentAuthentication(deps, session, account, { factors: 2 });
   return deps.store.transaction(async (store) => {
     const recoveryCodes = await issueRecoveryCodes(deps, store, account.id, deps.clock());
     await recordAudit(

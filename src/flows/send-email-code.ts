@@ -17,9 +17,13 @@ async function refuseWhileLocked(deps: FlowDeps, account: Account): Promise<void
 }
 
 /** "Send code" on the login's second step. The password step itself never sends mail. */
+async function hasEmailMethod(deps: FlowDeps, account: Account): Promise<boolean> {
+  return account.email !== null && (await deps.store.countAuthenticators(account.id, 'email')) > 0;
+}
+
 export async function sendLoginEmailCode(deps: FlowDeps, challengeId: string): Promise<SentCode> {
   const { idHash, account } = await loadLiveChallenge(deps, challengeId);
-  if (account.twoFactorMethod !== 'email' || account.email === null) {
+  if (!(await hasEmailMethod(deps, account)) || account.email === null) {
     throw new DomainError('validation_error', 'This account does not use codes by email.');
   }
   await refuseWhileLocked(deps, account);
@@ -28,7 +32,7 @@ export async function sendLoginEmailCode(deps: FlowDeps, challengeId: string): P
 
 /** Mails a code for the Password window of an account on the email method. */
 export async function sendReauthEmailCode(deps: FlowDeps, session: Session, account: Account): Promise<SentCode> {
-  if (account.twoFactorMethod !== 'email' || account.email === null) {
+  if (!(await hasEmailMethod(deps, account)) || account.email === null) {
     throw new DomainError('validation_error', 'This account does not use codes by email.');
   }
   await refuseWhileLocked(deps, account);

@@ -1,8 +1,9 @@
 import { DomainError } from '../core/errors.ts';
-import { verifyAgainstDummyHash, verifyPassword } from '../core/passwords.ts';
 import { generateToken, hashToken } from '../core/tokens.ts';
 import { usernameKey } from '../core/usernames.ts';
+import { combineAMR } from '../core/amr.ts';
 import type { Account, ChallengeMethod } from '../core/types.ts';
+import { availableMethods } from './factors/registry.ts';
 import {
   attemptKeys,
   passwordPolicy,
@@ -14,7 +15,6 @@ import {
 import { recordPasswordLock } from './shared/password-check.ts';
 import { recordAudit } from './shared/audit.ts';
 import type { FlowDeps } from './shared/deps.ts';
-import { availableMethods } from './shared/second-factor.ts';
 import { issueSession, notifyNewDevice, rememberSignInDevice, type SessionOrigin } from './shared/sessions.ts';
 
 export interface SignInInput extends SessionOrigin {
@@ -44,7 +44,7 @@ export async function signIn(deps: FlowDeps, input: SignInInput): Promise<SignIn
   try {
     account = await deps.store.findAccountByUsernameKey(key);
     // Unknown usernames cost the same Argon2 work, so timing does not reveal which accounts exist.
-    passwordOk = account ? await verifyPassword(account.passwordHash, input.password) : await verifyAgainstDummyHash(input.password);
+    passwordOk = account ? await deps.passwords.verify(account.passwordHash, input.password) : await deps.passwords.verifyDummy(input.password);
   } catch (error) {
     // Nothing was judged: the slot goes back.
     await releaseAttempt(deps, byUsername);
@@ -72,9 +72,9 @@ export async function signIn(deps: FlowDeps, input: SignInInput): Promise<SignIn
 
   const now = deps.clock();
   const audit = { userId: account.id, username: account.username, client: input.client, ip: input.ip };
-  if (account.twoFactorMethod === null) {
+  if (account.authenticatorCount === 0) {
     const { issued, newDevice } = await deps.store.transaction(async (store) => {
-      const result = await issueSession(deps, account, input, store);
+      const result = await issueSession(deps, { account, origin: { client: input.client, deviceName: input.deviceName, ip: input.ip, userAgent: input.userAgent }, amr: combineAMR({ password: true, secondFactor: null }) }, store);
       await recordAudit(deps, { ...audit, type: 'login.password', outcome: 'success', detail: { second_factor: false } }, store);
       return { issued: result, newDevice: await rememberSignInDevice(deps, account, input, store) };
     });

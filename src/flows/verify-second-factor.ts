@@ -1,16 +1,18 @@
 import { DomainError } from '../core/errors.ts';
-import type { Account, ChallengeMethod, ClientKind } from '../core/types.ts';
+import { combineAMR } from '../core/amr.ts';
+import type { Account, ClientKind } from '../core/types.ts';
+import { proveSecondFactor } from './factors/prove-second-factor.ts';
+import { availableMethods } from './factors/registry.ts';
+import type { SecondFactorProof } from './factors/types.ts';
 import { recordAudit } from './shared/audit.ts';
 import { challengeExpired, loadLiveChallenge } from './shared/challenges.ts';
 import type { FlowDeps } from './shared/deps.ts';
 import { emailCodeKeys } from './shared/email-codes.ts';
-import { availableMethods, proveSecondFactor } from './shared/second-factor.ts';
 import { issueSession, notifyNewDevice, rememberSignInDevice } from './shared/sessions.ts';
 
 export interface VerifySecondFactorInput {
   challengeId: string;
-  method: ChallengeMethod;
-  code: string;
+  proof: SecondFactorProof;
 }
 
 export interface VerifySecondFactorResult {
@@ -27,14 +29,14 @@ export interface VerifySecondFactorResult {
 export async function verifySecondFactor(deps: FlowDeps, input: VerifySecondFactorInput): Promise<VerifySecondFactorResult> {
   const { idHash, challenge, account } = await loadLiveChallenge(deps, input.challengeId);
   const methods = await availableMethods(deps, account);
-  if (!methods.includes(input.method)) {
-    throw new DomainError('validation_error', `This account cannot sign in with method "${input.method}". Use one of: ${methods.join(', ')}.`);
+  const { method } = input.proof;
+  if (!methods.includes(method)) {
+    throw new DomainError('validation_error', `This account cannot sign in with method "${method}". Use one of: ${methods.join(', ')}.`);
   }
 
-  await proveSecondFactor(deps, {
+  const proven = await proveSecondFactor(deps, {
     account,
-    method: input.method,
-    code: input.code,
+    proofs: [input.proof],
     emailCodeKey: emailCodeKeys.login(idHash),
     client: challenge.client,
     ip: challenge.ip,
@@ -47,7 +49,8 @@ export async function verifySecondFactor(deps: FlowDeps, input: VerifySecondFact
   const { issued, newDevice } = await deps.store.transaction(async (store) => {
     // Of two requests carrying two valid codes, only the one that consumes the challenge gets a session.
     if (!(await store.consumeLoginChallenge(idHash, deps.clock()))) throw challengeExpired();
-    const result = await issueSession(deps, account, origin, store);
+    const amr = combineAMR({ password: true, secondFactor: proven.amr });
+    const result = await issueSession(deps, { account, origin, amr }, store);
     await recordAudit(
       deps,
       {
@@ -57,14 +60,14 @@ export async function verifySecondFactor(deps: FlowDeps, input: VerifySecondFact
         username: account.username,
         client: challenge.client,
         ip: challenge.ip,
-        detail: { method: input.method },
+        detail: { method, ...(proven.authenticatorId === null ? {} : { authenticator_id: proven.authenticatorId }) },
       },
       store,
     );
     return { issued: result, newDevice: await rememberSignInDevice(deps, account, origin, store) };
   });
 
-  const recoveryCodesLeft = input.method === 'recovery_code' ? await deps.store.countUnusedRecoveryCodes(account.id) : null;
+  const recoveryCodesLeft = method === 'recovery_code' ? await deps.store.countUnusedRecoveryCodes(account.id) : null;
   if (newDevice) await notifyNewDevice(deps, account, origin);
   return { token: issued.token, expiresAt: issued.session.expiresAt, account, clientKind: challenge.client, recoveryCodesLeft };
 }

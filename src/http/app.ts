@@ -16,6 +16,7 @@ import { authRoutes } from './routes/auth.ts';
 import { healthRoutes } from './routes/health.ts';
 import { meRoutes } from './routes/me.ts';
 import { twoFactorRoutes } from './routes/two-factor.ts';
+import { authenticatorRoutes } from './routes/authenticators.ts';
 
 export interface AppOptions {
   flows: FlowDeps;
@@ -138,6 +139,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(authRoutes(flows));
   await app.register(meRoutes(flows));
   await app.register(twoFactorRoutes(flows));
+  await app.register(authenticatorRoutes(flows));
   await app.register(adminRoutes(flows));
 
   if (options.webRoot && existsSync(path.join(options.webRoot, 'index.html'))) {

@@ -50,8 +50,14 @@ function isDatabaseUnavailable(error: unknown): boolean {
   return /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(message);
 }
 
-export function sendError(reply: FastifyReply, code: ErrorCode, message: string, status = HTTP_STATUS[code]): FastifyReply {
-  return reply.status(status).send({ error: { code, message } });
+export function sendError(
+  reply: FastifyReply,
+  code: ErrorCode,
+  message: string,
+  status = HTTP_STATUS[code],
+  extra: { clockSkewSeconds?: number } = {},
+): FastifyReply {
+  return reply.status(status).send({ error: { code, message, ...extra } });
 }
 
 function frameworkError(error: FastifyError): { code: ErrorCode; message: string } | null {
@@ -82,7 +88,7 @@ export function handleError(error: FastifyError | DomainError, request: FastifyR
     if (error.code === 'invalid_code') status = request.routeOptions.config.invalidCodeStatus ?? status;
     if (error.retryAfterSeconds !== undefined) void reply.header('Retry-After', String(error.retryAfterSeconds));
     if (status >= 500) request.log.error({ err: error }, 'request failed');
-    return sendError(reply, error.code, error.message, status);
+    return sendError(reply, error.code, error.message, status, error.clockSkewSeconds === undefined ? {} : { clockSkewSeconds: error.clockSkewSeconds });
   }
   const mapped = frameworkError(error);
   if (mapped) return sendError(reply, mapped.code, mapped.message);

@@ -1,5 +1,5 @@
 import type { Account } from '../core/types.ts';
-import type { Mailer, SecurityNotice, SecurityNotifier } from '../flows/shared/deps.ts';
+import type { MailTransport as Mailer, SecurityNotice, SecurityNotifier } from '../ports.ts';
 import type { MailLog } from './mailers.ts';
 import { noticeMail } from './templates.ts';
 

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import nodemailer from 'nodemailer';
-import type { Mailer, MailMessage } from '../flows/shared/deps.ts';
+import type { MailTransport as Mailer, MailMessage } from '../ports.ts';
 
 export interface MailLog {
   info(fields: Record<string, unknown>, message: string): void;

@@ -1,6 +1,6 @@
-import type { MailMessage, SecurityNotice } from '../flows/shared/deps.ts';
+import type { CodeMail, CodePurpose, MailMessage, SecurityNotice } from '../ports.ts';
 
-export type CodePurpose = 'login' | 'reauth' | 'enroll' | 'email_change';
+export type { CodePurpose } from '../ports.ts';
 
 const CODE_REASONS: Record<CodePurpose, string> = {
   login: 'to finish signing in',
@@ -26,7 +26,7 @@ function render(to: string, subject: string, paragraphs: string[], issuer: strin
 }
 
 /** The one mail that carries a code. */
-export function codeMail(options: { to: string; code: string; purpose: CodePurpose; username: string; issuer: string; validMinutes: number }): MailMessage {
+export function codeMail(options: CodeMail & { issuer: string }): MailMessage {
   return render(
     options.to,
     `${options.issuer} authentication code: ${options.code}`,
@@ -69,6 +69,14 @@ const NOTICES: Record<SecurityNotice, (details: Record<string, string>) => { sub
           subject: 'Sign-in locked after too many wrong codes',
           body: [`Too many wrong authentication codes were entered for your account, so signing in is locked until ${d.until ?? 'later'}.`, 'Someone may know your password: consider changing it.'],
         },
+  authenticator_added: (d) => ({
+    subject: 'An authenticator was added to your account',
+    body: [`The authenticator "${d.name ?? ''}" (${d.kind ?? 'authenticator'}) was added to your account. Its codes now sign you in.`, 'If this was not you, contact your administrator now.'],
+  }),
+  authenticator_removed: (d) => ({
+    subject: 'An authenticator was removed from your account',
+    body: [`The authenticator "${d.name ?? ''}" (${d.kind ?? 'authenticator'}) was removed from your account; its codes no longer sign you in.`, 'If this was not you, contact your administrator now.'],
+  }),
   email_changed: (d) => ({
     subject: 'Your email address was changed',
     body: [

@@ -2,10 +2,14 @@ import type { Config } from '../config.ts';
 import { systemClock, type Clock } from '../core/clock.ts';
 import { SecretBox } from '../core/secret-box.ts';
 import type { AuditEvent } from '../core/types.ts';
-import type { FlowDeps, Mailer, SecurityNotifier } from '../flows/shared/deps.ts';
+import type { FlowDeps } from '../flows/shared/deps.ts';
+import type { MailTransport, PasswordHasher, SecurityNotifier } from '../ports.ts';
+import { createArgon2PasswordHasher } from '../core/passwords.ts';
+import { createMailer } from '../mail/code-mailer.ts';
 import { createEmailNotifier } from '../mail/email-notifier.ts';
 import { createOutboxMailer, createSMTPMailer, type MailLog } from '../mail/mailers.ts';
 import { createDatabase, type DatabaseHandle } from '../store/database.ts';
+import { resealAuthenticatorSecrets } from '../store/upgrades/reseal-authenticator-secrets.ts';
 import { loadOrCreateMasterKey } from './master-key.ts';
 
 export interface Services {
@@ -27,11 +31,20 @@ const KEY_CHECK_PLAINTEXT = 'twofold master key check';
  */
 export async function createServices(
   config: Config,
-  options: { clock?: Clock; notifier?: SecurityNotifier; mailer?: Mailer; log?: MailLog; onAudit?: (event: AuditEvent) => void } = {},
+  options: {
+    clock?: Clock;
+    notifier?: SecurityNotifier;
+    /** Where mail goes (tests capture it); by default SMTP or the outbox, per the config. */
+    mailer?: MailTransport;
+    /** Tests only: cheaper hashing. The service never passes one, so production is always Argon2id at full cost. */
+    passwordHasher?: PasswordHasher;
+    log?: MailLog;
+    onAudit?: (event: AuditEvent) => void;
+  } = {},
 ): Promise<Services> {
   const { key, source } = loadOrCreateMasterKey(config.masterKey, config.dataDir);
   const secretBox = new SecretBox(key);
-  const database = await createDatabase(config);
+  const database = await createDatabase(config, (db) => resealAuthenticatorSecrets(db, secretBox));
   try {
     const stored = await database.store.putMetaIfAbsent(KEY_CHECK, secretBox.seal(KEY_CHECK_PLAINTEXT, KEY_CHECK));
     if (secretBox.open(stored, KEY_CHECK) !== KEY_CHECK_PLAINTEXT) {
@@ -44,7 +57,7 @@ export async function createServices(
     throw error;
   }
   const log = options.log ?? silentLog;
-  const mailer =
+  const transport =
     options.mailer ??
     (config.smtpUrl === null ? createOutboxMailer(config.dataDir, config.mailFrom, log) : createSMTPMailer(config.smtpUrl, config.mailFrom));
   const flows: FlowDeps = {
@@ -52,8 +65,9 @@ export async function createServices(
     clock: options.clock ?? systemClock,
     secretBox,
     settings: { issuer: config.issuer, sessionTtlMs: config.sessionTtlMs, limits: config.limits },
-    notifier: options.notifier ?? createEmailNotifier(mailer, config.issuer, log),
-    mailer,
+    passwords: options.passwordHasher ?? createArgon2PasswordHasher(),
+    notifier: options.notifier ?? createEmailNotifier(transport, config.issuer, log),
+    mailer: createMailer(transport, config.issuer),
     onAudit: options.onAudit,
   };
   return { config, database, flows, masterKeySource: source, close: () => database.close() };

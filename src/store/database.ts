@@ -100,15 +100,23 @@ function openPostgres(url: string, options: DatabaseOptions): DatabaseHandle {
   };
 }
 
-/** Opens the configured database and brings its schema up to date. */
-export async function createDatabase(options: DatabaseOptions): Promise<DatabaseHandle> {
+/**
+ * Data upgrades that need more than SQL (the master key): run after the migrations, under the
+ * same lock, on every start. Each must be idempotent (store/upgrades/).
+ */
+export type DataUpgrade = (db: Kysely<Database>) => Promise<unknown>;
+
+/** Opens the configured database and brings its schema (and data, through `upgrade`) up to date. */
+export async function createDatabase(options: DatabaseOptions, upgrade?: DataUpgrade): Promise<DatabaseHandle> {
   const handle = options.databaseUrl === null ? openSqlite(options) : openPostgres(options.databaseUrl, options);
   try {
     if (handle.dialect === 'postgres') {
       await createSchemaIfMissing(handle.db, options.databaseSchema);
-      await migrateUnderAdvisoryLock(options.databaseUrl!, handle.db, options.databaseSchema);
+      await migrateUnderAdvisoryLock(options.databaseUrl!, handle.db, options.databaseSchema, upgrade);
     } else {
       await migrate(handle.db);
+      // BEGIN IMMEDIATE holds SQLite's write lock: a CLI starting at the same time waits.
+      if (upgrade) await handle.db.transaction().execute((trx) => upgrade(trx));
     }
   } catch (error) {
     await handle.close();
@@ -135,12 +143,13 @@ const MIGRATION_LOCK_ID = 7_264_819_301;
  * the same moment race on that. A session-level advisory lock, held on a connection of its own
  * (outside the pool, so even a pool of one cannot deadlock), makes the whole step one-at-a-time.
  */
-async function migrateUnderAdvisoryLock(url: string, db: Kysely<Database>, schema: string): Promise<void> {
+async function migrateUnderAdvisoryLock(url: string, db: Kysely<Database>, schema: string, upgrade?: DataUpgrade): Promise<void> {
   const lockHolder = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5_000 });
   await lockHolder.connect();
   try {
     await lockHolder.query('select pg_advisory_lock($1)', [MIGRATION_LOCK_ID]);
     await migrate(db, schema);
+    if (upgrade) await db.transaction().execute((trx) => upgrade(trx));
   } finally {
     // Ending the session releases the lock even if the unlock below is never reached.
     await lockHolder.end();

@@ -11,7 +11,7 @@ export interface UsersTable {
   email_verified: number;
   role: string;
   password_hash: string;
-  two_factor_method: string | null;
+  /** When two-factor was last changed (an authenticator added or removed, turned off). */
   two_factor_changed_at: number | null;
   session_epoch: number;
   created_at: number;
@@ -21,16 +21,31 @@ export interface UsersTable {
 export interface PendingTOTPSecretsTable {
   user_id: string;
   sealed_secret: string;
+  /** The name the new authenticator will get. */
+  name: string;
   created_at: number;
   expires_at: number;
 }
 
-export interface TOTPCredentialsTable {
+/** Every credential of every account, one row each (migration 005). */
+export interface AuthenticatorsTable {
+  id: string;
   user_id: string;
-  sealed_secret: string;
-  /** Highest time step ever accepted: the replay guard of RFC 6238 §5.2. */
-  last_used_step: number;
+  /** 'totp' | 'email' (passkeys add 'webauthn'). */
+  type: string;
+  name: string;
+  /** Sealed with associated data `authenticator:<id>`; null for kinds without a secret. */
+  sealed_secret: string | null;
+  /**
+   * Set only between migration 005 and the one-off re-sealing that follows it under the same
+   * lock: the secret as the old release sealed it (bound to the account, `totp:<user id>`).
+   */
+  legacy_sealed_secret: string | null;
+  /** TOTP: highest time step ever accepted, the replay guard of RFC 6238 §5.2, per credential. */
+  last_used_step: number | null;
+  clock_offset_seconds: number | null;
   created_at: number;
+  last_used_at: number | null;
 }
 
 export interface RecoveryCodesTable {
@@ -51,8 +66,11 @@ export interface SessionsTable {
   created_at: number;
   last_seen_at: number;
   expires_at: number;
+  /** RFC 8176 values, space-separated. */
+  amr: string;
+  auth_time: number;
   reauthenticated_at: number | null;
-  reauth_second_factor: number;
+  reauth_amr: string | null;
   account_epoch: number;
 }
 
@@ -124,7 +142,7 @@ export interface Database {
   known_devices: KnownDevicesTable;
   users: UsersTable;
   pending_totp_secrets: PendingTOTPSecretsTable;
-  totp_credentials: TOTPCredentialsTable;
+  authenticators: AuthenticatorsTable;
   recovery_codes: RecoveryCodesTable;
   sessions: SessionsTable;
   login_challenges: LoginChallengesTable;

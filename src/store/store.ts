@@ -1,9 +1,11 @@
 import type {
   Account,
+  AMRValue,
   AuditEvent,
+  Authenticator,
+  AuthenticatorType,
   LoginChallenge,
   Role,
-  SecondFactorMethod,
   Session,
 } from '../core/types.ts';
 
@@ -20,14 +22,17 @@ export interface NewAccount {
 }
 
 /** A session as created: a login's origin and times, plus the token's hash (never the token). */
-export type NewSession = Omit<Session, 'lastSeenAt' | 'reauthenticatedAt' | 'reauthenticatedWithSecondFactor'> & { tokenHash: string };
+export type NewSession = Omit<Session, 'lastSeenAt' | 'reauthenticatedAt' | 'reauthAmr'> & { tokenHash: string };
 
 /** A login challenge as created; its id is stored only as a hash. */
 export type NewLoginChallenge = Omit<LoginChallenge, 'id' | 'attempts' | 'consumedAt'> & { idHash: string };
 
-export interface TOTPCredential {
+/** An authenticator as added: confirmed already (pending setups live elsewhere). */
+export type NewAuthenticator = Omit<Authenticator, 'lastUsedAt'> & { lastUsedAt?: number | null };
+
+export interface PendingTOTPSecret {
   sealedSecret: string;
-  lastUsedStep: number;
+  name: string;
 }
 
 export interface AttemptCounter {
@@ -67,21 +72,42 @@ export interface AccountStore {
   listAccounts(): Promise<Account[]>;
   countAccounts(): Promise<number>;
   updatePasswordHash(userId: string, passwordHash: string, now: number): Promise<void>;
-  setTwoFactorMethod(userId: string, method: SecondFactorMethod | null, now: number): Promise<void>;
+  /** Records that two-factor changed now: Password-window proofs from before it stop counting. */
+  markTwoFactorChanged(userId: string, now: number): Promise<void>;
   setEmail(userId: string, email: string | null, verified: boolean, now: number): Promise<void>;
 }
 
+/** The account's credentials as rows (flows/factors/* and the authenticator flows use this). */
+export interface AuthenticatorStore {
+  /** False when a unique rule refuses it (a second email authenticator), leaving nothing written. */
+  addAuthenticator(authenticator: NewAuthenticator): Promise<boolean>;
+  /** Oldest first. */
+  listAuthenticators(userId: string, type?: AuthenticatorType): Promise<Authenticator[]>;
+  findAuthenticator(userId: string, id: string): Promise<Authenticator | null>;
+  countAuthenticators(userId: string, type?: AuthenticatorType): Promise<number>;
+  renameAuthenticator(userId: string, id: string, name: string): Promise<boolean>;
+  /** False when the account has no such authenticator (already removed, or not its own). */
+  removeAuthenticator(userId: string, id: string): Promise<boolean>;
+  removeAuthenticators(userId: string): Promise<number>;
+  /**
+   * Records `step` as this authenticator's last used step only if it is newer than every step
+   * it accepted before (RFC 6238 §5.2, per credential): of two requests with one code, one wins.
+   */
+  advanceAuthenticatorStep(id: string, step: number, use: { now: number; clockOffsetSeconds: number }): Promise<boolean>;
+  markAuthenticatorUsed(id: string, now: number): Promise<void>;
+  /**
+   * Inside a transaction: takes the account row's write lock, so that two changes to one
+   * account's authenticators (two parallel "Save"s at the limit of five) run one after the other.
+   */
+  lockAccountForUpdate(userId: string, now: number): Promise<void>;
+}
+
 export interface TwoFactorCredentialStore {
-  savePendingTOTPSecret(userId: string, sealedSecret: string, now: number, expiresAt: number): Promise<void>;
-  findPendingTOTPSecret(userId: string, now: number): Promise<string | null>;
+  savePendingTOTPSecret(userId: string, pending: PendingTOTPSecret, now: number, expiresAt: number): Promise<void>;
+  findPendingTOTPSecret(userId: string, now: number): Promise<PendingTOTPSecret | null>;
   /** Deletes the pending secret only if it is still `sealedSecret`; false when another request got there first. */
   takePendingTOTPSecret(userId: string, sealedSecret: string): Promise<boolean>;
-  saveTOTPCredential(userId: string, sealedSecret: string, lastUsedStep: number, now: number): Promise<void>;
-  findTOTPCredential(userId: string): Promise<TOTPCredential | null>;
-  /** Records `step` as used only if it is newer than every step used before (replay guard). */
-  advanceTOTPStep(userId: string, step: number): Promise<boolean>;
-  /** Removes the confirmed credential and any pending secret. */
-  deleteTOTPSecrets(userId: string): Promise<void>;
+  deletePendingTOTPSecret(userId: string): Promise<void>;
 
   replaceRecoveryCodes(userId: string, codeHashes: string[], now: number): Promise<void>;
   /** Marks the code used only if it exists and was unused; false otherwise. */
@@ -98,7 +124,8 @@ export interface SessionStore {
    */
   findLiveSession(tokenHash: string, now: number): Promise<{ session: Session; account: Account } | null>;
   touchSession(sessionId: string, now: number): Promise<void>;
-  markSessionReauthenticated(sessionId: string, now: number, withSecondFactor: boolean): Promise<void>;
+  /** Records a Password-window confirmation and how it was proved (RFC 8176 amr). */
+  markSessionReauthenticated(sessionId: string, now: number, amr: readonly AMRValue[]): Promise<void>;
   listSessions(userId: string, now: number): Promise<Session[]>;
   deleteSession(sessionId: string, userId: string): Promise<boolean>;
   /**
@@ -146,6 +173,11 @@ export interface AttemptCounterStore {
    * (compare-and-set: one winner).
    */
   lockAttemptCounter(key: string, now: number, lock: { until: number; seen: number; level: number; limit: number }): Promise<boolean>;
+  /**
+   * A right secret ends a run of failures (NIST SP 800-63B §5.2.2 counts consecutive ones): the
+   * window's failures go back to 0. The lock in force and the lock count (doubling) stay.
+   */
+  resetAttemptFailures(key: string): Promise<void>;
   clearAttemptCounter(key: string): Promise<void>;
 }
 
@@ -173,6 +205,7 @@ export interface MetaStore {
  */
 export interface Store
   extends AccountStore,
+    AuthenticatorStore,
     TwoFactorCredentialStore,
     SessionStore,
     LoginChallengeStore,

@@ -34,7 +34,7 @@ describe.each(DIALECTS)('enrollment and login (%s)', (dialect) => {
     const token = await loginToken(app, user.username, user.password);
 
     let me = body<{ twoFactor: unknown }>(await app.inject({ method: 'GET', url: '/api/v1/me', headers: { authorization: `Bearer ${token}` } }));
-    expect(me.twoFactor).toEqual({ enabled: false, method: null });
+    expect(me.twoFactor).toEqual({ enabled: false, method: null, authenticators: 0 });
 
     // A fresh login is not the Password window.
     const early = await post(app, '/api/v1/me/two-factor/totp/setup', {}, token);
@@ -69,7 +69,7 @@ describe.each(DIALECTS)('enrollment and login (%s)', (dialect) => {
     expect(wrong.statusCode).toBe(400);
     expect(body(wrong)).toMatchObject({ error: { code: 'invalid_code' } });
     me = body(await app.inject({ method: 'GET', url: '/api/v1/me', headers: { authorization: `Bearer ${token}` } }));
-    expect(me.twoFactor).toEqual({ enabled: false, method: null });
+    expect(me.twoFactor).toEqual({ enabled: false, method: null, authenticators: 0 });
 
     const codes = await freshCodes(setup.secret);
     const enable = await post(app, '/api/v1/me/two-factor/totp/enable', { code: codes.current }, token);

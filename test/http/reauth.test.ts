@@ -68,7 +68,7 @@ describe.each(DIALECTS)('reauthentication (%s)', (dialect) => {
     const off = await del(t.app, '/api/v1/me/two-factor', user.token);
     expect(off.statusCode).toBe(200);
     expect(body(off)).toMatchObject({ message: 'Edited successfully.' });
-    expect((await me(user.token)).twoFactor).toEqual({ enabled: false, method: null });
+    expect((await me(user.token)).twoFactor).toEqual({ enabled: false, method: null, authenticators: 0 });
     expect(body(await post(t.app, '/api/v1/auth/login', { username: user.username, password: user.password, client: 'desktop' }))).toMatchObject({
       status: 'ok',
     });
@@ -90,10 +90,10 @@ describe.each(DIALECTS)('reauthentication (%s)', (dialect) => {
     const secret = body<{ secret: string }>(setup).secret;
     const enable = await post(t.app, '/api/v1/me/two-factor/totp/enable', { code: totpCode(secret) }, user.token);
     expect(enable.statusCode).toBe(200);
-    expect((await me(user.token)).twoFactor).toEqual({ enabled: true, method: 'totp' });
+    expect((await me(user.token)).twoFactor).toEqual({ enabled: true, method: 'totp', authenticators: 1 });
     expectError(await del(t.app, '/api/v1/me/two-factor', user.token), 403, 'reauth_required');
     expectError(await post(t.app, '/api/v1/me/two-factor/totp/setup', {}, user.token), 403, 'reauth_required');
-    expect((await me(user.token)).twoFactor).toEqual({ enabled: true, method: 'totp' });
+    expect((await me(user.token)).twoFactor).toEqual({ enabled: true, method: 'totp', authenticators: 1 });
   });
 
   it('accepts a recovery code as the reauthentication code, once', async () => {
@@ -109,6 +109,6 @@ describe.each(DIALECTS)('reauthentication (%s)', (dialect) => {
     expect((await post(t.app, '/api/v1/me/reauth', { password: user.password, code: recoveryCodes[4]!.toLowerCase() }, user.token)).statusCode).toBe(200);
     const off = await del(t.app, '/api/v1/me/two-factor', user.token);
     expect(off.statusCode).toBe(200);
-    expect((await me(user.token)).twoFactor).toEqual({ enabled: false, method: null });
+    expect((await me(user.token)).twoFactor).toEqual({ enabled: false, method: null, authenticators: 0 });
   });
 });

@@ -59,7 +59,7 @@ describe.each(DIALECTS)('replays and races (%s)', (dialect) => {
   it('gives one challenge answered with two different valid codes in parallel exactly one session', async () => {
     const user = await userWithTOTP();
     // The account last used a code long ago, so the previous, current and next steps are all fresh.
-    await t.services.database.db.updateTable('totp_credentials').set({ last_used_step: 1 }).where('user_id', '=', user.id).execute();
+    await t.services.database.db.updateTable('authenticators').set({ last_used_step: 1 }).where('user_id', '=', user.id).execute();
     const challengeId = await startChallenge(t.app, user.username, user.password);
     const before = await sessionCount(user.id);
     const codes = await freshCodes(user.secret, 3_000);

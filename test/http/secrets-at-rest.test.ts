@@ -58,8 +58,11 @@ describe.each(DIALECTS)('secrets at rest (%s)', (dialect) => {
     const { secret, recoveryCodes } = await enrollTOTP(t.app, token, user.password);
     const login = await answerChallenge(t.app, await startChallenge(t.app, user.username, user.password), totpCode(secret));
     expect(login.statusCode).toBe(200);
-    const credential = await t.services.database.db.selectFrom('totp_credentials').selectAll().executeTakeFirstOrThrow();
+    const credential = await t.services.database.db.selectFrom('authenticators').selectAll().where('type', '=', 'totp').executeTakeFirstOrThrow();
     expect(credential.sealed_secret).toMatch(/^v1\./);
+    // Bound to the authenticator's own id: it opens with that associated data and no other.
+    expect(t.services.flows.secretBox.open(credential.sealed_secret!, `authenticator:${credential.id}`)).toBe(secret);
+    expect(t.services.flows.secretBox.open(credential.sealed_secret!, `totp:${credential.user_id}`)).toBeNull();
 
     stored = await storedBytes();
     for (const s of [secret, pending]) {

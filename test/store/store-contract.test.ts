@@ -47,15 +47,31 @@ describe.each(DIALECTS)('store contract (%s)', (dialect) => {
     expect((await store.listAccounts()).filter((a) => a.username.toLowerCase() === existing!.username)).toHaveLength(1);
   });
 
-  it('advances a TOTP step for exactly one of many concurrent callers, and never backwards', async () => {
+  it('advances a TOTP step for exactly one of many concurrent callers, and never backwards, per authenticator', async () => {
     const userId = await account();
-    await store.saveTOTPCredential(userId, 'sealed', 100, 1);
-    const wins = await Promise.all(Array.from({ length: 25 }, () => store.advanceTOTPStep(userId, 101)));
+    const app = (id: string) => ({ id, userId, type: 'totp' as const, name: id, sealedSecret: 'sealed', lastUsedStep: 100, clockOffsetSeconds: 0, createdAt: 1 });
+    const [a, b] = [randomUUID(), randomUUID()];
+    expect(await store.addAuthenticator(app(a))).toBe(true);
+    expect(await store.addAuthenticator(app(b))).toBe(true);
+    const use = { now: 5, clockOffsetSeconds: -30 };
+    const wins = await Promise.all(Array.from({ length: 25 }, () => store.advanceAuthenticatorStep(a, 101, use)));
     expect(wins.filter(Boolean)).toHaveLength(1);
-    expect(await store.advanceTOTPStep(userId, 100)).toBe(false);
-    expect(await store.advanceTOTPStep(userId, 101)).toBe(false);
-    expect(await store.advanceTOTPStep(userId, 102)).toBe(true);
-    expect((await store.findTOTPCredential(userId))?.lastUsedStep).toBe(102);
+    expect(await store.advanceAuthenticatorStep(a, 100, use)).toBe(false);
+    expect(await store.advanceAuthenticatorStep(a, 101, use)).toBe(false);
+    // The other app keeps its own replay state (RFC 6238 §5.2 per credential).
+    expect(await store.advanceAuthenticatorStep(b, 101, use)).toBe(true);
+    expect(await store.advanceAuthenticatorStep(a, 102, use)).toBe(true);
+    expect(await store.findAuthenticator(userId, a)).toMatchObject({ lastUsedStep: 102, lastUsedAt: 5, clockOffsetSeconds: -30 });
+    expect((await store.findAccountById(userId))?.authenticatorCount).toBe(2);
+    expect((await store.findAccountById(userId))?.twoFactorMethod).toBe('totp');
+  });
+
+  it('holds one email method per account in the database', async () => {
+    const userId = await account();
+    const email = () => ({ id: randomUUID(), userId, type: 'email' as const, name: 'Email', sealedSecret: null, lastUsedStep: null, clockOffsetSeconds: null, createdAt: 1 });
+    const added = await Promise.all(Array.from({ length: 5 }, () => store.addAuthenticator(email())));
+    expect(added.filter(Boolean)).toHaveLength(1);
+    expect(await store.countAuthenticators(userId, 'email')).toBe(1);
   });
 
   it('consumes a login challenge once, and spends at most the allowed attempts under a burst', async () => {
@@ -131,8 +147,8 @@ describe.each(DIALECTS)('store contract (%s)', (dialect) => {
 
   it('takes a pending secret only if it is still the one that was shown', async () => {
     const userId = await account();
-    await store.savePendingTOTPSecret(userId, 'first', 1, Date.now() + 60_000);
-    await store.savePendingTOTPSecret(userId, 'second', 2, Date.now() + 60_000);
+    await store.savePendingTOTPSecret(userId, { sealedSecret: 'first', name: 'Phone' }, 1, Date.now() + 60_000);
+    await store.savePendingTOTPSecret(userId, { sealedSecret: 'second', name: 'Tablet' }, 2, Date.now() + 60_000);
     expect(await store.takePendingTOTPSecret(userId, 'first')).toBe(false);
     expect(await store.takePendingTOTPSecret(userId, 'second')).toBe(true);
     expect(await store.findPendingTOTPSecret(userId, Date.now())).toBeNull();
@@ -142,7 +158,7 @@ describe.each(DIALECTS)('store contract (%s)', (dialect) => {
     const userId = await account();
     await expect(
       store.transaction(async (tx) => {
-        await tx.setTwoFactorMethod(userId, 'totp', 5);
+        await tx.addAuthenticator({ id: randomUUID(), userId, type: 'totp', name: 'x', sealedSecret: 's', lastUsedStep: 1, clockOffsetSeconds: 0, createdAt: 5 });
         await tx.replaceRecoveryCodes(userId, ['a', 'b'], 5);
         throw new Error('boom');
       }),

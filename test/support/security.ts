@@ -119,7 +119,7 @@ export async function snapshotTables(t: TestApp): Promise<Record<string, unknown
     users: await db.selectFrom('users').selectAll().orderBy('id').execute(),
     // last_seen_at moves on its own (once a minute per session); it is not data a request writes.
     sessions: (await db.selectFrom('sessions').selectAll().orderBy('id').execute()).map(({ last_seen_at: _seen, ...rest }) => rest),
-    totp_credentials: await db.selectFrom('totp_credentials').selectAll().orderBy('user_id').execute(),
+    authenticators: await db.selectFrom('authenticators').selectAll().orderBy('id').execute(),
     pending_totp_secrets: await db.selectFrom('pending_totp_secrets').selectAll().orderBy('user_id').execute(),
     recovery_codes: await db.selectFrom('recovery_codes').selectAll().orderBy('user_id').orderBy('code_hash').execute(),
     login_challenges: await db.selectFrom('login_challenges').selectAll().orderBy('id_hash').execute(),

@@ -28,6 +28,6 @@ export async function loadLiveChallenge(deps: FlowDeps, challengeId: string): Pr
     throw challengeExpired();
   }
   const account = await deps.store.findAccountById(challenge.userId);
-  if (!account || account.twoFactorMethod === null || account.sessionEpoch !== challenge.accountEpoch) throw challengeExpired();
+  if (!account || account.authenticatorCount === 0 || account.sessionEpoch !== challenge.accountEpoch) throw challengeExpired();
   return { idHash, challenge, account };
 }

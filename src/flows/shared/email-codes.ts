@@ -3,7 +3,7 @@ import { equalsConstantTime } from '../../core/constant-time.ts';
 import { DomainError } from '../../core/errors.ts';
 import { maskEmail } from '../../core/email-addresses.ts';
 import type { Account } from '../../core/types.ts';
-import { codeMail, type CodePurpose } from '../../mail/templates.ts';
+import type { CodePurpose } from '../../ports.ts';
 import { formatWait, releaseAttempt, reserveAttempt } from './attempt-limits.ts';
 import type { FlowDeps } from './deps.ts';
 
@@ -76,9 +76,7 @@ export async function sendEmailCode(
       attempts: 0,
       consumedAt: null,
     });
-    await deps.mailer.send(
-      codeMail({ to: options.address, code, purpose: options.purpose, username: account.username, issuer: deps.settings.issuer, validMinutes: EMAIL_CODE_TTL_MS / 60_000 }),
-    );
+    await deps.mailer.sendCode({ to: options.address, code, purpose: options.purpose, username: account.username, validMinutes: EMAIL_CODE_TTL_MS / 60_000 });
   } catch (error) {
     // Nothing went out: withdraw the code and give both sends back, so the user can retry at once.
     await deps.store.deleteEmailCode(key);

@@ -1,5 +1,4 @@
 import { DomainError } from '../../core/errors.ts';
-import { verifyPassword } from '../../core/passwords.ts';
 import { usernameKey } from '../../core/usernames.ts';
 import type { Account, AuditEventType, ClientKind } from '../../core/types.ts';
 import { attemptKeys, passwordPolicy, recordFailedAttempt, releaseAttempt, reserveAttempt } from './attempt-limits.ts';
@@ -21,7 +20,7 @@ export async function checkAccountPassword(
   await reserveAttempt(deps, key, policy);
   let ok: boolean;
   try {
-    ok = await verifyPassword(account.passwordHash, password);
+    ok = await deps.passwords.verify(account.passwordHash, password);
   } catch (error) {
     await releaseAttempt(deps, key);
     throw error;

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { DomainError } from '../../core/errors.ts';
 import { generateToken, hashToken } from '../../core/tokens.ts';
-import type { Account, ClientKind, Session } from '../../core/types.ts';
+import type { AMRValue, Account, ClientKind, Session } from '../../core/types.ts';
 import type { Store } from '../../store/store.ts';
 import type { FlowDeps } from './deps.ts';
 
@@ -25,10 +25,15 @@ export interface SessionOrigin {
  */
 export async function issueSession(
   deps: FlowDeps,
-  account: Pick<Account, 'id' | 'sessionEpoch'>,
-  origin: SessionOrigin,
+  login: {
+    account: Pick<Account, 'id' | 'sessionEpoch'>;
+    origin: SessionOrigin;
+    /** How the login was proved (RFC 8176), from core/amr.ts's combineAMR. */
+    amr: AMRValue[];
+  },
   store: Store = deps.store,
 ): Promise<IssuedSession> {
+  const { account, origin } = login;
   const now = deps.clock();
   const token = generateToken();
   const session: Session = {
@@ -38,8 +43,10 @@ export async function issueSession(
     createdAt: now,
     lastSeenAt: now,
     expiresAt: now + deps.settings.sessionTtlMs,
+    amr: login.amr,
+    authTime: now,
     reauthenticatedAt: null,
-    reauthenticatedWithSecondFactor: false,
+    reauthAmr: null,
     accountEpoch: account.sessionEpoch,
   };
   await store.createSession({ ...session, tokenHash: hashToken(token) });

@@ -1,24 +1,41 @@
-import type { Account, SecondFactorMethod } from '../../core/types.ts';
-import type { Store } from '../../store/store.ts';
+import { DomainError } from '../../core/errors.ts';
+import type { Account } from '../../core/types.ts';
+import type { NewAuthenticator, Store } from '../../store/store.ts';
+import { AUTHENTICATOR_KINDS } from '../factors/registry.ts';
+import { issueRecoveryCodes } from '../factors/recovery-codes/issue.ts';
 import type { FlowDeps } from './deps.ts';
-import { issueRecoveryCodes } from './recovery-codes.ts';
 import { endOtherSessions } from './sessions.ts';
 
+export function tooManyOfKind(type: NewAuthenticator['type']): DomainError {
+  const kind = AUTHENTICATOR_KINDS[type];
+  return kind.maxPerAccount === 1
+    ? new DomainError('conflict', `Your account already has the ${kind.label.toLowerCase()} method.`)
+    : new DomainError('conflict', `You already have ${kind.maxPerAccount} ${kind.label.toLowerCase()}s. Remove one before adding another.`);
+}
+
 /**
- * The part of turning two-factor on shared by every method; runs inside the caller's transaction.
- * Other sessions end because they were made under the old rules (maybe by whoever the user is
- * locking out), and open login challenges are voided for the same reason.
+ * Adds a confirmed authenticator; runs inside the caller's transaction. The account row is
+ * locked first so that parallel "Save"s cannot pass the per-kind limit together. The first one
+ * turns two-factor on: recovery codes are issued and the other sessions end (they were made
+ * under the old rules, maybe by whoever the user is locking out). Returns the recovery codes
+ * when two-factor was turned on by this, otherwise null.
  */
-export async function switchTwoFactorOn(
+export async function addAuthenticator(
   deps: FlowDeps,
   store: Store,
   account: Account,
-  method: SecondFactorMethod,
-  now: number,
+  authenticator: NewAuthenticator,
   keepSessionId: string,
-): Promise<string[]> {
-  await store.setTwoFactorMethod(account.id, method, now);
-  if (method !== 'totp') await store.deleteTOTPSecrets(account.id);
+): Promise<string[] | null> {
+  const now = authenticator.createdAt;
+  await store.lockAccountForUpdate(account.id, now);
+  const wasOff = (await store.countAuthenticators(account.id)) === 0;
+  if ((await store.countAuthenticators(account.id, authenticator.type)) >= AUTHENTICATOR_KINDS[authenticator.type].maxPerAccount) {
+    throw tooManyOfKind(authenticator.type);
+  }
+  if (!(await store.addAuthenticator(authenticator))) throw tooManyOfKind(authenticator.type);
+  await store.markTwoFactorChanged(account.id, now);
+  if (!wasOff) return null;
   const recoveryCodes = await issueRecoveryCodes(deps, store, account.id, now);
   await endOtherSessions(store, account.id, now, keepSessionId);
   return recoveryCodes;
@@ -26,9 +43,10 @@ export async function switchTwoFactorOn(
 
 /** Turns two-factor off and removes every credential of it; runs inside the caller's transaction. */
 export async function switchTwoFactorOff(store: Store, userId: string, now: number, keepSessionId?: string): Promise<number> {
-  await store.setTwoFactorMethod(userId, null, now);
-  await store.deleteTOTPSecrets(userId);
+  await store.removeAuthenticators(userId);
+  await store.deletePendingTOTPSecret(userId);
   await store.deleteRecoveryCodes(userId);
+  await store.markTwoFactorChanged(userId, now);
   if (keepSessionId === undefined) return (await store.endSessionsOfAccount(userId, now)).ended;
   return endOtherSessions(store, userId, now, keepSessionId);
 }

@@ -7,9 +7,10 @@ import { listAccounts } from '../../flows/list-accounts.ts';
 import { listAuditEvents } from '../../flows/list-audit-events.ts';
 import type { FlowDeps } from '../../flows/shared/deps.ts';
 import { unlockAccount } from '../../flows/unlock-account.ts';
+import { listAuthenticatorsOf } from '../../flows/manage-authenticators.ts';
 import { DomainError } from '../../core/errors.ts';
 import { requireAdmin } from '../authentication.ts';
-import { iso, presentUser } from '../presenters.ts';
+import { iso, presentAuthenticator, presentUser } from '../presenters.ts';
 import { EmptyBody, Password, Username, strictObject } from '../schemas/common.ts';
 
 const CreateUserBody = strictObject({
@@ -71,6 +72,11 @@ export function adminRoutes(deps: FlowDeps) {
       const auth = requireAdmin(request);
       const result = await adminResetTwoFactor(deps, request.params.username, actorOf({ auth, ip: request.ip }));
       return { message: 'Edited successfully.', user: presentUser(result.account), sessionsEnded: result.sessionsEnded };
+    });
+
+    api.get('/api/v1/admin/users/:username/authenticators', { schema: { params: UsernameParams } }, async (request) => {
+      requireAdmin(request);
+      return { authenticators: (await listAuthenticatorsOf(deps, request.params.username)).map(presentAuthenticator) };
     });
 
     api.delete('/api/v1/admin/users/:username/lock', { schema: { params: UsernameParams, body: EmptyBody } }, async (request) => {

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { DomainError } from '../../core/errors.ts';
+import { codeProof } from '../../flows/factors/registry.ts';
 import { logOut } from '../../flows/manage-sessions.ts';
 import type { FlowDeps } from '../../flows/shared/deps.ts';
 import { signIn } from '../../flows/sign-in.ts';
@@ -53,12 +53,9 @@ export function authRoutes(deps: FlowDeps) {
     });
 
     api.post('/api/v1/auth/login/second-factor', { schema: { body: SecondFactorBody } }, async (request, reply) => {
-      const { method, code } = request.body;
-      // A 6-digit code for TOTP and email, a recovery code for recovery_code; checked before any attempt is spent.
-      if ((method === 'recovery_code') === /^[0-9]{6}$/.test(code)) {
-        throw new DomainError('validation_error', method === 'recovery_code' ? 'body/code must be a recovery code' : 'body/code must be 6 digits');
-      }
-      const result = await verifySecondFactor(deps, request.body);
+      const { challengeId, method, code } = request.body;
+      // The proof its method expects (core/codes.ts decides the shape), checked before any attempt is spent.
+      const result = await verifySecondFactor(deps, { challengeId, proof: codeProof(method, code) });
       const challengeClient = result.clientKind;
       if (challengeClient === 'web') setSessionCookie(request, reply, result.token, result.expiresAt);
       return {

@@ -31,6 +31,9 @@ export function meRoutes(deps: FlowDeps) {
           id: session.id,
           client: session.client,
           expiresAt: iso(session.expiresAt),
+          // How the login was proved (RFC 8176) and when it finished.
+          amr: session.amr,
+          authenticatedAt: iso(session.authTime),
           reauthenticatedAt: session.reauthenticatedAt === null ? null : iso(session.reauthenticatedAt),
         },
       };
@@ -43,7 +46,7 @@ export function meRoutes(deps: FlowDeps) {
         { account, session, password: request.body.password, code: request.body.code },
         requestContext(request),
       );
-      return { reauthenticatedUntil: iso(result.reauthenticatedUntil), secondFactorVerified: result.secondFactorVerified };
+      return { reauthenticatedUntil: iso(result.reauthenticatedUntil), secondFactorVerified: result.secondFactorVerified, amr: result.amr };
     });
 
     api.post('/api/v1/me/reauth/email-code', { schema: { body: EmptyBody } }, async (request, reply) => {

@@ -2,25 +2,43 @@ import type { FastifyInstance } from 'fastify';
 import QRCode from 'qrcode';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { disableTwoFactor } from '../../flows/disable-two-factor.ts';
-import { enableTOTP } from '../../flows/enable-totp.ts';
+import { enableTOTP, type EnableResult } from '../../flows/factors/totp/enable.ts';
 import { regenerateRecoveryCodes } from '../../flows/regenerate-recovery-codes.ts';
 import type { FlowDeps } from '../../flows/shared/deps.ts';
-import { startTOTPSetup } from '../../flows/start-totp-setup.ts';
-import { enableEmail } from '../../flows/enable-email.ts';
-import { startEmailSetup } from '../../flows/start-email-setup.ts';
+import { startTOTPSetup } from '../../flows/factors/totp/start-setup.ts';
+import { enableEmail } from '../../flows/factors/email/enable.ts';
+import { startEmailSetup } from '../../flows/factors/email/start-setup.ts';
+import type { Account } from '../../core/types.ts';
 import { requestContext, requireAuth } from '../authentication.ts';
-import { EmptyBody, SixDigitCode, strictObject } from '../schemas/common.ts';
+import { presentAuthenticator } from '../presenters.ts';
+import { AuthenticatorName, EmptyBody, SixDigitCode, strictObject } from '../schemas/common.ts';
+import { Type } from 'typebox';
 
 const EnableBody = strictObject({ code: SixDigitCode });
+const TOTPSetupBody = strictObject({ name: Type.Optional(AuthenticatorName) });
+
+/**
+ * `twoFactor` as it is after the change; `recoveryCodes` only when this turned two-factor on
+ * (adding a further authenticator keeps the codes the user already has).
+ */
+async function presentEnabled(deps: FlowDeps, account: Account, result: EnableResult) {
+  const after = (await deps.store.findAccountById(account.id)) ?? account;
+  return {
+    message: result.message,
+    twoFactor: { enabled: true, method: after.twoFactorMethod, authenticators: after.authenticatorCount },
+    authenticator: presentAuthenticator({ ...result.authenticator, clockOffsetSeconds: result.authenticator.type === 'totp' ? result.authenticator.clockOffsetSeconds : null }),
+    ...(result.recoveryCodes === null ? {} : { recoveryCodes: result.recoveryCodes }),
+  };
+}
 const enrollment = { invalidCodeStatus: 400 as const };
 
 export function twoFactorRoutes(deps: FlowDeps) {
   return async function register(app: FastifyInstance): Promise<void> {
     const api = app.withTypeProvider<TypeBoxTypeProvider>();
 
-    api.post('/api/v1/me/two-factor/totp/setup', { schema: { body: EmptyBody }, config: enrollment }, async (request) => {
+    api.post('/api/v1/me/two-factor/totp/setup', { schema: { body: TOTPSetupBody }, config: enrollment }, async (request) => {
       const { account, session } = requireAuth(request);
-      const setup = await startTOTPSetup(deps, session, account, requestContext(request));
+      const setup = await startTOTPSetup(deps, session, account, requestContext(request), { name: request.body.name });
       // Rendered here, never by a third party: the secret must not leave this server.
       const qrCode = await QRCode.toDataURL(setup.otpauthUri, { errorCorrectionLevel: 'M', margin: 2, scale: 6 });
       return { ...setup, qrCode };
@@ -29,7 +47,7 @@ export function twoFactorRoutes(deps: FlowDeps) {
     api.post('/api/v1/me/two-factor/totp/enable', { schema: { body: EnableBody }, config: enrollment }, async (request) => {
       const { account, session } = requireAuth(request);
       const result = await enableTOTP(deps, { account, session, code: request.body.code }, requestContext(request));
-      return { message: result.message, twoFactor: { enabled: true, method: 'totp' }, recoveryCodes: result.recoveryCodes };
+      return presentEnabled(deps, account, result);
     });
 
     api.post('/api/v1/me/two-factor/email/setup', { schema: { body: EmptyBody }, config: enrollment }, async (request, reply) => {
@@ -40,13 +58,13 @@ export function twoFactorRoutes(deps: FlowDeps) {
     api.post('/api/v1/me/two-factor/email/enable', { schema: { body: EnableBody }, config: enrollment }, async (request) => {
       const { account, session } = requireAuth(request);
       const result = await enableEmail(deps, { account, session, code: request.body.code }, requestContext(request));
-      return { message: result.message, twoFactor: { enabled: true, method: 'email' }, recoveryCodes: result.recoveryCodes };
+      return presentEnabled(deps, account, result);
     });
 
     api.delete('/api/v1/me/two-factor', { schema: { body: EmptyBody } }, async (request) => {
       const { account, session } = requireAuth(request);
       const result = await disableTwoFactor(deps, { account, session }, requestContext(request));
-      return { ...result, twoFactor: { enabled: false, method: null } };
+      return { ...result, twoFactor: { enabled: false, method: null, authenticators: 0 } };
     });
 
     api.post('/api/v1/me/two-factor/recovery-codes', { schema: { body: EmptyBody } }, async (request) => {

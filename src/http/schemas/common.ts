@@ -5,6 +5,8 @@ export const SixDigitCode = Type.String({ pattern: '^[0-9]{6}$', description: 'A
 // A 6-digit code or a recovery code (XXXXX-XXXXX, case and separators free).
 export const AnyCode = Type.String({ pattern: '^(?:[0-9]{6}|[A-Za-z2-9]{5}[- ]?[A-Za-z2-9]{5})$' });
 export const Password = Type.String({ minLength: 1, maxLength: 1024 });
+/** The owner's label for an authenticator ("Work phone"); trimmed and checked again by the flow. */
+export const AuthenticatorName = Type.String({ minLength: 1, maxLength: 64 });
 export const Username = Type.String({ minLength: 1, maxLength: 64 });
 export const ClientKind = Type.Union([Type.Literal('web'), Type.Literal('desktop'), Type.Literal('mobile')]);
 export const ChallengeMethod = Type.Union([Type.Literal('totp'), Type.Literal('email'), Type.Literal('recovery_code')]);
@@ -18,6 +20,7 @@ export const MessageBody = Type.Object({ message: Type.String() });
 export const TwoFactorStatus = Type.Object({
   enabled: Type.Boolean(),
   method: Type.Union([Type.Literal('totp'), Type.Literal('email'), Type.Null()]),
+  authenticators: Type.Integer({ minimum: 0 }),
 });
 
 export const UserBody = Type.Object({

@@ -1,9 +1,37 @@
-import type { Kysely, Selectable } from 'kysely';
+import type { ExpressionBuilder, Kysely, Selectable } from 'kysely';
 import type { Account, Role, SecondFactorMethod } from '../../core/types.ts';
 import type { Database, UsersTable } from '../schema.ts';
 import type { AccountStore, NewAccount } from '../store.ts';
 
-export function toAccount(row: Selectable<UsersTable>): Account {
+/** What an account row carries besides its columns: the two facts derived from its authenticators. */
+export interface DerivedTwoFactor {
+  two_factor_method: string | null;
+  authenticator_count: number | string | bigint | null;
+}
+
+/**
+ * "Two-factor is on" is derived, never stored beside the credentials: the kind of the oldest
+ * authenticator and how many there are, read in the same query as the account.
+ */
+export function derivedTwoFactorColumns(eb: ExpressionBuilder<Database, 'users'>) {
+  return [
+    eb
+      .selectFrom('authenticators as a')
+      .select('a.type')
+      .whereRef('a.user_id', '=', 'users.id')
+      .orderBy('a.created_at')
+      .orderBy('a.id')
+      .limit(1)
+      .as('two_factor_method'),
+    eb
+      .selectFrom('authenticators as a')
+      .select((inner) => inner.fn.countAll<number>().as('n'))
+      .whereRef('a.user_id', '=', 'users.id')
+      .as('authenticator_count'),
+  ] as const;
+}
+
+export function toAccount(row: Selectable<UsersTable> & DerivedTwoFactor): Account {
   return {
     id: row.id,
     username: row.username,
@@ -13,6 +41,7 @@ export function toAccount(row: Selectable<UsersTable>): Account {
     role: row.role as Role,
     passwordHash: row.password_hash,
     twoFactorMethod: row.two_factor_method as SecondFactorMethod | null,
+    authenticatorCount: Number(row.authenticator_count ?? 0),
     twoFactorChangedAt: row.two_factor_changed_at === null ? null : Number(row.two_factor_changed_at),
     sessionEpoch: Number(row.session_epoch),
     createdAt: Number(row.created_at),
@@ -20,6 +49,7 @@ export function toAccount(row: Selectable<UsersTable>): Account {
 }
 
 export function accountQueries(db: Kysely<Database>): AccountStore {
+  const accounts = () => db.selectFrom('users').selectAll('users').select(derivedTwoFactorColumns);
   return {
     async createAccount(account: NewAccount): Promise<boolean> {
       const result = await db
@@ -33,7 +63,6 @@ export function accountQueries(db: Kysely<Database>): AccountStore {
           email_verified: account.emailVerified ? 1 : 0,
           role: account.role,
           password_hash: account.passwordHash,
-          two_factor_method: null,
           two_factor_changed_at: null,
           session_epoch: 0,
           created_at: account.createdAt,
@@ -45,17 +74,17 @@ export function accountQueries(db: Kysely<Database>): AccountStore {
     },
 
     async findAccountById(id: string): Promise<Account | null> {
-      const row = await db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+      const row = await accounts().where('users.id', '=', id).executeTakeFirst();
       return row ? toAccount(row) : null;
     },
 
     async findAccountByUsernameKey(usernameKey: string): Promise<Account | null> {
-      const row = await db.selectFrom('users').selectAll().where('username_key', '=', usernameKey).executeTakeFirst();
+      const row = await accounts().where('users.username_key', '=', usernameKey).executeTakeFirst();
       return row ? toAccount(row) : null;
     },
 
     async listAccounts(): Promise<Account[]> {
-      const rows = await db.selectFrom('users').selectAll().orderBy('username_key').execute();
+      const rows = await accounts().orderBy('users.username_key').execute();
       return rows.map(toAccount);
     },
 
@@ -68,12 +97,8 @@ export function accountQueries(db: Kysely<Database>): AccountStore {
       await db.updateTable('users').set({ password_hash: passwordHash, updated_at: now }).where('id', '=', userId).execute();
     },
 
-    async setTwoFactorMethod(userId: string, method: SecondFactorMethod | null, now: number): Promise<void> {
-      await db
-        .updateTable('users')
-        .set({ two_factor_method: method, two_factor_changed_at: now, updated_at: now })
-        .where('id', '=', userId)
-        .execute();
+    async markTwoFactorChanged(userId: string, now: number): Promise<void> {
+      await db.updateTable('users').set({ two_factor_changed_at: now, updated_at: now }).where('id', '=', userId).execute();
     },
 
     async setEmail(userId: string, email: string | null, verified: boolean, now: number): Promise<void> {

@@ -110,6 +110,10 @@ export function attemptCounterQueries(db: Kysely<Database>): AttemptCounterStore
       return changedRows(result) === 1;
     },
 
+    async resetAttemptFailures(key: string): Promise<void> {
+      await db.updateTable('attempt_counters').set({ failures: 0 }).where('key', '=', key).execute();
+    },
+
     async clearAttemptCounter(key: string): Promise<void> {
       await db.deleteFrom('attempt_counters').where('key', '=', key).execute();
     },

@@ -2,6 +2,7 @@ import { sql, type Kysely } from 'kysely';
 import type { Database } from '../schema.ts';
 import type { Store } from '../store.ts';
 import { accountQueries } from './accounts.ts';
+import { authenticatorQueries } from './authenticators.ts';
 import { attemptCounterQueries } from './attempt-counters.ts';
 import { auditQueries } from './audit-events.ts';
 import { emailCodeQueries } from './email-codes.ts';
@@ -17,6 +18,7 @@ import { twoFactorCredentialQueries } from './two-factor-credentials.ts';
 export function createKyselyStore(db: Kysely<Database>, inTransaction = false): Store {
   const store: Store = {
     ...accountQueries(db),
+    ...authenticatorQueries(db),
     ...twoFactorCredentialQueries(db),
     ...sessionQueries(db),
     ...loginChallengeQueries(db),

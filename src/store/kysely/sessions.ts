@@ -1,6 +1,8 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { Account, ClientKind, Session } from '../../core/types.ts';
-import { toAccount } from './accounts.ts';
+import { decodeAMR, encodeAMR } from '../../core/amr.ts';
+import type { AMRValue } from '../../core/types.ts';
+import { derivedTwoFactorColumns, toAccount } from './accounts.ts';
 import type { Database, SessionsTable } from '../schema.ts';
 import type { NewSession, SessionStore } from '../store.ts';
 import { changedRows } from './rows.ts';
@@ -16,8 +18,10 @@ function toSession(row: Selectable<SessionsTable>): Session {
     createdAt: Number(row.created_at),
     lastSeenAt: Number(row.last_seen_at),
     expiresAt: Number(row.expires_at),
+    amr: decodeAMR(row.amr) ?? [],
+    authTime: Number(row.auth_time),
     reauthenticatedAt: row.reauthenticated_at === null ? null : Number(row.reauthenticated_at),
-    reauthenticatedWithSecondFactor: row.reauth_second_factor === 1,
+    reauthAmr: decodeAMR(row.reauth_amr),
     accountEpoch: Number(row.account_epoch),
   };
 }
@@ -38,8 +42,10 @@ export function sessionQueries(db: Kysely<Database>): SessionStore {
           created_at: session.createdAt,
           last_seen_at: session.createdAt,
           expires_at: session.expiresAt,
+          amr: encodeAMR(session.amr),
+          auth_time: session.authTime,
           reauthenticated_at: null,
-          reauth_second_factor: 0,
+          reauth_amr: null,
           account_epoch: session.accountEpoch,
         })
         .execute();
@@ -59,12 +65,12 @@ export function sessionQueries(db: Kysely<Database>): SessionStore {
           'users.email_verified as u_email_verified',
           'users.role as u_role',
           'users.password_hash as u_password_hash',
-          'users.two_factor_method as u_two_factor_method',
           'users.two_factor_changed_at as u_two_factor_changed_at',
           'users.session_epoch as u_session_epoch',
           'users.created_at as u_created_at',
           'users.updated_at as u_updated_at',
         ])
+        .select(derivedTwoFactorColumns)
         .where('sessions.token_hash', '=', tokenHash)
         .where('sessions.expires_at', '>', now)
         .whereRef('sessions.account_epoch', '=', 'users.session_epoch')
@@ -79,7 +85,8 @@ export function sessionQueries(db: Kysely<Database>): SessionStore {
         email_verified: row.u_email_verified,
         role: row.u_role,
         password_hash: row.u_password_hash,
-        two_factor_method: row.u_two_factor_method,
+        two_factor_method: row.two_factor_method,
+        authenticator_count: row.authenticator_count,
         two_factor_changed_at: row.u_two_factor_changed_at,
         session_epoch: row.u_session_epoch,
         created_at: row.u_created_at,
@@ -92,10 +99,10 @@ export function sessionQueries(db: Kysely<Database>): SessionStore {
       await db.updateTable('sessions').set({ last_seen_at: now }).where('id', '=', sessionId).execute();
     },
 
-    async markSessionReauthenticated(sessionId: string, now: number, withSecondFactor: boolean): Promise<void> {
+    async markSessionReauthenticated(sessionId: string, now: number, amr: readonly AMRValue[]): Promise<void> {
       await db
         .updateTable('sessions')
-        .set({ reauthenticated_at: now, reauth_second_factor: withSecondFactor ? 1 : 0 })
+        .set({ reauthenticated_at: now, reauth_amr: encodeAMR(amr) })
         .where('id', '=', sessionId)
         .execute();
     },

@@ -1,28 +1,27 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../schema.ts';
-import type { TOTPCredential, TwoFactorCredentialStore } from '../store.ts';
+import type { PendingTOTPSecret, TwoFactorCredentialStore } from '../store.ts';
 import { changedRows } from './rows.ts';
 
 export function twoFactorCredentialQueries(db: Kysely<Database>): TwoFactorCredentialStore {
   return {
-    async savePendingTOTPSecret(userId: string, sealedSecret: string, now: number, expiresAt: number): Promise<void> {
+    async savePendingTOTPSecret(userId: string, pending: PendingTOTPSecret, now: number, expiresAt: number): Promise<void> {
+      const values = { sealed_secret: pending.sealedSecret, name: pending.name, created_at: now, expires_at: expiresAt };
       await db
         .insertInto('pending_totp_secrets')
-        .values({ user_id: userId, sealed_secret: sealedSecret, created_at: now, expires_at: expiresAt })
-        .onConflict((oc) =>
-          oc.column('user_id').doUpdateSet({ sealed_secret: sealedSecret, created_at: now, expires_at: expiresAt }),
-        )
+        .values({ user_id: userId, ...values })
+        .onConflict((oc) => oc.column('user_id').doUpdateSet(values))
         .execute();
     },
 
-    async findPendingTOTPSecret(userId: string, now: number): Promise<string | null> {
+    async findPendingTOTPSecret(userId: string, now: number): Promise<PendingTOTPSecret | null> {
       const row = await db
         .selectFrom('pending_totp_secrets')
-        .select('sealed_secret')
+        .select(['sealed_secret', 'name'])
         .where('user_id', '=', userId)
         .where('expires_at', '>', now)
         .executeTakeFirst();
-      return row?.sealed_secret ?? null;
+      return row ? { sealedSecret: row.sealed_secret, name: row.name } : null;
     },
 
     async takePendingTOTPSecret(userId: string, sealedSecret: string): Promise<boolean> {
@@ -34,40 +33,9 @@ export function twoFactorCredentialQueries(db: Kysely<Database>): TwoFactorCrede
       return changedRows(result) === 1;
     },
 
-    async saveTOTPCredential(userId: string, sealedSecret: string, lastUsedStep: number, now: number): Promise<void> {
-      await db
-        .insertInto('totp_credentials')
-        .values({ user_id: userId, sealed_secret: sealedSecret, last_used_step: lastUsedStep, created_at: now })
-        .onConflict((oc) =>
-          oc.column('user_id').doUpdateSet({ sealed_secret: sealedSecret, last_used_step: lastUsedStep, created_at: now }),
-        )
-        .execute();
-    },
-
-    async findTOTPCredential(userId: string): Promise<TOTPCredential | null> {
-      const row = await db
-        .selectFrom('totp_credentials')
-        .select(['sealed_secret', 'last_used_step'])
-        .where('user_id', '=', userId)
-        .executeTakeFirst();
-      return row ? { sealedSecret: row.sealed_secret, lastUsedStep: Number(row.last_used_step) } : null;
-    },
-
-    async advanceTOTPStep(userId: string, step: number): Promise<boolean> {
-      const result = await db
-        .updateTable('totp_credentials')
-        .set({ last_used_step: step })
-        .where('user_id', '=', userId)
-        .where('last_used_step', '<', step)
-        .executeTakeFirst();
-      return changedRows(result) === 1;
-    },
-
-    async deleteTOTPSecrets(userId: string): Promise<void> {
-      await db.deleteFrom('totp_credentials').where('user_id', '=', userId).execute();
+    async deletePendingTOTPSecret(userId: string): Promise<void> {
       await db.deleteFrom('pending_totp_secrets').where('user_id', '=', userId).execute();
     },
-
 
     async replaceRecoveryCodes(userId: string, codeHashes: string[], now: number): Promise<void> {
       await db.deleteFrom('recovery_codes').where('user_id', '=', userId).execute();

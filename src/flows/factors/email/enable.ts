@@ -1,17 +1,20 @@
-import { DomainError } from '../core/errors.ts';
-import type { Account, RequestContext, Session } from '../core/types.ts';
-import { attemptKeys, checkUnderLimit, secondFactorPolicy } from './shared/attempt-limits.ts';
-import { recordAudit } from './shared/audit.ts';
-import type { FlowDeps } from './shared/deps.ts';
-import { consumeEmailCode, emailCodeKeys } from './shared/email-codes.ts';
-import { requireRecentReauthentication } from './shared/reauthentication.ts';
-import { switchTwoFactorOn } from './shared/two-factor-state.ts';
-import { type EnableResult } from './enable-totp.ts';
-import { EDITED_SUCCESSFULLY } from './shared/messages.ts';
+import { randomUUID } from 'node:crypto';
+import { DomainError } from '../../../core/errors.ts';
+import type { Account, Authenticator, RequestContext, Session } from '../../../core/types.ts';
+import { attemptKeys, checkUnderLimit, secondFactorPolicy } from '../../shared/attempt-limits.ts';
+import { recordAudit } from '../../shared/audit.ts';
+import type { FlowDeps } from '../../shared/deps.ts';
+import { consumeEmailCode, emailCodeKeys } from '../../shared/email-codes.ts';
+import { EDITED_SUCCESSFULLY } from '../../shared/messages.ts';
+import { requireRecentAuthentication } from '../../shared/reauthentication.ts';
+import { addAuthenticator } from '../../shared/two-factor-state.ts';
+import type { EnableResult } from '../totp/enable.ts';
+import { emailKind } from './index.ts';
 
 /**
- * "Save" with the emailed code: turns on the email method. Receiving the code proves the
- * address, so it is marked verified in the same transaction, and the notice goes to it.
+ * "Save" with the emailed code: adds the email method (turning two-factor on if it is the first
+ * authenticator). Receiving the code proves the address, so it is marked verified in the same
+ * transaction, and the notice goes to it.
  */
 export async function enableEmail(
   deps: FlowDeps,
@@ -19,11 +22,10 @@ export async function enableEmail(
   context: RequestContext,
 ): Promise<EnableResult> {
   const { session, account } = input;
-  requireRecentReauthentication(deps, session, account, { changesTwoFactor: true });
+  requireRecentAuthentication(deps, session, account, { factors: 2 });
   const limitKey = attemptKeys.enrollment(account.id);
-  const policy = secondFactorPolicy(deps);
   // The code proves the address it was sent to; if the account's address changed since, it proves nothing.
-  const proven = await checkUnderLimit(deps, limitKey, policy, async () => {
+  const proven = await checkUnderLimit(deps, limitKey, secondFactorPolicy(deps), async () => {
     const sent = await consumeEmailCode(deps, emailCodeKeys.enrollment(account.id), account.id, input.code);
     return sent !== null && sent.address === account.email ? sent : null;
   });
@@ -32,16 +34,37 @@ export async function enableEmail(
   }
 
   const now = deps.clock();
+  const authenticator: Authenticator = {
+    id: randomUUID(),
+    userId: account.id,
+    type: 'email',
+    name: emailKind.defaultName,
+    sealedSecret: null,
+    lastUsedStep: null,
+    clockOffsetSeconds: null,
+    createdAt: now,
+    lastUsedAt: null,
+  };
   const recoveryCodes = await deps.store.transaction(async (store) => {
     await store.setEmail(account.id, proven.address, true, now);
-    const codes = await switchTwoFactorOn(deps, store, account, 'email', now, session.id);
+    const codes = await addAuthenticator(deps, store, account, authenticator, session.id);
     await recordAudit(
       deps,
-      { type: 'two_factor.enabled', outcome: 'success', userId: account.id, username: account.username, client: session.client, ip: context.ip, detail: { method: 'email' } },
+      {
+        type: codes === null ? 'authenticator.added' : 'two_factor.enabled',
+        outcome: 'success',
+        userId: account.id,
+        username: account.username,
+        client: session.client,
+        ip: context.ip,
+        detail: { method: 'email', authenticator_id: authenticator.id },
+      },
       store,
     );
     return codes;
   });
-  await deps.notifier.notify({ ...account, email: proven.address, emailVerified: true }, 'two_factor_enabled', { method: 'email' });
-  return { message: EDITED_SUCCESSFULLY, recoveryCodes };
+  const notified = { ...account, email: proven.address, emailVerified: true };
+  if (recoveryCodes === null) await deps.notifier.notify(notified, 'authenticator_added', { name: authenticator.name, kind: 'email' });
+  else await deps.notifier.notify(notified, 'two_factor_enabled', { method: 'email' });
+  return { message: EDITED_SUCCESSFULLY, recoveryCodes, authenticator };
 }

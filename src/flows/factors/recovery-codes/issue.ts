@@ -1,6 +1,6 @@
-import { generateRecoveryCodes, hashRecoveryCode } from '../../core/recovery-codes.ts';
-import type { Store } from '../../store/store.ts';
-import type { FlowDeps } from './deps.ts';
+import { generateRecoveryCodes, hashRecoveryCode } from '../../../core/recovery-codes.ts';
+import type { Store } from '../../../store/store.ts';
+import type { FlowDeps } from '../../shared/deps.ts';
 
 /** Keyed per account too, so equal codes of two accounts never share a digest. */
 export function recoveryCodeDigest(deps: FlowDeps, userId: string, code: string): string {

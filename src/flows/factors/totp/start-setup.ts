@@ -1,11 +1,15 @@
 import { randomBytes } from 'node:crypto';
-import { encodeBase32 } from '../core/base32.ts';
-import { createTOTPKeyURI } from '../core/key-uri.ts';
-import { TOTP_DEFAULTS } from '../core/totp.ts';
-import type { Account, RequestContext, Session } from '../core/types.ts';
-import { recordAudit } from './shared/audit.ts';
-import type { FlowDeps } from './shared/deps.ts';
-import { requireRecentReauthentication } from './shared/reauthentication.ts';
+import { pendingTOTPAssociatedData } from '../../../core/associated-data.ts';
+import { encodeBase32 } from '../../../core/base32.ts';
+import { DomainError } from '../../../core/errors.ts';
+import { createTOTPKeyURI } from '../../../core/key-uri.ts';
+import { TOTP_DEFAULTS } from '../../../core/totp.ts';
+import type { Account, RequestContext, Session } from '../../../core/types.ts';
+import { recordAudit } from '../../shared/audit.ts';
+import type { FlowDeps } from '../../shared/deps.ts';
+import { requireRecentAuthentication } from '../../shared/reauthentication.ts';
+import { tooManyOfKind } from '../../shared/two-factor-state.ts';
+import { totpKind } from './index.ts';
 
 export interface TOTPSetup {
   secret: string;
@@ -15,37 +19,45 @@ export interface TOTPSetup {
   period: 30;
 }
 
-export function pendingTOTPAssociatedData(userId: string): string {
-  return `pending-totp:${userId}`;
+export const AUTHENTICATOR_NAME_MAX = 64;
+
+/** The owner's label for an authenticator: trimmed, 1 to 64 characters. */
+export function checkAuthenticatorName(name: string): string {
+  const trimmed = name.trim();
+  if (trimmed.length === 0 || [...trimmed].length > AUTHENTICATOR_NAME_MAX || /\p{Cc}/u.test(trimmed)) {
+    throw new DomainError('validation_error', `The name must be 1 to ${AUTHENTICATOR_NAME_MAX} characters.`);
+  }
+  return trimmed;
 }
 
 /**
- * Creates a new secret and keeps it pending (sealed) until a code proves the app has it.
- * A pending secret never takes part in login, and a new setup replaces the previous one.
+ * Creates a new secret and keeps it pending (sealed) until a code proves the app has it. A
+ * pending secret never takes part in login, and a new setup replaces the previous one. While
+ * two-factor is on this adds an app, a two-factor change: it needs the Password window with a code.
  */
-export async function startTOTPSetup(deps: FlowDeps, session: Session, account: Account, context: RequestContext): Promise<TOTPSetup> {
-  requireRecentReauthentication(deps, session, account, { changesTwoFactor: true });
+export async function startTOTPSetup(
+  deps: FlowDeps,
+  session: Session,
+  account: Account,
+  context: RequestContext,
+  options: { name?: string } = {},
+): Promise<TOTPSetup> {
+  requireRecentAuthentication(deps, session, account, { factors: 2 });
+  const name = checkAuthenticatorName(options.name ?? totpKind.defaultName);
+  if ((await deps.store.countAuthenticators(account.id, 'totp')) >= totpKind.maxPerAccount) throw tooManyOfKind('totp');
   // 160 bits: the HMAC-SHA1 output size, as RFC 4226 §4 recommends.
   const secret = encodeBase32(randomBytes(20));
   const now = deps.clock();
   await deps.store.transaction(async (store) => {
     await store.savePendingTOTPSecret(
       account.id,
-      deps.secretBox.seal(secret, pendingTOTPAssociatedData(account.id)),
+      { sealedSecret: deps.secretBox.seal(secret, pendingTOTPAssociatedData(account.id)), name },
       now,
       now + deps.settings.limits.pendingSecretTtlMs,
     );
     await recordAudit(
       deps,
-      {
-        type: 'two_factor.setup_started',
-        outcome: 'success',
-        userId: account.id,
-        username: account.username,
-        client: session.client,
-        ip: context.ip,
-        detail: { method: 'totp' },
-      },
+      { type: 'two_factor.setup_started', outcome: 'success', userId: account.id, username: account.username, client: session.client, ip: context.ip, detail: { method: 'totp' } },
       store,
     );
   });

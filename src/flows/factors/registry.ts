@@ -1,0 +1,75 @@
+import { DomainError } from '../../core/errors.ts';
+import { classifyCode } from '../../core/codes.ts';
+import type { Account, AuthenticatorType, ChallengeMethod } from '../../core/types.ts';
+import type { FlowDeps } from '../shared/deps.ts';
+import { emailFactor, emailKind } from './email/index.ts';
+import { recoveryCodeFactor } from './recovery-codes/index.ts';
+import { totpFactor, totpKind } from './totp/index.ts';
+import type { AuthenticatorKind, ProofMethod, SecondFactor, SecondFactorProof } from './types.ts';
+
+/**
+ * The one list of second factors, in the order clients should offer them. Adding a factor is
+ * its folder, its migration and one line here (and in AUTHENTICATOR_KINDS if it is a kind of
+ * authenticator).
+ */
+const FACTORS: { [M in ProofMethod]: SecondFactor<Extract<SecondFactorProof, { method: M }>> } = {
+  totp: totpFactor,
+  email: emailFactor,
+  recovery_code: recoveryCodeFactor,
+};
+
+export const AUTHENTICATOR_KINDS: Record<AuthenticatorType, AuthenticatorKind> = {
+  totp: totpKind,
+  email: emailKind,
+};
+
+export function factorFor<M extends ProofMethod>(method: M): SecondFactor<Extract<SecondFactorProof, { method: M }>> {
+  return FACTORS[method];
+}
+
+export function allFactors(): SecondFactor[] {
+  return Object.values(FACTORS) as SecondFactor[];
+}
+
+/**
+ * Methods an account can answer a challenge with: each kind of authenticator it has, in the
+ * order it added them (the oldest first, as `twoFactor.method` names it), then recovery codes.
+ */
+export async function availableMethods(deps: FlowDeps, account: Account): Promise<ChallengeMethod[]> {
+  if (account.authenticatorCount === 0) return [];
+  const kinds: ChallengeMethod[] = [];
+  for (const authenticator of await deps.store.listAuthenticators(account.id)) {
+    if (!kinds.includes(authenticator.type)) kinds.push(authenticator.type);
+  }
+  for (const factor of allFactors()) {
+    if (factor.authenticatorType === null && (await factor.isAvailable(deps, account))) kinds.push(factor.method);
+  }
+  return kinds;
+}
+
+/**
+ * A code typed into a form, as the proof its method expects. The shape rule is the one in
+ * core/codes.ts: 6 digits for an app or email code, the recovery-code form for recovery codes.
+ */
+export function codeProof(method: ChallengeMethod, code: string): SecondFactorProof {
+  const shape = classifyCode(code);
+  if (method === 'recovery_code') {
+    if (shape !== 'recovery_code') throw new DomainError('validation_error', 'body/code must be a recovery code');
+    return { method, code };
+  }
+  if (shape !== 'six_digits') throw new DomainError('validation_error', 'body/code must be 6 digits');
+  return { method, code };
+}
+
+/**
+ * The Password window has one field for any code: its shape says recovery code or 6 digits, and
+ * 6 digits may be from any app or the emailed code, so each kind the account has is a candidate
+ * (proveSecondFactor checks them under one attempt).
+ */
+export async function passwordWindowProofs(deps: FlowDeps, account: Account, code: string): Promise<SecondFactorProof[]> {
+  const shape = classifyCode(code);
+  if (shape === 'recovery_code') return [{ method: 'recovery_code', code }];
+  if (shape === null) throw new DomainError('validation_error', 'body/code must be 6 digits or a recovery code');
+  const kinds = (await availableMethods(deps, account)).filter((m): m is 'totp' | 'email' => m === 'totp' || m === 'email');
+  return kinds.map((method) => ({ method, code }));
+}

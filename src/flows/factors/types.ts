@@ -1,0 +1,54 @@
+import type { AMRValue, Account, AuthenticatorType } from '../../core/types.ts';
+import type { FlowDeps } from '../shared/deps.ts';
+
+/**
+ * What a user submits to prove a second factor, discriminated on `method`. A new factor adds
+ * its own member here (passkeys: `{ method: 'webauthn'; response: ... }`), not a new code field.
+ */
+export type SecondFactorProof =
+  | { method: 'totp'; code: string }
+  | { method: 'email'; code: string }
+  | { method: 'recovery_code'; code: string };
+
+export type ProofMethod = SecondFactorProof['method'];
+
+/** A factor's judgement of one proof. A match is spent by then (exactly one caller wins). */
+export type FactorVerdict =
+  | { outcome: 'accepted'; authenticatorId: string | null }
+  /** `clockSkewSeconds`: the code matched an app's past step (RFC 6238 §6); still wrong. */
+  | { outcome: 'wrong'; clockSkewSeconds?: number }
+  | { outcome: 'reused' };
+
+export interface VerifyContext {
+  deps: FlowDeps;
+  account: Account;
+  /** Where an emailed code for this attempt is stored (bound to the login challenge or the session). */
+  emailCodeKey: string | null;
+  purpose: 'login' | 'reauth';
+}
+
+/**
+ * The shape every factor folder exports (flows/factors/<kind>/index.ts), listed once in
+ * registry.ts. Limits, audit and notices are not a factor's business: proveSecondFactor keeps them.
+ */
+export interface SecondFactor<P extends SecondFactorProof = SecondFactorProof> {
+  method: P['method'];
+  /** The authenticator kind this factor checks; null for recovery codes (not an authenticator). */
+  authenticatorType: AuthenticatorType | null;
+  /** RFC 8176 values a proof by this factor contributes ('mfa' is added by the caller). */
+  amr: readonly AMRValue[];
+  /** Whether the account can answer a challenge with this factor now. */
+  isAvailable(deps: FlowDeps, account: Account): Promise<boolean>;
+  verify(context: VerifyContext, proof: P): Promise<FactorVerdict>;
+}
+
+/** What the owner and administrators see of an authenticator kind. */
+export interface AuthenticatorKind {
+  type: AuthenticatorType;
+  /** Shown in Security Settings ("Authenticator app"). */
+  label: string;
+  /** The name a new one gets when the owner gives none. */
+  defaultName: string;
+  /** How many of this kind one account may hold. */
+  maxPerAccount: number;
+}

@@ -1,0 +1,71 @@
+// The interfaces flows depend on besides the store, in one place. Adapters live elsewhere:
+// the clock in core/clock.ts, the secret box in core/secret-box.ts, password hashing in
+// core/passwords.ts, mail and notices in mail/. Tests swap only the clock, the mail
+// destination and (through PasswordHasher) the cost of hashing.
+import type { Account } from './core/types.ts';
+
+export type { Clock } from './core/clock.ts';
+
+/** Seals secrets at rest and keys short-code digests (core/secret-box.ts). */
+export interface SecretBox {
+  /** Keyed digest for short codes, so a database dump alone cannot test guesses. */
+  mac(value: string): string;
+  seal(plaintext: string, associatedData: string): string;
+  /** Null when the value was not sealed by this key for this associated data. */
+  open(sealed: string, associatedData: string): string | null;
+}
+
+/** Password hashing (Argon2id in production; core/passwords.ts). */
+export interface PasswordHasher {
+  hash(password: string): Promise<string>;
+  /** False for a wrong password and for a hash it cannot read; never throws for either. */
+  verify(phcHash: string, password: string): Promise<boolean>;
+  /** Spends the work of one verification, for unknown usernames (timing must not tell). */
+  verifyDummy(password: string): Promise<false>;
+}
+
+export interface MailMessage {
+  to: string;
+  subject: string;
+  text: string;
+  html: string;
+}
+
+/** Delivers one rendered message or throws (SMTP, the .eml outbox, a test's capture). */
+export interface MailTransport {
+  send(message: MailMessage): Promise<void>;
+}
+
+export type CodePurpose = 'login' | 'reauth' | 'enroll' | 'email_change';
+
+export interface CodeMail {
+  to: string;
+  code: string;
+  purpose: CodePurpose;
+  username: string;
+  validMinutes: number;
+}
+
+/** The mails flows send; the words are rendered in mail/, never in a flow. Throws when not delivered. */
+export interface Mailer {
+  sendCode(mail: CodeMail): Promise<void>;
+}
+
+/** Security events the account owner hears about (by email when the address is verified). */
+export type SecurityNotice =
+  | 'two_factor_enabled'
+  | 'two_factor_disabled'
+  | 'two_factor_admin_reset'
+  | 'recovery_code_used'
+  | 'lockout'
+  | 'new_device_sign_in'
+  | 'email_changed'
+  | 'authenticator_added'
+  | 'authenticator_removed';
+
+export interface SecurityNotifier {
+  /** Must not throw: a notification that cannot be sent never undoes the change it reports. */
+  notify(account: Account, notice: SecurityNotice, details: Record<string, string>): Promise<void>;
+}
+/** The same port under the name the architecture uses. */
+export type Notifier = SecurityNotifier;
