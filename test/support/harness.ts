@@ -7,6 +7,7 @@ import * as OTPAuth from 'otpauth';
 import { loadConfig, type Config } from '../../src/config.ts';
 import { bootstrapAdmin } from '../../src/flows/bootstrap-admin.ts';
 import type { SecurityNotifier } from '../../src/flows/shared/deps.ts';
+import type { MailTransport } from '../../src/ports.ts';
 import { buildApp } from '../../src/http/app.ts';
 import { createServices, type Services } from '../../src/runtime/services.ts';
 
@@ -63,14 +64,53 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
+/**
+ * The clock seam for tests (createServices(config, { clock })): time moves only when the test
+ * says so, so TOTP steps, drift and expiry are tested without sleeping or editing rows.
+ */
+export interface TestClock {
+  (): number;
+  set(ms: number): void;
+  advance(ms: number): void;
+}
+
+export function createTestClock(start: number): TestClock {
+  let now = start;
+  const clock = (() => now) as TestClock;
+  clock.set = (ms) => {
+    now = ms;
+  };
+  clock.advance = (ms) => {
+    now += ms;
+  };
+  return clock;
+}
+
+/** Mail kept in memory (the mailer's destination is one of the seams tests may swap). */
+export function createMailCapture(): MailTransport & { sent: { to: string; subject: string; text: string }[]; lastCode(to: string): string } {
+  const sent: { to: string; subject: string; text: string }[] = [];
+  return {
+    sent,
+    async send(message) {
+      sent.push(message);
+    },
+    lastCode(to) {
+      const mail = sent.filter((m) => m.to === to && /authentication code: [0-9]{6}/.test(m.subject)).at(-1);
+      const code = mail === undefined ? undefined : /([0-9]{6})$/.exec(mail.subject)?.[1];
+      if (code === undefined) throw new Error(`no code mailed to ${to}`);
+      return code;
+    },
+  };
+}
+
 /** The real app over a real database, reached through `inject` (no port needed). */
 export async function startTestApp(
   environment: TestEnvironment,
-  options: { notifier?: SecurityNotifier } = {},
+  options: { notifier?: SecurityNotifier; clock?: TestClock; mailer?: MailTransport } = {},
 ): Promise<TestApp> {
   let services: Services;
   try {
-    services = await createServices(environment.config, { notifier: options.notifier });
+    services = await createServices(environment.config, { notifier: options.notifier, clock: options.clock, mailer: options.mailer });
   } catch (error) {
     await environment.dropDatabase();
     throw error;
