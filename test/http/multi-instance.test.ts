@@ -108,6 +108,28 @@ describe('several instances on one PostgreSQL', () => {
     }
   });
 
+  it("stops a removed app's codes at once on every instance", async () => {
+    const user = await userWithTOTP();
+    await freshCodes(user.secret, 12_000);
+    expect((await call(at(2), 'POST', '/api/v1/me/reauth', { token: user.token, body: { password: user.password, code: totpCode(user.secret) } })).status).toBe(200);
+    const setup = await call(at(0), 'POST', '/api/v1/me/two-factor/totp/setup', { token: user.token, body: { name: 'Tablet' } });
+    const tablet = String(setup.json.secret);
+    expect((await call(at(1), 'POST', '/api/v1/me/two-factor/totp/enable', { token: user.token, body: { code: totpCode(tablet, -1) } })).status).toBe(200);
+    expect((await call(at(2), 'POST', '/api/v1/me/reauth', { token: user.token, body: { password: user.password, code: totpCode(tablet) } })).status).toBe(200);
+    const listed = (await call(at(0), 'GET', '/api/v1/me/authenticators', { token: user.token })).json.authenticators as { id: string; name: string }[];
+    expect(listed.map((a) => a.name)).toEqual(['Authenticator app', 'Tablet']);
+    expect((await call(at(0), 'DELETE', `/api/v1/me/authenticators/${listed[0]!.id}`, { token: user.token })).status).toBe(200);
+    // The removed app's next code was never used, and was valid a moment ago: now refused everywhere.
+    for (const i of [1, 2, 0]) {
+      const challengeId = await challenge(i, user.username, user.password);
+      const refused = await call(at(i), 'POST', '/api/v1/auth/login/second-factor', { body: { challengeId, method: 'totp', code: totpCode(user.secret, 1) } });
+      expect(refused.status).toBe(401);
+      expect((refused.json.error as { code: string }).code).toBe('invalid_code');
+    }
+    const challengeId = await challenge(2, user.username, user.password);
+    expect((await call(at(2), 'POST', '/api/v1/auth/login/second-factor', { body: { challengeId, method: 'totp', code: totpCode(tablet, 1) } })).status).toBe(200);
+  });
+
   it('shares sessions: made on one, valid on all; logout and admin reset take effect everywhere at once', async () => {
     const username = `ext${3000 + users++}`;
     const password = 'shared-session-password';

@@ -7,6 +7,18 @@ export type ChallengeMethod = SecondFactorMethod | 'recovery_code';
 export interface TwoFactorStatus {
   enabled: boolean;
   method: SecondFactorMethod | null;
+  /** How many authenticators the account has. */
+  authenticators: number;
+}
+
+export interface AuthenticatorInfo {
+  id: string;
+  type: SecondFactorMethod;
+  name: string;
+  createdAt: string;
+  lastUsedAt: string | null;
+  /** The phone's clock offset at the last accepted code (negative: behind); null for email. */
+  clockOffsetSeconds: number | null;
 }
 
 export interface User {
@@ -22,7 +34,7 @@ export interface User {
 
 export interface Me extends User {
   recoveryCodesLeft: number | null;
-  session: { id: string; client: string; expiresAt: string; reauthenticatedAt: string | null };
+  session: { id: string; client: string; expiresAt: string; amr: string[]; authenticatedAt: string; reauthenticatedAt: string | null };
 }
 
 export interface AdminUser extends User {
@@ -51,7 +63,9 @@ export interface CodeSent {
 
 export interface Enabled {
   message: string;
-  recoveryCodes: string[];
+  /** Only when this turned two-factor on; adding a further authenticator keeps the existing codes. */
+  recoveryCodes?: string[];
+  authenticator: AuthenticatorInfo;
 }
 
 export interface SessionInfo {
@@ -150,7 +164,7 @@ export const api = {
   reauth: (password: string, code?: string): Promise<{ reauthenticatedUntil: string; secondFactorVerified: boolean }> =>
     request('POST', '/api/v1/me/reauth', code === undefined ? { password } : { password, code }),
   sendReauthEmailCode: (): Promise<CodeSent> => request('POST', '/api/v1/me/reauth/email-code', {}),
-  startTOTPSetup: (): Promise<TOTPSetup> => request('POST', '/api/v1/me/two-factor/totp/setup', {}),
+  startTOTPSetup: (name?: string): Promise<TOTPSetup> => request('POST', '/api/v1/me/two-factor/totp/setup', name === undefined ? {} : { name }),
   enableTOTP: (code: string): Promise<Enabled> => endsOtherSessions(request('POST', '/api/v1/me/two-factor/totp/enable', { code })),
   startEmailSetup: (): Promise<CodeSent> => request('POST', '/api/v1/me/two-factor/email/setup', {}),
   enableEmail: (code: string): Promise<Enabled> => endsOtherSessions(request('POST', '/api/v1/me/two-factor/email/enable', { code })),
@@ -163,6 +177,11 @@ export const api = {
   changePassword: (currentPassword: string, newPassword: string): Promise<{ message: string }> =>
     endsOtherSessions(request('PUT', '/api/v1/me/password', { currentPassword, newPassword })),
   sessions: (): Promise<{ sessions: SessionInfo[] }> => request('GET', '/api/v1/me/sessions'),
+  authenticators: (): Promise<{ authenticators: AuthenticatorInfo[] }> => request('GET', '/api/v1/me/authenticators'),
+  renameAuthenticator: (id: string, name: string): Promise<{ authenticator: AuthenticatorInfo }> =>
+    request('PATCH', `/api/v1/me/authenticators/${encodeURIComponent(id)}`, { name }),
+  removeAuthenticator: (id: string): Promise<{ message: string }> =>
+    endsOtherSessions(request('DELETE', `/api/v1/me/authenticators/${encodeURIComponent(id)}`, {})),
   revokeSession: (id: string): Promise<unknown> => request('DELETE', `/api/v1/me/sessions/${encodeURIComponent(id)}`, {}),
   adminUsers: (): Promise<{ users: AdminUser[] }> => request('GET', '/api/v1/admin/users'),
   adminCreateUser: (input: { username: string; password: string; displayName?: string; email?: string; role: Role }): Promise<User> =>

@@ -7,6 +7,7 @@ import { PasswordDialog } from '../components/password-dialog.tsx';
 import { RecoveryCodesSection } from '../components/recovery-codes-section.tsx';
 import { RecoveryCodes } from '../components/recovery-codes.tsx';
 import { SessionsSection } from '../components/sessions.tsx';
+import { AuthenticatorsSection } from '../components/authenticators.tsx';
 import { TOTPSetupForm } from '../components/totp-setup.tsx';
 import { Alert, Success } from '../components/ui.tsx';
 import { methodName } from './home.tsx';
@@ -62,7 +63,7 @@ export function SecuritySettingsPanel({ me, refreshMe }: Props): JSX.Element {
 
   const onEnabled = (method: SecondFactorMethod, result: Enabled): void => {
     setMessage(result.message);
-    setPhase({ kind: 'codes', codes: result.recoveryCodes, method });
+    setPhase({ kind: 'codes', codes: result.recoveryCodes ?? [], method });
     void refreshMe();
   };
 
@@ -140,6 +141,8 @@ export function SecuritySettingsPanel({ me, refreshMe }: Props): JSX.Element {
       {phase.kind === 'codes' && (
         <RecoveryCodes codes={phase.codes} username={me.username} method={phase.method} onDone={() => setPhase({ kind: 'idle' })} />
       )}
+
+      {me.twoFactor.enabled && phase.kind === 'idle' && <AuthenticatorsSection me={me} refreshMe={refreshMe} onStart={clearMessages} />}
 
       {/* The count and a fresh set, once the codes just shown on enabling are put away. */}
       {me.twoFactor.enabled && phase.kind === 'idle' && <RecoveryCodesSection me={me} refreshMe={refreshMe} onStart={clearMessages} />}

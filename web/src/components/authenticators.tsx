@@ -1,0 +1,228 @@
+import type { JSX } from 'preact';
+import { useEffect, useId, useRef, useState } from 'preact/hooks';
+import { ApiError, api, messageOf, type AuthenticatorInfo, type Me, type TOTPSetup } from '../api.ts';
+import { PasswordDialog } from './password-dialog.tsx';
+import { TOTPSetupForm } from './totp-setup.tsx';
+import { Alert, Field, Success } from './ui.tsx';
+
+const KINDS: Record<AuthenticatorInfo['type'], string> = { totp: 'Authenticator app', email: 'Email' };
+// The server's words for the same refusal (409), shown at once instead of after a Password window.
+const ONLY_ONE = 'This is your only authenticator. To stop using two-factor authentication, turn it off instead.';
+
+function when(iso: string): string {
+  return new Date(iso).toLocaleDateString(undefined, { dateStyle: 'medium' });
+}
+
+/** "about 40 s behind", "about 1 min ahead", "in time": the phone's clock at its last accepted code. */
+export function describeClockOffset(seconds: number | null): string | null {
+  if (seconds === null) return null;
+  if (seconds === 0) return 'clock in time';
+  const size = Math.abs(seconds);
+  const amount = size < 90 ? `${size} s` : `${Math.round(size / 60)} min`;
+  return `clock about ${amount} ${seconds < 0 ? 'behind' : 'ahead'}`;
+}
+
+type Mode =
+  | { kind: 'list' }
+  | { kind: 'confirm-add' }
+  | { kind: 'adding'; setup: TOTPSetup }
+  | { kind: 'confirm-remove'; authenticator: AuthenticatorInfo }
+  | { kind: 'rename'; authenticator: AuthenticatorInfo };
+
+interface Props {
+  me: Me;
+  refreshMe: () => Promise<Me | null>;
+  onStart: () => void;
+}
+
+/** Security Settings' list of authenticators, with Add authenticator, Rename and Remove. */
+export function AuthenticatorsSection({ me, refreshMe, onStart }: Props): JSX.Element {
+  const [items, setItems] = useState<AuthenticatorInfo[] | null>(null);
+  const [mode, setMode] = useState<Mode>({ kind: 'list' });
+  const [name, setName] = useState('');
+  const [message, setMessage] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const nameId = useId();
+  const renameId = useId();
+  const latest = useRef(0);
+
+  const load = (): void => {
+    const mine = ++latest.current;
+    api
+      .authenticators()
+      .then((result) => {
+        if (mine === latest.current) setItems(result.authenticators);
+      })
+      .catch((failure: unknown) => {
+        if (mine === latest.current) setError(messageOf(failure));
+      });
+  };
+  useEffect(load, [me.twoFactor.authenticators]);
+
+  const begin = (next: Mode): void => {
+    onStart();
+    setMessage(null);
+    setError(null);
+    setMode(next);
+  };
+
+  const startAdding = async (): Promise<void> => {
+    const setup = await api.startTOTPSetup();
+    setName('');
+    setMode({ kind: 'adding', setup });
+  };
+
+  const added = async (): Promise<void> => {
+    setMode({ kind: 'list' });
+    setMessage('Edited successfully.');
+    await refreshMe();
+    load();
+  };
+
+  const rename = async (event: Event, authenticator: AuthenticatorInfo): Promise<void> => {
+    event.preventDefault();
+    setError(null);
+    try {
+      await api.renameAuthenticator(authenticator.id, name);
+      setMode({ kind: 'list' });
+      setMessage('Edited successfully.');
+      load();
+    } catch (failure) {
+      setError(messageOf(failure));
+    }
+  };
+
+  const askToRemove = (authenticator: AuthenticatorInfo): void => {
+    if ((items?.length ?? 0) <= 1) {
+      begin({ kind: 'list' });
+      setError(ONLY_ONE);
+      return;
+    }
+    begin({ kind: 'confirm-remove', authenticator });
+  };
+
+  const remove = async (authenticator: AuthenticatorInfo): Promise<void> => {
+    const result = await api.removeAuthenticator(authenticator.id);
+    setMode({ kind: 'list' });
+    setMessage(result.message);
+    await refreshMe();
+    load();
+  };
+
+  return (
+    <section class="authenticators" aria-labelledby="authenticators-title">
+      <div class="section-head">
+        <h3 id="authenticators-title">Authenticators</h3>
+        {mode.kind !== 'adding' && (
+          <button type="button" class="button button-secondary button-small" onClick={() => begin({ kind: 'confirm-add' })}>
+            Add authenticator
+          </button>
+        )}
+      </div>
+      {message && <Success>{message}</Success>}
+      {error && <Alert>{error}</Alert>}
+      {items === null ? (
+        <p class="muted">Loading…</p>
+      ) : (
+        <ul class="authenticator-list">
+          {items.map((a) => {
+            const offset = describeClockOffset(a.clockOffsetSeconds);
+            return (
+              <li key={a.id} class="authenticator">
+                {mode.kind === 'rename' && mode.authenticator.id === a.id ? (
+                  <form class="rename-form" onSubmit={(event) => void rename(event, a)} noValidate>
+                    <Field id={renameId} label="Name" value={name} onValue={setName} maxLength={64} autoComplete="off" />
+                    <div class="actions">
+                      <button type="submit" class="button button-primary button-small">
+                        Save
+                      </button>
+                      <button type="button" class="button button-secondary button-small" onClick={() => setMode({ kind: 'list' })}>
+                        Cancel
+                      </button>
+                    </div>
+                  </form>
+                ) : (
+                  <>
+                    <div class="authenticator-text">
+                      <span class="authenticator-name">{a.name}</span>
+                      <span class="badge badge-kind">{KINDS[a.type]}</span>
+                      <span class="hint authenticator-meta">
+                        Added {when(a.createdAt)} · {a.lastUsedAt === null ? 'not used yet' : `last used ${when(a.lastUsedAt)}`}
+                        {offset ? ` · ${offset}` : ''}
+                      </span>
+                    </div>
+                    <div class="actions">
+                      <button
+                        type="button"
+                        class="button button-secondary button-small"
+                        onClick={() => {
+                          setName(a.name);
+                          begin({ kind: 'rename', authenticator: a });
+                        }}
+                      >
+                        Rename<span class="visually-hidden"> {a.name}</span>
+                      </button>
+                      <button type="button" class="button button-secondary button-small" onClick={() => askToRemove(a)}>
+                        Remove<span class="visually-hidden"> {a.name}</span>
+                      </button>
+                    </div>
+                  </>
+                )}
+              </li>
+            );
+          })}
+        </ul>
+      )}
+
+      {mode.kind === 'adding' && (
+        <div class="setup-area">
+          <Field
+            id={nameId}
+            label="Name"
+            value={name}
+            onValue={setName}
+            placeholder="Work phone"
+            maxLength={64}
+            autoComplete="off"
+            hint="So you can tell your authenticators apart."
+          />
+          <TOTPSetupForm
+            setup={mode.setup}
+            username={me.username}
+            onEnabled={(result) => {
+              const chosen = name.trim();
+              const renamed = chosen !== '' && chosen !== result.authenticator.name ? api.renameAuthenticator(result.authenticator.id, chosen) : Promise.resolve(null);
+              void renamed.catch((failure: unknown) => setError(messageOf(failure))).finally(() => void added());
+            }}
+          />
+          <button type="button" class="button button-secondary" onClick={() => setMode({ kind: 'list' })}>
+            Cancel
+          </button>
+        </div>
+      )}
+
+      {mode.kind === 'confirm-add' && (
+        <PasswordDialog
+          codeMethod={me.twoFactor.method ?? 'totp'}
+          onCancel={() => setMode({ kind: 'list' })}
+          onConfirmed={async () => {
+            try {
+              await startAdding();
+            } catch (failure) {
+              // 409 (five apps already): say so in the section, not in the dialog the user just passed.
+              if (failure instanceof ApiError && failure.code === 'conflict') {
+                setMode({ kind: 'list' });
+                setError(failure.message);
+                return;
+              }
+              throw failure;
+            }
+          }}
+        />
+      )}
+      {mode.kind === 'confirm-remove' && (
+        <PasswordDialog codeMethod={me.twoFactor.method ?? 'totp'} onCancel={() => setMode({ kind: 'list' })} onConfirmed={() => remove(mode.authenticator)} />
+      )}
+    </section>
+  );
+}
