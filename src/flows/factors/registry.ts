@@ -5,7 +5,7 @@ import type { FlowDeps } from '../shared/deps.ts';
 import { emailFactor, emailKind } from './email/index.ts';
 import { recoveryCodeFactor } from './recovery-codes/index.ts';
 import { totpFactor, totpKind } from './totp/index.ts';
-import type { AuthenticatorKind, ProofMethod, SecondFactor, SecondFactorProof } from './types.ts';
+import type { AuthenticatorKind, ProofInput, ProofMethod, SecondFactor, SecondFactorProof } from './types.ts';
 
 /**
  * The one list of second factors, in the order clients should offer them. Adding a factor is
@@ -47,19 +47,11 @@ export async function availableMethods(deps: FlowDeps, account: Account): Promis
   return kinds;
 }
 
-/**
- * A code typed into a form, as the proof its method expects. The shape rule is the one in
- * core/codes.ts: 6 digits for an app or email code, the recovery-code form for recovery codes.
- */
-export function codeProof(method: ChallengeMethod, code: string): SecondFactorProof {
-  const shape = classifyCode(code);
-  if (method === 'recovery_code') {
-    if (shape !== 'recovery_code') throw new DomainError('validation_error', 'body/code must be a recovery code');
-    return { method, code };
-  }
-  if (shape !== 'six_digits') throw new DomainError('validation_error', 'body/code must be 6 digits');
-  return { method, code };
+/** A second-factor request as the proof its method's factor expects (the factor reads its own fields). */
+export function readProof(method: ProofMethod, input: ProofInput): SecondFactorProof {
+  return factorFor(method).readProof(input);
 }
+
 
 /**
  * The Password window has one field for any code: its shape says recovery code or 6 digits, and

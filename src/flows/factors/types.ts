@@ -12,6 +12,24 @@ export type SecondFactorProof =
 
 export type ProofMethod = SecondFactorProof['method'];
 
+/**
+ * The fields of a second-factor request besides `method` (after the HTTP schema checked their
+ * types). Code factors read `code`; a passkey will read `response`.
+ */
+export interface ProofInput {
+  code?: string;
+  response?: unknown;
+}
+
+/** What a factor's optional challenge start needs: where its answer will be checked. */
+export interface ChallengeStartContext {
+  deps: FlowDeps;
+  account: Account;
+  /** The key its emailed code (or other per-attempt state) is stored under. */
+  attemptKey: string;
+  purpose: 'login' | 'reauth';
+}
+
 /** A factor's judgement of one proof. A match is spent by then (exactly one caller wins). */
 export type FactorVerdict =
   | { outcome: 'accepted'; authenticatorId: string | null }
@@ -39,6 +57,10 @@ export interface SecondFactor<P extends SecondFactorProof = SecondFactorProof> {
   amr: readonly AMRValue[];
   /** Whether the account can answer a challenge with this factor now. */
   isAvailable(deps: FlowDeps, account: Account): Promise<boolean>;
+  /** The request's fields as this factor's proof; throws `validation_error` when they do not fit. */
+  readProof(input: ProofInput): P;
+  /** Optional: what the client needs before it can answer (email: mails a code; passkeys: request options). */
+  startChallenge?(context: ChallengeStartContext): Promise<object>;
   verify(context: VerifyContext, proof: P): Promise<FactorVerdict>;
 }
 

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { codeProof } from '../../flows/factors/registry.ts';
+import { readProof } from '../../flows/factors/registry.ts';
 import { logOut } from '../../flows/manage-sessions.ts';
 import type { FlowDeps } from '../../flows/shared/deps.ts';
 import { signIn } from '../../flows/sign-in.ts';
@@ -55,7 +55,7 @@ export function authRoutes(deps: FlowDeps) {
     api.post('/api/v1/auth/login/second-factor', { schema: { body: SecondFactorBody } }, async (request, reply) => {
       const { challengeId, method, code } = request.body;
       // The proof its method expects (core/codes.ts decides the shape), checked before any attempt is spent.
-      const result = await verifySecondFactor(deps, { challengeId, proof: codeProof(method, code) });
+      const result = await verifySecondFactor(deps, { challengeId, proof: readProof(method, { code }) });
       const challengeClient = result.clientKind;
       if (challengeClient === 'web') setSessionCookie(request, reply, result.token, result.expiresAt);
       return {

@@ -1,4 +1,5 @@
 import { classifyCode } from '../../../core/codes.ts';
+import { DomainError } from '../../../core/errors.ts';
 import type { FactorVerdict, SecondFactor, VerifyContext } from '../types.ts';
 import { recoveryCodeDigest } from './issue.ts';
 
@@ -14,6 +15,10 @@ export const recoveryCodeFactor: SecondFactor<{ method: 'recovery_code'; code: s
   authenticatorType: null,
   // RFC 8176 has no value for a single-use backup code; the session still gets 'mfa'.
   amr: [],
+  readProof(input) {
+    if (input.code === undefined || classifyCode(input.code) !== 'recovery_code') throw new DomainError('validation_error', 'body/code must be a recovery code');
+    return { method: 'recovery_code', code: input.code };
+  },
   isAvailable: async (deps, account) => account.authenticatorCount > 0 && (await deps.store.countUnusedRecoveryCodes(account.id)) > 0,
   verify,
 };

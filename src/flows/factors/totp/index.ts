@@ -3,6 +3,7 @@ import { authenticatorAssociatedData } from '../../../core/associated-data.ts';
 import { TOTP_DEFAULTS, timeStepAt, verifyTOTP } from '../../../core/totp.ts';
 import type { Authenticator } from '../../../core/types.ts';
 import type { SecretBox } from '../../../ports.ts';
+import { readSixDigitCode } from '../code-proof.ts';
 import type { AuthenticatorKind, FactorVerdict, SecondFactor, VerifyContext } from '../types.ts';
 
 export const totpKind: AuthenticatorKind = { type: 'totp', label: 'Authenticator app', defaultName: 'Authenticator app', maxPerAccount: 5 };
@@ -60,5 +61,6 @@ export const totpFactor: SecondFactor<{ method: 'totp'; code: string }> = {
   authenticatorType: 'totp',
   amr: ['otp'],
   isAvailable: async (deps, account) => (await deps.store.countAuthenticators(account.id, 'totp')) > 0,
+  readProof: (input) => ({ method: 'totp', code: readSixDigitCode(input) }),
   verify,
 };
