@@ -30,6 +30,13 @@ export function formatReport(machine: Machine, core: CoreResults | null, dialect
           core.ops.map((o) => [o.name, o.opsPerSec, o.minOpsPerSec, o.maxOpsPerSec]),
         ),
     );
+    parts.push(
+      '\nRatios (median of alternating rounds in this run)\n' +
+        table(
+          ['comparison', 'ratio', 'min', 'max', 'rounds'],
+          core.ratios.map((r) => [r.name, `${r.ratio}x`, `${r.minRatio}x`, `${r.maxRatio}x`, r.rounds]),
+        ),
+    );
     const p = core.argon2.parameters;
     parts.push(
       `\nArgon2id (m=${p.memoryCost} KiB, t=${p.timeCost}, p=${p.parallelism}), sequential latency\n` +

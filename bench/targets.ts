@@ -26,6 +26,11 @@ export function checkTargets(core: CoreResults | null, dialects: DialectResults[
   if (core) {
     const ops = (name: string): number | undefined => core.ops.find((o) => o.name.startsWith(name))?.opsPerSec;
     atLeast('verifyTOTP (±1) > 50,000 ops/s', ops('verifyTOTP window ±1, right code'), 50_000, 'ops/s');
+    const ratio = (name: string): number | undefined => core.ratios.find((r) => r.name === name)?.ratio;
+    atLeast('verifyTOTP ≥ 1.0x bare node:crypto, right code', ratio('verifyTOTP / bare node:crypto, right code'), 1.0, 'x');
+    atLeast('verifyTOTP ≥ 1.0x bare node:crypto, wrong code', ratio('verifyTOTP / bare node:crypto, wrong code'), 1.0, 'x');
+    atLeast('verifyTOTP ≥ 1.15x otpauth, right code', ratio('verifyTOTP / otpauth, right code'), 1.15, 'x');
+    atLeast('verifyTOTP ≥ 1.15x otpauth, wrong code', ratio('verifyTOTP / otpauth, wrong code'), 1.15, 'x');
     atLeast('generateTOTP > 150,000 ops/s', ops('generateTOTP'), 150_000, 'ops/s');
     atLeast('SecretBox.open > 50,000 ops/s', ops('SecretBox.open'), 50_000, 'ops/s');
     const verify = core.argon2.results.find((r) => r.name.startsWith('Argon2id verify'));

@@ -143,3 +143,54 @@ describe('verifyTOTP rejects malformed codes', () => {
     expect(verifyTOTP(KEY, code, { now: NOW })).toBe(STEP);
   });
 });
+
+describe('verifyTOTP against a plain reference (the fast path changes no answer)', () => {
+  // The obvious implementation: every step in the window, in order, through generateHOTP.
+  const reference = (key: Uint8Array, code: string, now: number, window: number, lastUsedStep: number | null): number | null => {
+    const current = timeStepAt(now);
+    const matching: number[] = [];
+    for (let step = current - window; step <= current + window; step++) {
+      if (step < 0 || (lastUsedStep !== null && step <= lastUsedStep)) continue;
+      if (generateHOTP(key, BigInt(step)) === code) matching.push(step);
+    }
+    // Codes of two steps collide one time in a million; then the current step, then the nearest, wins.
+    matching.sort((a, b) => Math.abs(a - current) - Math.abs(b - current) || a - b);
+    return matching[0] ?? null;
+  };
+
+  it('agrees on 2,000 random keys, times, windows, replay states and codes', () => {
+    let seed = 42;
+    const random = (): number => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
+    let accepted = 0;
+    for (let i = 0; i < 2_000; i++) {
+      const key = Uint8Array.from({ length: 20 }, () => Math.floor(random() * 256));
+      const now = Math.floor(random() * 4_000_000_000_000);
+      const window = Math.floor(random() * 3);
+      const current = timeStepAt(now);
+      const offset = Math.floor(random() * 7) - 3;
+      const lastUsedStep = random() < 0.3 ? current + Math.floor(random() * 3) - 2 : null;
+      const code = random() < 0.8 ? generateHOTP(key, BigInt(current + offset)) : String(Math.floor(random() * 1e6)).padStart(6, '0');
+      const expected = reference(key, code, now, window, lastUsedStep);
+      if (expected !== null) accepted += 1;
+      expect(verifyTOTP(key, code, { now, window, lastUsedStep })).toBe(expected);
+    }
+    expect(accepted).toBeGreaterThan(300); // the sample really exercises the accepting paths
+  });
+
+  it('computes counters past 2^32 exactly (the two-halves write)', () => {
+    for (const step of [2 ** 32 - 1, 2 ** 32, 2 ** 32 + 1, 2 ** 40 + 12_345]) {
+      const now = step * 30_000 + 5_000;
+      expect(verifyTOTP(KEY, generateHOTP(KEY, BigInt(step)), { now, window: 0 })).toBe(step);
+    }
+  });
+
+  it('refuses non-digits that parse as numbers elsewhere', () => {
+    const right = codeAt(STEP);
+    for (const code of [` ${right.slice(1)}`, `+${right.slice(1)}`, `${right.slice(0, 5)}.`, '１２３４５６', `${right.slice(0, 5)}/`, `${right.slice(0, 5)}:`]) {
+      expect(verifyTOTP(KEY, code, { now: NOW })).toBeNull();
+    }
+  });
+});

@@ -39,7 +39,7 @@ async function verify({ deps, account }: VerifyContext, proof: { method: 'totp';
   // Every app is checked (no early exit), so timing does not tell which one matched.
   const matches = apps.map((app) => {
     const key = openTOTPKey(deps.secretBox, app);
-    return { app, step: verifyTOTP(key, proof.code, { now }), pastStep: matchPastStep(key, proof.code, now) };
+    return { app, key, step: verifyTOTP(key, proof.code, { now }) };
   });
   let reused = false;
   for (const { app, step } of matches) {
@@ -52,8 +52,10 @@ async function verify({ deps, account }: VerifyContext, proof: { method: 'totp';
     reused = true;
   }
   if (reused) return { outcome: 'reused' };
-  const past = matches.find((m) => m.pastStep !== null);
-  return past?.pastStep == null ? { outcome: 'wrong' } : { outcome: 'wrong', clockSkewSeconds: clockOffsetSeconds(past.pastStep, now) };
+  // The drift window (9 more HMACs per app) is searched only for a wrong code, never on the
+  // accepted path; every app is still searched, so the answer's timing names no app.
+  const pastStep = matches.map(({ key }) => matchPastStep(key, proof.code, now)).find((step) => step !== null) ?? null;
+  return pastStep === null ? { outcome: 'wrong' } : { outcome: 'wrong', clockSkewSeconds: clockOffsetSeconds(pastStep, now) };
 }
 
 export const totpFactor: SecondFactor<{ method: 'totp'; code: string }> = {
