@@ -115,8 +115,11 @@ export interface NewWebAuthnChallenge {
 export interface WebAuthnStore {
   /** Stores the challenge for `binding`, replacing any earlier one (used or not). */
   saveWebAuthnChallenge(challenge: NewWebAuthnChallenge): Promise<void>;
-  /** Consumes the live challenge of `binding`; exactly one caller gets it, null for everyone else. */
-  takeWebAuthnChallenge(binding: string, now: number): Promise<{ challenge: string; userId: string | null } | null>;
+  /**
+   * Consumes the live challenge of `binding` if it is `challenge` (the one the response signed);
+   * exactly one caller gets it, null for everyone else and for a replaced or unknown challenge.
+   */
+  takeWebAuthnChallenge(binding: string, challenge: string, now: number): Promise<{ userId: string | null } | null>;
   /** The WebAuthn authenticator with this credential id, of any account; null once removed. */
   findWebAuthnAuthenticator(credentialId: string): Promise<Authenticator | null>;
   /**

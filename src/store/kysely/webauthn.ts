@@ -23,26 +23,20 @@ export function webauthnQueries(db: Kysely<Database>): WebAuthnStore {
         .execute();
     },
 
-    async takeWebAuthnChallenge(binding: string, now: number): Promise<{ challenge: string; userId: string | null } | null> {
-      const row = await db
-        .selectFrom('webauthn_challenges')
-        .select(['challenge', 'user_id'])
-        .where('binding', '=', binding)
-        .where('consumed_at', 'is', null)
-        .where('expires_at', '>', now)
-        .executeTakeFirst();
-      if (!row) return null;
-      // Guarded on the value just read: of parallel requests exactly one consumes it, on any
-      // instance, and a challenge replaced meanwhile is not taken.
+    async takeWebAuthnChallenge(binding: string, challenge: string, now: number): Promise<{ userId: string | null } | null> {
+      // Guarded: of parallel requests exactly one consumes it, on any instance, and an answer to
+      // a replaced challenge consumes nothing (the one asked for since stays good).
       const result = await db
         .updateTable('webauthn_challenges')
         .set({ consumed_at: now })
         .where('binding', '=', binding)
-        .where('challenge', '=', row.challenge)
+        .where('challenge', '=', challenge)
         .where('consumed_at', 'is', null)
         .where('expires_at', '>', now)
         .executeTakeFirst();
-      return changedRows(result) === 1 ? { challenge: row.challenge, userId: row.user_id } : null;
+      if (changedRows(result) !== 1) return null;
+      const row = await db.selectFrom('webauthn_challenges').select('user_id').where('binding', '=', binding).executeTakeFirst();
+      return { userId: row?.user_id ?? null };
     },
 
     async findWebAuthnAuthenticator(credentialId: string): Promise<Authenticator | null> {

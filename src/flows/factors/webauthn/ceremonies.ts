@@ -8,6 +8,7 @@ import {
   type PublicKeyCredentialRequestOptionsJSON,
   type RegistrationResponseJSON,
 } from '@simplewebauthn/server';
+import { decodeClientDataJSON } from '@simplewebauthn/server/helpers';
 import type { RelyingParty } from './relying-party.ts';
 
 /**
@@ -21,6 +22,19 @@ export const CEREMONY_TIMEOUT_MS = 120_000;
 
 // ES256 and RS256 cover every passkey provider and security key in use; EdDSA keys are verified too.
 const SUPPORTED_ALGORITHMS = [-7, -8, -257];
+
+/**
+ * The challenge a response signed, read from its clientDataJSON (JSON, not CBOR), so the stored
+ * challenge is consumed only by an answer to it; null when clientDataJSON cannot be read.
+ */
+export function signedChallenge(response: { response: { clientDataJSON: string } }): string | null {
+  try {
+    const challenge = decodeClientDataJSON(response.response.clientDataJSON).challenge;
+    return typeof challenge === 'string' && challenge !== '' ? challenge : null;
+  } catch {
+    return null;
+  }
+}
 
 export interface CredentialDescriptor {
   /** Credential id, base64url. */

@@ -1,7 +1,7 @@
 import type { AMRValue, Authenticator } from '../../../core/types.ts';
 import { DomainError } from '../../../core/errors.ts';
 import type { AuthenticatorKind, FactorVerdict, SecondFactor, SecondFactorProof, VerifyContext } from '../types.ts';
-import { verifyAssertion } from './ceremonies.ts';
+import { signedChallenge, verifyAssertion } from './ceremonies.ts';
 import { openCredential } from './credential-material.ts';
 import { userHandleOf } from './user-handle.ts';
 
@@ -27,8 +27,9 @@ async function verify({ deps, account, emailCodeKey: binding }: VerifyContext, p
   if (binding === null) throw spentWebAuthnChallenge();
   // Consumed first, exactly once across instances: a replayed or parallel assertion finds nothing
   // here and is not judged (there is nothing to guess in a spent challenge, so it costs no slot).
-  const taken = await deps.store.takeWebAuthnChallenge(binding, now);
-  if (taken === null || (taken.userId !== null && taken.userId !== account.id)) throw spentWebAuthnChallenge();
+  const challenge = signedChallenge(proof.response);
+  const taken = challenge === null ? null : await deps.store.takeWebAuthnChallenge(binding, challenge, now);
+  if (challenge === null || taken === null || (taken.userId !== null && taken.userId !== account.id)) throw spentWebAuthnChallenge();
 
   // Any one key of this account; a key of another account (or a removed one) is simply wrong.
   const key = await deps.store.findWebAuthnAuthenticator(proof.response.id);
@@ -40,7 +41,7 @@ async function verify({ deps, account, emailCodeKey: binding }: VerifyContext, p
   const material = openCredential(deps.secretBox, key);
   const result = await verifyAssertion(deps.settings.relyingParty, {
     response: proof.response,
-    expectedChallenge: taken.challenge,
+    expectedChallenge: challenge,
     credential: { id: material.credentialId, publicKey: material.publicKey, counter: key.webauthn.signCount, transports: key.webauthn.transports },
     // Without the password the key is both factors: only a verified user (PIN, biometrics) counts.
     requireUserVerification: proof.passwordless === true,

@@ -8,6 +8,7 @@ import type { FlowDeps } from '../../shared/deps.ts';
 import { issueSession, notifyNewDevice, rememberSignInDevice, type SessionOrigin } from '../../shared/sessions.ts';
 import { proveSecondFactor } from '../prove-second-factor.ts';
 import { webauthnBindings } from './bindings.ts';
+import { signedChallenge } from './ceremonies.ts';
 
 export interface PasskeySignInInput extends SessionOrigin {
   passkeyChallengeId: string;
@@ -31,7 +32,8 @@ export async function signInWithPasskey(deps: FlowDeps, input: PasskeySignInInpu
   const audit = { client: input.client, ip: input.ip };
   if (key === null || account === null) {
     // The challenge is spent all the same: it was answered once.
-    await deps.store.takeWebAuthnChallenge(binding, now);
+    const challenge = signedChallenge(input.response);
+    if (challenge !== null) await deps.store.takeWebAuthnChallenge(binding, challenge, now);
     await recordAudit(deps, { ...audit, type: 'login.passkey', outcome: 'failure', userId: null, username: null, detail: { reason: 'unknown_credential' } });
     throw new DomainError('invalid_credentials', REFUSED);
   }

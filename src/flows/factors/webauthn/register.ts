@@ -10,7 +10,7 @@ import { addAuthenticator } from '../../shared/two-factor-state.ts';
 import { checkAuthenticatorName } from '../totp/start-setup.ts';
 import type { EnableResult } from '../totp/enable.ts';
 import { webauthnBindings } from './bindings.ts';
-import { verifyRegistration } from './ceremonies.ts';
+import { signedChallenge, verifyRegistration } from './ceremonies.ts';
 import { sealCredential } from './credential-material.ts';
 
 const REGISTRATION_FAILED = 'The passkey or security key could not be registered. Try again.';
@@ -28,11 +28,12 @@ export async function finishWebAuthnRegistration(
   const { session, account } = input;
   requireRecentAuthentication(deps, session, account, { factors: 2 });
   const now = deps.clock();
-  const taken = await deps.store.takeWebAuthnChallenge(webauthnBindings.registration(session.id), now);
-  if (taken === null || taken.userId !== account.id) {
+  const challenge = signedChallenge(input.response);
+  const taken = challenge === null ? null : await deps.store.takeWebAuthnChallenge(webauthnBindings.registration(session.id), challenge, now);
+  if (challenge === null || taken === null || taken.userId !== account.id) {
     throw new DomainError('invalid_code', 'This passkey request has expired or was already used. Start again.');
   }
-  const credential = await verifyRegistration(deps.settings.relyingParty, { response: input.response, expectedChallenge: taken.challenge });
+  const credential = await verifyRegistration(deps.settings.relyingParty, { response: input.response, expectedChallenge: challenge });
   if (credential === null) throw new DomainError('invalid_code', REGISTRATION_FAILED);
 
   const id = randomUUID();
