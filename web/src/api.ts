@@ -8,7 +8,7 @@ import type {
 /** The JSON API as the web client sees it. Every error the server sends is `{error:{code,message}}`. */
 
 export type Role = 'user' | 'admin';
-export type SecondFactorMethod = 'totp' | 'email';
+export type SecondFactorMethod = 'totp' | 'email' | 'webauthn';
 export type ChallengeMethod = SecondFactorMethod | 'webauthn' | 'recovery_code';
 
 export interface TwoFactorStatus {
@@ -83,6 +83,14 @@ export interface PasskeyAdded {
 }
 
 export type PasskeyRequestOptions = PublicKeyCredentialRequestOptionsJSON & { passkeyChallengeId: string };
+
+export interface AuthenticatorInfo {
+  id: string;
+  type: 'totp' | 'email' | 'webauthn';
+  name: string;
+  createdAt: string;
+  lastUsedAt: string | null;
+}
 
 export interface SessionInfo {
   id: string;
@@ -189,6 +197,9 @@ export const api = {
     request('POST', '/api/v1/me/two-factor/webauthn/registration/options', {}),
   registerPasskey: (name: string, response: RegistrationResponseJSON): Promise<PasskeyAdded> =>
     endsOtherSessions(request('POST', '/api/v1/me/two-factor/webauthn/registration', { name, response })),
+  authenticators: (): Promise<{ authenticators: AuthenticatorInfo[] }> => request('GET', '/api/v1/me/authenticators'),
+  removeAuthenticator: (id: string): Promise<{ message: string }> =>
+    endsOtherSessions(request('DELETE', `/api/v1/me/authenticators/${encodeURIComponent(id)}`, {})),
   sendLoginEmailCode: (challengeId: string): Promise<CodeSent> => request('POST', '/api/v1/auth/login/email-code', { challengeId }),
   logout: (): Promise<unknown> => request('POST', '/api/v1/auth/logout', {}, { quiet401: true }),
   reauth: (password: string, code?: string): Promise<{ reauthenticatedUntil: string; secondFactorVerified: boolean }> =>
