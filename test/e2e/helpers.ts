@@ -257,7 +257,7 @@ export async function readMailedCode(harness: Harness, address: string): Promise
 export async function logIn(page: Page, username: string, password: string): Promise<void> {
   await page.getByLabel('Username').fill(username);
   await page.getByLabel('Password', { exact: true }).fill(password);
-  await page.getByRole('button', { name: 'Log In' }).click();
+  await page.getByRole('button', { name: 'Log In', exact: true }).click();
 }
 
 export async function openAccountMenu(page: Page, username: string): Promise<void> {

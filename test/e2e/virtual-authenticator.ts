@@ -11,6 +11,11 @@ export interface VirtualAuthenticator {
   /** The credentials the authenticator holds: id, whether discoverable, and its signature count. */
   credentials(): Promise<{ credentialId: string; isResidentCredential: boolean; signCount: number; rpId?: string }[]>;
   setUserVerified(verified: boolean): Promise<void>;
+  /**
+   * Whether prompts are answered as if touched. Off, a request waits: the passkey autofill of the
+   * login page (conditional mediation) would otherwise log in the moment the page opens.
+   */
+  setPresence(enabled: boolean): Promise<void>;
   remove(): Promise<void>;
 }
 
@@ -43,6 +48,9 @@ export async function addVirtualAuthenticator(page: Page, options: VirtualAuthen
     },
     async setUserVerified(verified: boolean) {
       await cdp.send('WebAuthn.setUserVerified', { authenticatorId, isUserVerified: verified });
+    },
+    async setPresence(enabled: boolean) {
+      await cdp.send('WebAuthn.setAutomaticPresenceSimulation', { authenticatorId, enabled });
     },
     async remove() {
       await cdp.send('WebAuthn.removeVirtualAuthenticator', { authenticatorId });
