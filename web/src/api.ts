@@ -77,20 +77,12 @@ export interface Enabled {
 
 export interface PasskeyAdded {
   message: string;
-  authenticator: { id: string; type: 'webauthn'; name: string; createdAt: string; lastUsedAt: string | null };
+  authenticator: AuthenticatorInfo;
   /** Only when this passkey turned two-factor on. */
   recoveryCodes?: string[];
 }
 
 export type PasskeyRequestOptions = PublicKeyCredentialRequestOptionsJSON & { passkeyChallengeId: string };
-
-export interface AuthenticatorInfo {
-  id: string;
-  type: 'totp' | 'email' | 'webauthn';
-  name: string;
-  createdAt: string;
-  lastUsedAt: string | null;
-}
 
 export interface SessionInfo {
   id: string;
@@ -197,9 +189,6 @@ export const api = {
     request('POST', '/api/v1/me/two-factor/webauthn/registration/options', {}),
   registerPasskey: (name: string, response: RegistrationResponseJSON): Promise<PasskeyAdded> =>
     endsOtherSessions(request('POST', '/api/v1/me/two-factor/webauthn/registration', { name, response })),
-  authenticators: (): Promise<{ authenticators: AuthenticatorInfo[] }> => request('GET', '/api/v1/me/authenticators'),
-  removeAuthenticator: (id: string): Promise<{ message: string }> =>
-    endsOtherSessions(request('DELETE', `/api/v1/me/authenticators/${encodeURIComponent(id)}`, {})),
   sendLoginEmailCode: (challengeId: string): Promise<CodeSent> => request('POST', '/api/v1/auth/login/email-code', { challengeId }),
   logout: (): Promise<unknown> => request('POST', '/api/v1/auth/logout', {}, { quiet401: true }),
   reauth: (password: string, code?: string): Promise<{ reauthenticatedUntil: string; secondFactorVerified: boolean }> =>

@@ -48,9 +48,16 @@ export function PasskeyLogin({ onLoggedIn, onError, disabled }: PasskeyLoginProp
         // Autofill is an extra: without options the button still works, and nothing is retried in a loop.
         return;
       }
+      const { passkeyChallengeId, ...request } = options;
+      let response;
       try {
-        const { passkeyChallengeId, ...request } = options;
-        const response = await askForPasskey(request, true);
+        response = await askForPasskey(request, true);
+      } catch {
+        // Nobody picked a passkey (or the browser cannot offer one here, as on an address that is
+        // not the public URL): autofill is an offer, not something to report.
+        return;
+      }
+      try {
         const result = await api.passkeyLogin(passkeyChallengeId, response);
         if (active && result.status === 'ok') latest.current.onLoggedIn();
       } catch (failure) {

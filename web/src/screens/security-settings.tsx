@@ -4,7 +4,6 @@ import { ApiError, api, messageOf, type Enabled, type Me, type SecondFactorMetho
 import { EmailSection } from '../components/email-section.tsx';
 import { EmailSetupForm } from '../components/email-setup.tsx';
 import { PasskeySetupForm } from '../components/passkey-setup.tsx';
-import { PasskeysSection } from '../components/passkeys-section.tsx';
 import { PasswordDialog } from '../components/password-dialog.tsx';
 import { RecoveryCodesSection } from '../components/recovery-codes-section.tsx';
 import { RecoveryCodes } from '../components/recovery-codes.tsx';
@@ -142,7 +141,7 @@ export function SecuritySettingsPanel({ me, refreshMe }: Props): JSX.Element {
           )}
           {phase.method === 'email' && me.email !== null && <EmailSetupForm email={me.email} onEnabled={(result) => onEnabled('email', result)} />}
           {phase.method === 'webauthn' && (
-            <PasskeySetupForm onAdded={(result) => onEnabled('webauthn', { message: result.message, recoveryCodes: result.recoveryCodes ?? [] })} />
+            <PasskeySetupForm onAdded={(result) => onEnabled('webauthn', result)} />
           )}
         </div>
       )}
@@ -155,8 +154,6 @@ export function SecuritySettingsPanel({ me, refreshMe }: Props): JSX.Element {
 
       {/* The count and a fresh set, once the codes just shown on enabling are put away. */}
       {me.twoFactor.enabled && phase.kind === 'idle' && <RecoveryCodesSection me={me} refreshMe={refreshMe} onStart={clearMessages} />}
-
-      {me.twoFactor.enabled && phase.kind === 'idle' && <PasskeysSection me={me} refreshMe={refreshMe} onStart={clearMessages} />}
 
       <EmailSection me={me} refreshMe={refreshMe} onStart={clearMessages} />
 

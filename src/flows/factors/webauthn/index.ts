@@ -1,6 +1,7 @@
 import type { AMRValue, Authenticator } from '../../../core/types.ts';
 import { DomainError } from '../../../core/errors.ts';
-import type { AuthenticatorKind, FactorVerdict, SecondFactor, SecondFactorProof, VerifyContext } from '../types.ts';
+import type { AuthenticationResponseJSON } from '@simplewebauthn/server';
+import type { AuthenticatorKind, FactorVerdict, ProofInput, SecondFactor, SecondFactorProof, VerifyContext } from '../types.ts';
 import { signedChallenge, verifyAssertion } from './ceremonies.ts';
 import { openCredential } from './credential-material.ts';
 import { userHandleOf } from './user-handle.ts';
@@ -60,10 +61,21 @@ async function verify({ deps, account, emailCodeKey: binding }: VerifyContext, p
   return { outcome: 'accepted', authenticatorId: key.id, amr };
 }
 
+/** The assertion (shape-checked by the HTTP schema) as the proof; a code is not one. */
+function readProof(input: ProofInput): WebAuthnProof {
+  if (input.response === undefined || input.code !== undefined) {
+    throw new DomainError('validation_error', 'body/response is required for method "webauthn" (a code is not)');
+  }
+  return { method: 'webauthn', response: input.response as AuthenticationResponseJSON };
+}
+
+// Request options are started by their own endpoints (options.ts): a login's WebAuthn challenge
+// must expire with that login challenge, which a generic challenge start does not know.
 export const webauthnFactor: SecondFactor<WebAuthnProof> = {
   method: 'webauthn',
   authenticatorType: 'webauthn',
   amr: ['swk'],
   isAvailable: async (deps, account) => (await deps.store.countAuthenticators(account.id, 'webauthn')) > 0,
+  readProof,
   verify,
 };
