@@ -67,6 +67,7 @@ export function loggerOptions(level: string): pino.LoggerOptions {
         'req.body.password',
         '*.secret',
         '*.challengeId',
+        '*.passkeyChallengeId',
       ],
       censor: '[redacted]',
     },
