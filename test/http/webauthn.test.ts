@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PublicKeyCredentialCreationOptionsJSON } from '@simplewebauthn/server';
 import { DIALECTS, body, createTestEnvironment, createUser, loginToken, post, startTestApp, type TestApp } from '../support/harness.ts';
 import { del, expectError, get, startChallenge } from '../support/security.ts';
+import { noticeMail } from '../../src/mail/templates.ts';
 import { SoftwareAuthenticator } from '../support/software-authenticator.ts';
 import { PUBLIC_URL, WEBAUTHN_ENV, loginOptions, passkeyOptions, reauth, registerKey } from '../support/webauthn.ts';
 
@@ -10,8 +11,11 @@ import { PUBLIC_URL, WEBAUTHN_ENV, loginOptions, passkeyOptions, reauth, registe
 // passwordless, removal. The security rules (races, limits, counters) are in webauthn-security.
 describe.each(DIALECTS)('passkeys and security keys (%s)', (dialect) => {
   let t: TestApp;
+  const notices: { username: string; notice: string; details: Record<string, string> }[] = [];
   beforeAll(async () => {
-    t = await startTestApp(createTestEnvironment(dialect, WEBAUTHN_ENV));
+    t = await startTestApp(createTestEnvironment(dialect, WEBAUTHN_ENV), {
+      notifier: { notify: async (account, notice, details) => void notices.push({ username: account.username, notice, details }) },
+    });
   });
   afterAll(async () => {
     await t.close();
@@ -62,6 +66,13 @@ describe.each(DIALECTS)('passkeys and security keys (%s)', (dialect) => {
 
     const login = body<{ methods: string[] }>(await post(t.app, '/api/v1/auth/login', { username: user.username, password: user.password, client: 'desktop' }));
     expect(login.methods).toEqual(['webauthn', 'recovery_code']);
+
+    // The owner hears of it, in the words the issue gives.
+    const notice = notices.find((n) => n.username === user.username && n.notice === 'authenticator_added');
+    expect(notice?.details).toMatchObject({ name: 'YubiKey', kind: 'passkey', twoFactorTurnedOn: 'yes' });
+    const mail = noticeMail({ to: 'pat@example.com', notice: 'authenticator_added', details: notice!.details, issuer: 'Twofold', username: user.username });
+    expect(mail.subject).toBe('Twofold: A passkey was added to your account');
+    expect(mail.text).toContain('"YubiKey"');
   });
 
   it('refuses a registration that does not verify with 400 invalid_code, and a spent registration challenge', async () => {
