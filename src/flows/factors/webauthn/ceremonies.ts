@@ -1,15 +1,15 @@
-import {
-  generateAuthenticationOptions,
-  generateRegistrationOptions,
-  verifyAuthenticationResponse,
-  verifyRegistrationResponse,
-  type AuthenticationResponseJSON,
-  type PublicKeyCredentialCreationOptionsJSON,
-  type PublicKeyCredentialRequestOptionsJSON,
-  type RegistrationResponseJSON,
+import type {
+  AuthenticationResponseJSON,
+  PublicKeyCredentialCreationOptionsJSON,
+  PublicKeyCredentialRequestOptionsJSON,
+  RegistrationResponseJSON,
 } from '@simplewebauthn/server';
-import { decodeClientDataJSON } from '@simplewebauthn/server/helpers';
 import type { RelyingParty } from './relying-party.ts';
+
+// Loaded on first use: the CLI reaches this module through the factor registry but never runs
+// a ceremony, and should not pay for the library (and its ASN.1 stack) at every start.
+const library = () => import('@simplewebauthn/server');
+const helpers = () => import('@simplewebauthn/server/helpers');
 
 /**
  * The two WebAuthn ceremonies, each as "options" and "verify", over @simplewebauthn/server (which
@@ -27,7 +27,8 @@ const SUPPORTED_ALGORITHMS = [-7, -8, -257];
  * The challenge a response signed, read from its clientDataJSON (JSON, not CBOR), so the stored
  * challenge is consumed only by an answer to it; null when clientDataJSON cannot be read.
  */
-export function signedChallenge(response: { response: { clientDataJSON: string } }): string | null {
+export async function signedChallenge(response: { response: { clientDataJSON: string } }): Promise<string | null> {
+  const { decodeClientDataJSON } = await helpers();
   try {
     const challenge = decodeClientDataJSON(response.response.clientDataJSON).challenge;
     return typeof challenge === 'string' && challenge !== '' ? challenge : null;
@@ -56,6 +57,7 @@ export async function createRegistrationOptions(
   relyingParty: RelyingParty,
   input: RegistrationOptionsInput,
 ): Promise<PublicKeyCredentialCreationOptionsJSON> {
+  const { generateRegistrationOptions } = await library();
   return generateRegistrationOptions({
     rpName: relyingParty.name,
     rpID: relyingParty.id,
@@ -93,6 +95,7 @@ export async function verifyRegistration(
   relyingParty: RelyingParty,
   input: { response: RegistrationResponseJSON; expectedChallenge: string },
 ): Promise<RegisteredCredential | null> {
+  const { verifyRegistrationResponse } = await library();
   let result;
   try {
     result = await verifyRegistrationResponse({
@@ -128,6 +131,7 @@ export async function createAssertionOptions(
   relyingParty: RelyingParty,
   input: { allow: CredentialDescriptor[]; userVerification: 'required' | 'preferred'; challenge: Uint8Array },
 ): Promise<PublicKeyCredentialRequestOptionsJSON> {
+  const { generateAuthenticationOptions } = await library();
   return generateAuthenticationOptions({
     rpID: relyingParty.id,
     allowCredentials: input.allow.map((c) => ({ id: c.id, transports: c.transports })),
@@ -155,6 +159,7 @@ export async function verifyAssertion(
   input: { response: AuthenticationResponseJSON; expectedChallenge: string; credential: StoredCredential; requireUserVerification: boolean },
 ): Promise<AssertionResult> {
   if (input.response.id !== input.credential.id) return { status: 'wrong' };
+  const { verifyAuthenticationResponse } = await library();
   let result;
   try {
     result = await verifyAuthenticationResponse({

@@ -28,7 +28,7 @@ async function verify({ deps, account, emailCodeKey: binding }: VerifyContext, p
   if (binding === null) throw spentWebAuthnChallenge();
   // Consumed first, exactly once across instances: a replayed or parallel assertion finds nothing
   // here and is not judged (there is nothing to guess in a spent challenge, so it costs no slot).
-  const challenge = signedChallenge(proof.response);
+  const challenge = await signedChallenge(proof.response);
   const taken = challenge === null ? null : await deps.store.takeWebAuthnChallenge(binding, challenge, now);
   if (challenge === null || taken === null || (taken.userId !== null && taken.userId !== account.id)) throw spentWebAuthnChallenge();
 

@@ -32,7 +32,7 @@ export async function signInWithPasskey(deps: FlowDeps, input: PasskeySignInInpu
   const audit = { client: input.client, ip: input.ip };
   if (key === null || account === null) {
     // The challenge is spent all the same: it was answered once.
-    const challenge = signedChallenge(input.response);
+    const challenge = await signedChallenge(input.response);
     if (challenge !== null) await deps.store.takeWebAuthnChallenge(binding, challenge, now);
     await recordAudit(deps, { ...audit, type: 'login.passkey', outcome: 'failure', userId: null, username: null, detail: { reason: 'unknown_credential' } });
     throw new DomainError('invalid_credentials', REFUSED);

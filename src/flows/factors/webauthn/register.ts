@@ -28,7 +28,7 @@ export async function finishWebAuthnRegistration(
   const { session, account } = input;
   requireRecentAuthentication(deps, session, account, { factors: 2 });
   const now = deps.clock();
-  const challenge = signedChallenge(input.response);
+  const challenge = await signedChallenge(input.response);
   const taken = challenge === null ? null : await deps.store.takeWebAuthnChallenge(webauthnBindings.registration(session.id), challenge, now);
   if (challenge === null || taken === null || taken.userId !== account.id) {
     throw new DomainError('invalid_code', 'This passkey request has expired or was already used. Start again.');
