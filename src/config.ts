@@ -23,6 +23,14 @@ export interface Config {
   /** When set, GET /metrics needs `Authorization: Bearer <token>`. */
   metricsToken: string | null;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /**
+   * The address users reach the service at, as an origin without a trailing slash
+   * (`https://uc.example.com`): links in mails, and the WebAuthn relying party (its host is the
+   * RP ID, the origin itself is the expected origin of the web client).
+   */
+  publicUrl: string;
+  /** Further origins WebAuthn assertions may come from: native apps (`android:apk-key-hash:...`) or other web origins. */
+  webauthnOrigins: readonly string[];
   limits: LimitsConfig;
 }
 
@@ -118,6 +126,51 @@ function readMetricsToken(raw: string | undefined): string | null {
   return raw;
 }
 
+function readPublicUrl(raw: string | undefined, port: number): string {
+  if (raw === undefined || raw === '') return `http://localhost:${port}`;
+  const origin = parseHTTPOrigin(raw);
+  if (origin === null) {
+    throw new ConfigError(`TWOFOLD_PUBLIC_URL must be an absolute http(s) URL without a path, such as https://uc.example.com, got "${raw}"`);
+  }
+  return origin;
+}
+
+/** `https://host[:port]` (an optional trailing slash) as its normalised origin, else null. */
+function parseHTTPOrigin(raw: string): string | null {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    return null;
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return null;
+  if (url.hostname === '' || url.username !== '' || url.password !== '') return null;
+  if (url.pathname !== '/' || url.search !== '' || url.hash !== '') return null;
+  // `new URL` also accepts "https://a.com/." and "https://a.com?"; only an optional "/" may follow the host.
+  if (!/^https?:\/\/[^/?#]+\/?$/i.test(raw)) return null;
+  return url.origin;
+}
+
+// An Android app's origin is the SHA-256 of its signing certificate: 32 bytes, base64url without padding.
+const ANDROID_ORIGIN = /^android:apk-key-hash:[A-Za-z0-9_-]{43}$/;
+
+function readWebAuthnOrigins(raw: string | undefined): readonly string[] {
+  if (raw === undefined || raw.trim() === '') return Object.freeze([]);
+  const origins = raw.split(',').map((item) => item.trim()).filter((item) => item !== '');
+  return Object.freeze(
+    origins.map((item) => {
+      if (ANDROID_ORIGIN.test(item)) return item;
+      const origin = parseHTTPOrigin(item);
+      if (origin === null) {
+        throw new ConfigError(
+          `TWOFOLD_WEBAUTHN_ORIGINS must be comma-separated http(s) origins or android:apk-key-hash:<43 base64url characters>, got "${item}"`,
+        );
+      }
+      return origin;
+    }),
+  );
+}
+
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 /** The only reader of process.env. Throws ConfigError with a message meant for the operator. */
@@ -140,9 +193,11 @@ export function loadConfig(env: Env = process.env): Config {
   // Its strength is checked when it is used (first start only), so a stale value never blocks the CLI.
   const adminPassword = env.TWOFOLD_ADMIN_PASSWORD === '' ? null : (env.TWOFOLD_ADMIN_PASSWORD ?? null);
 
+  const port = readInteger(env, 'TWOFOLD_PORT', 8080, 0, 65_535);
+
   return Object.freeze({
     host,
-    port: readInteger(env, 'TWOFOLD_PORT', 8080, 0, 65_535),
+    port,
     dataDir: path.resolve(env.TWOFOLD_DATA_DIR ?? './data'),
     issuer,
     masterKey: readMasterKey(env.TWOFOLD_MASTER_KEY),
@@ -156,6 +211,8 @@ export function loadConfig(env: Env = process.env): Config {
     sessionTtlMs: readInteger(env, 'TWOFOLD_SESSION_TTL_HOURS', 168, 1, 24 * 365) * 60 * MINUTE,
     metricsToken: readMetricsToken(env.TWOFOLD_METRICS_TOKEN),
     logLevel: logLevel as Config['logLevel'],
+    publicUrl: readPublicUrl(env.TWOFOLD_PUBLIC_URL, port),
+    webauthnOrigins: readWebAuthnOrigins(env.TWOFOLD_WEBAUTHN_ORIGINS),
     limits: Object.freeze(defaultLimits()),
   });
 }

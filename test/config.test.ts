@@ -17,6 +17,8 @@ describe('loadConfig', () => {
       trustProxyHops: 0,
       metricsToken: null,
       logLevel: 'info',
+      publicUrl: 'http://localhost:8080',
+      webauthnOrigins: [],
     });
     expect(config.dataDir).toMatch(/\/data$/);
     expect(Object.isFrozen(config)).toBe(true);
@@ -44,6 +46,15 @@ describe('loadConfig', () => {
     [{ TWOFOLD_METRICS_TOKEN: 'short' }, /TWOFOLD_METRICS_TOKEN must be at least 16/],
     [{ TWOFOLD_LOG_LEVEL: 'loud' }, /TWOFOLD_LOG_LEVEL must be one of/],
     [{ TWOFOLD_TRUST_PROXY_HOPS: '-1' }, /TWOFOLD_TRUST_PROXY_HOPS must be a whole number/],
+    [{ TWOFOLD_PUBLIC_URL: 'uc.example.com' }, /TWOFOLD_PUBLIC_URL must be an absolute http\(s\) URL without a path/],
+    [{ TWOFOLD_PUBLIC_URL: 'ftp://uc.example.com' }, /TWOFOLD_PUBLIC_URL must be an absolute http\(s\) URL/],
+    [{ TWOFOLD_PUBLIC_URL: 'https://uc.example.com/twofold' }, /TWOFOLD_PUBLIC_URL must be an absolute http\(s\) URL without a path/],
+    [{ TWOFOLD_PUBLIC_URL: 'https://uc.example.com/?x=1' }, /TWOFOLD_PUBLIC_URL/],
+    [{ TWOFOLD_PUBLIC_URL: 'https://user:pw@uc.example.com' }, /TWOFOLD_PUBLIC_URL/],
+    [{ TWOFOLD_PUBLIC_URL: 'https://uc.example.com/.' }, /TWOFOLD_PUBLIC_URL/],
+    [{ TWOFOLD_WEBAUTHN_ORIGINS: 'android:apk-key-hash:short' }, /TWOFOLD_WEBAUTHN_ORIGINS must be comma-separated/],
+    [{ TWOFOLD_WEBAUTHN_ORIGINS: 'https://a.example.com/path' }, /TWOFOLD_WEBAUTHN_ORIGINS .*got "https:\/\/a.example.com\/path"/],
+    [{ TWOFOLD_WEBAUTHN_ORIGINS: 'ios:bundle-id:com.example' }, /TWOFOLD_WEBAUTHN_ORIGINS/],
   ])('refuses %o', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);
@@ -53,5 +64,19 @@ describe('loadConfig', () => {
     const config = loadConfig({ TWOFOLD_SMTP_URL: 'smtp://mail.example.com:587', TWOFOLD_MAIL_FROM: 'Twofold <no-reply@example.com>', TWOFOLD_ADMIN_PASSWORD: 'short' });
     expect(config.mailFrom).toBe('Twofold <no-reply@example.com>');
     expect(config.adminPassword).toBe('short');
+  });
+
+  it('takes the public URL as an origin and the extra WebAuthn origins as a list', () => {
+    const apk = `android:apk-key-hash:${'A'.repeat(42)}Q`;
+    const config = loadConfig({
+      TWOFOLD_PORT: '9000',
+      TWOFOLD_PUBLIC_URL: 'HTTPS://UC.Example.com:443/',
+      TWOFOLD_WEBAUTHN_ORIGINS: ` ${apk} , https://desktop.example.com:8443 ,`,
+    });
+    expect(config.publicUrl).toBe('https://uc.example.com');
+    expect(config.webauthnOrigins).toEqual([apk, 'https://desktop.example.com:8443']);
+    expect(Object.isFrozen(config.webauthnOrigins)).toBe(true);
+    // Unset, the default follows the port.
+    expect(loadConfig({ TWOFOLD_PORT: '9000' }).publicUrl).toBe('http://localhost:9000');
   });
 });

@@ -1,7 +1,7 @@
 export type Role = 'user' | 'admin';
 export type ClientKind = 'web' | 'desktop' | 'mobile';
 /** Kinds of authenticator an account can hold (passkeys add theirs). */
-export type AuthenticatorType = 'totp' | 'email';
+export type AuthenticatorType = 'totp' | 'email' | 'webauthn';
 /** Kept for the API's `twoFactor.method`: the kind of the account's oldest authenticator. */
 export type SecondFactorMethod = AuthenticatorType;
 /** What a login challenge can be answered with. */
@@ -28,6 +28,19 @@ export interface Authenticator {
   clockOffsetSeconds: number | null;
   createdAt: number;
   lastUsedAt: number | null;
+  /** WebAuthn (passkeys, security keys): the state a key needs beside its sealed public key; null for other kinds. */
+  webauthn?: WebAuthnState | null;
+}
+
+export interface WebAuthnState {
+  /** The credential id the authenticator reports (base64url); unique across all accounts. */
+  credentialId: string;
+  /** The signature counter last accepted (WebAuthn §6.1.1); 0 for keys that do not count. */
+  signCount: number;
+  /** Transports the browser reported at registration, handed back as hints in allowCredentials. */
+  transports: string[];
+  /** What the browser reported at registration; with attestation `none` the only hint of the kind of key. */
+  attachment: 'platform' | 'cross-platform' | null;
 }
 
 export interface Account {
@@ -101,6 +114,8 @@ export type AuditEventType =
   | 'login.password'
   | 'login.second_factor'
   | 'login.lockout'
+  | 'login.passkey'
+  | 'webauthn.counter_regression'
   | 'reauth'
   | 'two_factor.setup_started'
   | 'two_factor.enabled'

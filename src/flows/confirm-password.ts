@@ -1,3 +1,4 @@
+import type { AuthenticationResponseJSON } from '@simplewebauthn/server';
 import { DomainError } from '../core/errors.ts';
 import { combineAMR } from '../core/amr.ts';
 import type { AMRValue, Account, RequestContext, Session } from '../core/types.ts';
@@ -14,6 +15,8 @@ export interface ConfirmPasswordInput {
   password: string;
   /** A current code (or a recovery code) when two-factor is on and is about to be changed. */
   code?: string;
+  /** In place of a code: an assertion of one of the account's keys, after startWebAuthnReauth. */
+  webauthn?: AuthenticationResponseJSON;
 }
 
 export interface ConfirmPasswordResult {
@@ -37,13 +40,16 @@ export async function confirmPassword(deps: FlowDeps, input: ConfirmPasswordInpu
   });
 
   let secondFactor: readonly AMRValue[] | null = null;
-  if (input.code !== undefined) {
+  if (input.code !== undefined || input.webauthn !== undefined) {
     if (account.authenticatorCount === 0) {
       throw new DomainError('validation_error', 'Two-factor authentication is off: no code is needed.');
     }
     const proven = await proveSecondFactor(deps, {
       account,
-      proofs: await passwordWindowProofs(deps, account, input.code),
+      proofs:
+        input.webauthn !== undefined
+          ? [{ method: 'webauthn', response: input.webauthn }]
+          : await passwordWindowProofs(deps, account, input.code ?? ''),
       emailCodeKey: emailCodeKeys.reauth(session.id),
       client: session.client,
       ip: context.ip,

@@ -17,6 +17,7 @@ import { healthRoutes } from './routes/health.ts';
 import { meRoutes } from './routes/me.ts';
 import { twoFactorRoutes } from './routes/two-factor.ts';
 import { authenticatorRoutes } from './routes/authenticators.ts';
+import { webauthnRoutes } from './routes/webauthn.ts';
 
 export interface AppOptions {
   flows: FlowDeps;
@@ -66,6 +67,7 @@ export function loggerOptions(level: string): pino.LoggerOptions {
         'req.body.password',
         '*.secret',
         '*.challengeId',
+        '*.passkeyChallengeId',
       ],
       censor: '[redacted]',
     },
@@ -140,6 +142,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(meRoutes(flows));
   await app.register(twoFactorRoutes(flows));
   await app.register(authenticatorRoutes(flows));
+  await app.register(webauthnRoutes(flows));
   await app.register(adminRoutes(flows));
 
   if (options.webRoot && existsSync(path.join(options.webRoot, 'index.html'))) {

@@ -69,10 +69,19 @@ const NOTICES: Record<SecurityNotice, (details: Record<string, string>) => { sub
           subject: 'Sign-in locked after too many wrong codes',
           body: [`Too many wrong authentication codes were entered for your account, so signing in is locked until ${d.until ?? 'later'}.`, 'Someone may know your password: consider changing it.'],
         },
-  authenticator_added: (d) => ({
+  authenticator_added: (d) =>
+    d.kind === 'passkey'
+      ? {
+          subject: 'A passkey was added to your account',
+          body: [
+            `The passkey or security key "${d.name ?? ''}" was added to your account. It now signs you in${d.twoFactorTurnedOn === 'yes' ? ', and two-factor authentication is on' : ''}.`,
+            'If this was not you, contact your administrator now.',
+          ],
+        }
+      : {
     subject: 'An authenticator was added to your account',
     body: [`The authenticator "${d.name ?? ''}" (${d.kind ?? 'authenticator'}) was added to your account. Its codes now sign you in.`, 'If this was not you, contact your administrator now.'],
-  }),
+        },
   authenticator_removed: (d) => ({
     subject: 'An authenticator was removed from your account',
     body: [`The authenticator "${d.name ?? ''}" (${d.kind ?? 'authenticator'}) was removed from your account; its codes no longer sign you in.`, 'If this was not you, contact your administrator now.'],

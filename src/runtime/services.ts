@@ -10,6 +10,7 @@ import { createEmailNotifier } from '../mail/email-notifier.ts';
 import { createOutboxMailer, createSMTPMailer, type MailLog } from '../mail/mailers.ts';
 import { createDatabase, type DatabaseHandle } from '../store/database.ts';
 import { resealAuthenticatorSecrets } from '../store/upgrades/reseal-authenticator-secrets.ts';
+import { createRelyingParty } from '../flows/factors/webauthn/relying-party.ts';
 import { loadOrCreateMasterKey } from './master-key.ts';
 
 export interface Services {
@@ -64,7 +65,7 @@ export async function createServices(
     store: database.store,
     clock: options.clock ?? systemClock,
     secretBox,
-    settings: { issuer: config.issuer, sessionTtlMs: config.sessionTtlMs, limits: config.limits },
+    settings: { issuer: config.issuer, sessionTtlMs: config.sessionTtlMs, limits: config.limits, relyingParty: createRelyingParty(config) },
     passwords: options.passwordHasher ?? createArgon2PasswordHasher(),
     notifier: options.notifier ?? createEmailNotifier(transport, config.issuer, log),
     mailer: createMailer(transport, config.issuer),

@@ -46,6 +46,23 @@ export interface AuthenticatorsTable {
   clock_offset_seconds: number | null;
   created_at: number;
   last_used_at: number | null;
+  /** WebAuthn (migration 009): credential id (base64url, unique), signature counter, transports, attachment. */
+  credential_id: string | null;
+  sign_count: number | null;
+  /** Space-separated. */
+  transports: string | null;
+  attachment: string | null;
+}
+
+/** One live WebAuthn challenge per thing that asked for it (migration 009). */
+export interface WebAuthnChallengesTable {
+  binding: string;
+  user_id: string | null;
+  /** base64url, as sent in the options and signed in clientDataJSON. */
+  challenge: string;
+  created_at: number;
+  expires_at: number;
+  consumed_at: number | null;
 }
 
 export interface RecoveryCodesTable {
@@ -143,6 +160,7 @@ export interface Database {
   users: UsersTable;
   pending_totp_secrets: PendingTOTPSecretsTable;
   authenticators: AuthenticatorsTable;
+  webauthn_challenges: WebAuthnChallengesTable;
   recovery_codes: RecoveryCodesTable;
   sessions: SessionsTable;
   login_challenges: LoginChallengesTable;

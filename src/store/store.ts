@@ -102,6 +102,33 @@ export interface AuthenticatorStore {
   lockAccountForUpdate(userId: string, now: number): Promise<void>;
 }
 
+export interface NewWebAuthnChallenge {
+  /** What asked for it (flows/factors/webauthn/bindings.ts); one live challenge each. */
+  binding: string;
+  userId: string | null;
+  challenge: string;
+  createdAt: number;
+  expiresAt: number;
+}
+
+/** Passkeys and security keys (flows/factors/webauthn/ uses this). */
+export interface WebAuthnStore {
+  /** Stores the challenge for `binding`, replacing any earlier one (used or not). */
+  saveWebAuthnChallenge(challenge: NewWebAuthnChallenge): Promise<void>;
+  /**
+   * Consumes the live challenge of `binding` if it is `challenge` (the one the response signed);
+   * exactly one caller gets it, null for everyone else and for a replaced or unknown challenge.
+   */
+  takeWebAuthnChallenge(binding: string, challenge: string, now: number): Promise<{ userId: string | null } | null>;
+  /** The WebAuthn authenticator with this credential id, of any account; null once removed. */
+  findWebAuthnAuthenticator(credentialId: string): Promise<Authenticator | null>;
+  /**
+   * Records the signature counter of an accepted assertion only if it moved forward (or stays 0
+   * for a key that does not count): false means another use got there first with a higher one.
+   */
+  advanceSignCount(id: string, signCount: number, now: number): Promise<boolean>;
+}
+
 export interface TwoFactorCredentialStore {
   savePendingTOTPSecret(userId: string, pending: PendingTOTPSecret, now: number, expiresAt: number): Promise<void>;
   findPendingTOTPSecret(userId: string, now: number): Promise<PendingTOTPSecret | null>;
@@ -206,6 +233,7 @@ export interface MetaStore {
 export interface Store
   extends AccountStore,
     AuthenticatorStore,
+    WebAuthnStore,
     TwoFactorCredentialStore,
     SessionStore,
     LoginChallengeStore,

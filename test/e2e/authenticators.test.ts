@@ -76,6 +76,7 @@ describe.each([
 
     await page.getByRole('button', { name: 'Add authenticator' }).click();
     await confirmPassword(await oldPhone.nextCode());
+    await page.getByRole('button', { name: 'Authenticator app', exact: true }).click();
     const qr = page.getByRole('img', { name: /QR code/ });
     await qr.waitFor();
     await qr.evaluate((img: HTMLImageElement) => img.decode());

@@ -1,5 +1,6 @@
 import { mkdtemp, mkdir, readFile, readdir, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect } from 'vitest';
@@ -23,11 +24,29 @@ export interface Harness {
   stop(): Promise<void>;
 }
 
-/** The real server on a free port with a fresh SQLite file, and one Chromium for the file. */
-export async function startHarness(): Promise<Harness> {
+/** A port nobody listens on right now (the server must know its public URL before it listens). */
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      probe.close(() => resolve(typeof address === 'object' && address !== null ? address.port : 0));
+    });
+  });
+}
+
+/**
+ * The real server on a free port with a fresh SQLite file, and one Chromium for the file.
+ * `publicHost: 'localhost'` serves the browser at http://localhost:<port>, which is also the
+ * public URL: WebAuthn needs a host name as RP ID (never an IP address) in a secure context.
+ */
+export async function startHarness(options: { publicHost?: 'localhost' } = {}): Promise<Harness> {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'twofold-e2e-'));
+  const port = options.publicHost === undefined ? 0 : await freePort();
+  const publicUrl = options.publicHost === undefined ? {} : { TWOFOLD_PUBLIC_URL: `http://${options.publicHost}:${port}` };
   const server = await startServer(
-    loadConfig({ TWOFOLD_PORT: '0', TWOFOLD_DATA_DIR: dataDir, TWOFOLD_ADMIN_PASSWORD: ADMIN_PASSWORD, TWOFOLD_LOG_LEVEL: 'silent' }),
+    loadConfig({ TWOFOLD_PORT: String(port), TWOFOLD_DATA_DIR: dataDir, TWOFOLD_ADMIN_PASSWORD: ADMIN_PASSWORD, TWOFOLD_LOG_LEVEL: 'silent', ...publicUrl }),
     { print: () => {} },
   );
   const browser = await chromium.launch({
@@ -36,7 +55,7 @@ export async function startHarness(): Promise<Harness> {
   });
   await mkdir(SCREENSHOT_DIR, { recursive: true });
   return {
-    url: server.url,
+    url: options.publicHost === undefined ? server.url : server.services.config.publicUrl,
     dataDir,
     browser,
     async stop() {
@@ -238,7 +257,7 @@ export async function readMailedCode(harness: Harness, address: string): Promise
 export async function logIn(page: Page, username: string, password: string): Promise<void> {
   await page.getByLabel('Username').fill(username);
   await page.getByLabel('Password', { exact: true }).fill(password);
-  await page.getByRole('button', { name: 'Log In' }).click();
+  await page.getByRole('button', { name: 'Log In', exact: true }).click();
 }
 
 export async function openAccountMenu(page: Page, username: string): Promise<void> {

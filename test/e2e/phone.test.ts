@@ -171,7 +171,7 @@ describe('web client at phone size', () => {
     }
     await verify();
     await page.getByRole('alert').filter({ hasText: 'This sign-in has expired or was already used. Log in again.' }).waitFor();
-    await page.getByRole('button', { name: 'Log In' }).waitFor();
+    await page.getByRole('button', { name: 'Log In', exact: true }).waitFor();
     await screenshot(page, 'phone-08-sign-in-expired');
 
     // Ten wrong codes in all lock the account's second factor, and the message says for how long.

@@ -1,8 +1,15 @@
+import type {
+  AuthenticationResponseJSON,
+  PublicKeyCredentialCreationOptionsJSON,
+  PublicKeyCredentialRequestOptionsJSON,
+  RegistrationResponseJSON,
+} from './webauthn.ts';
+
 /** The JSON API as the web client sees it. Every error the server sends is `{error:{code,message}}`. */
 
 export type Role = 'user' | 'admin';
-export type SecondFactorMethod = 'totp' | 'email';
-export type ChallengeMethod = SecondFactorMethod | 'recovery_code';
+export type SecondFactorMethod = 'totp' | 'email' | 'webauthn';
+export type ChallengeMethod = SecondFactorMethod | 'webauthn' | 'recovery_code';
 
 export interface TwoFactorStatus {
   enabled: boolean;
@@ -67,6 +74,15 @@ export interface Enabled {
   recoveryCodes?: string[];
   authenticator: AuthenticatorInfo;
 }
+
+export interface PasskeyAdded {
+  message: string;
+  authenticator: AuthenticatorInfo;
+  /** Only when this passkey turned two-factor on. */
+  recoveryCodes?: string[];
+}
+
+export type PasskeyRequestOptions = PublicKeyCredentialRequestOptionsJSON & { passkeyChallengeId: string };
 
 export interface SessionInfo {
   id: string;
@@ -159,6 +175,20 @@ export const api = {
     request('POST', '/api/v1/auth/login', { username, password, client: 'web' }),
   verifySecondFactor: (challengeId: string, method: ChallengeMethod, code: string): Promise<LoginResult> =>
     request('POST', '/api/v1/auth/login/second-factor', { challengeId, method, code }),
+  webauthnLoginOptions: (challengeId: string): Promise<PublicKeyCredentialRequestOptionsJSON> =>
+    request('POST', '/api/v1/auth/login/webauthn/options', { challengeId }),
+  verifyWebAuthn: (challengeId: string, response: AuthenticationResponseJSON): Promise<LoginResult> =>
+    request('POST', '/api/v1/auth/login/second-factor', { challengeId, method: 'webauthn', response }),
+  passkeyOptions: (): Promise<PasskeyRequestOptions> => request('POST', '/api/v1/auth/login/passkey/options', {}),
+  passkeyLogin: (passkeyChallengeId: string, response: AuthenticationResponseJSON): Promise<LoginResult> =>
+    request('POST', '/api/v1/auth/login/passkey', { passkeyChallengeId, response, client: 'web' }),
+  reauthWebAuthnOptions: (): Promise<PublicKeyCredentialRequestOptionsJSON> => request('POST', '/api/v1/me/reauth/webauthn/options', {}),
+  reauthWithWebAuthn: (password: string, webauthn: AuthenticationResponseJSON): Promise<{ reauthenticatedUntil: string }> =>
+    request('POST', '/api/v1/me/reauth', { password, webauthn }),
+  passkeyRegistrationOptions: (): Promise<PublicKeyCredentialCreationOptionsJSON> =>
+    request('POST', '/api/v1/me/two-factor/webauthn/registration/options', {}),
+  registerPasskey: (name: string, response: RegistrationResponseJSON): Promise<PasskeyAdded> =>
+    endsOtherSessions(request('POST', '/api/v1/me/two-factor/webauthn/registration', { name, response })),
   sendLoginEmailCode: (challengeId: string): Promise<CodeSent> => request('POST', '/api/v1/auth/login/email-code', { challengeId }),
   logout: (): Promise<unknown> => request('POST', '/api/v1/auth/logout', {}, { quiet401: true }),
   reauth: (password: string, code?: string): Promise<{ reauthenticatedUntil: string; secondFactorVerified: boolean }> =>

@@ -89,13 +89,16 @@ export async function proveSecondFactor(deps: FlowDeps, attempt: SecondFactorAtt
       await recordAudit(deps, { ...base, type: 'recovery_code.used', outcome: 'success', detail: { remaining, purpose: attempt.purpose } });
       await deps.notifier.notify(account, 'recovery_code_used', { remaining: String(remaining) });
     }
-    return { method: proof.method, authenticatorId: verdict.authenticatorId, amr: factorFor(proof.method).amr };
+    return { method: proof.method, authenticatorId: verdict.authenticatorId, amr: verdict.amr ?? factorFor(proof.method).amr };
   }
   // Counted first: nothing after this may lose the failure.
   const lockedUntil = await recordFailedAttempt(deps, key, policy);
+  if (verdict.outcome === 'wrong' && verdict.audit !== undefined) {
+    await recordAudit(deps, { ...base, type: verdict.audit.type, outcome: 'failure', detail: { ...verdict.audit.detail, purpose: attempt.purpose } });
+  }
   const failureType = attempt.purpose === 'login' ? 'login.second_factor' : 'reauth';
   const skew = verdict.outcome === 'wrong' ? verdict.clockSkewSeconds : undefined;
-  const reason = verdict.outcome === 'reused' ? 'reused_code' : skew !== undefined ? 'clock_skew' : 'wrong_code';
+  const reason = verdict.outcome === 'reused' ? 'reused_code' : skew !== undefined ? 'clock_skew' : proof.method === 'webauthn' ? 'assertion_failed' : 'wrong_code';
   await recordAudit(deps, {
     ...base,
     type: failureType,
@@ -118,5 +121,6 @@ export async function proveSecondFactor(deps: FlowDeps, attempt: SecondFactorAtt
       { clockSkewSeconds: skew },
     );
   }
+  if (proof.method === 'webauthn') throw new DomainError('invalid_code', 'The passkey or security key could not be verified. Try again, or use another method.');
   throw new DomainError('invalid_code', 'The authentication code is incorrect.');
 }

@@ -5,6 +5,7 @@ import type { FlowDeps } from '../shared/deps.ts';
 import { emailFactor, emailKind } from './email/index.ts';
 import { recoveryCodeFactor } from './recovery-codes/index.ts';
 import { totpFactor, totpKind } from './totp/index.ts';
+import { webauthnFactor, webauthnKind } from './webauthn/index.ts';
 import type { AuthenticatorKind, ProofInput, ProofMethod, SecondFactor, SecondFactorProof } from './types.ts';
 
 /**
@@ -13,6 +14,7 @@ import type { AuthenticatorKind, ProofInput, ProofMethod, SecondFactor, SecondFa
  * authenticator).
  */
 const FACTORS: { [M in ProofMethod]: SecondFactor<Extract<SecondFactorProof, { method: M }>> } = {
+  webauthn: webauthnFactor,
   totp: totpFactor,
   email: emailFactor,
   recovery_code: recoveryCodeFactor,
@@ -21,6 +23,7 @@ const FACTORS: { [M in ProofMethod]: SecondFactor<Extract<SecondFactorProof, { m
 export const AUTHENTICATOR_KINDS: Record<AuthenticatorType, AuthenticatorKind> = {
   totp: totpKind,
   email: emailKind,
+  webauthn: webauthnKind,
 };
 
 export function factorFor<M extends ProofMethod>(method: M): SecondFactor<Extract<SecondFactorProof, { method: M }>> {

@@ -1,4 +1,5 @@
-import type { AMRValue, Account, AuthenticatorType } from '../../core/types.ts';
+import type { AuthenticationResponseJSON } from '@simplewebauthn/server';
+import type { AMRValue, Account, AuditEventType, AuthenticatorType } from '../../core/types.ts';
 import type { FlowDeps } from '../shared/deps.ts';
 
 /**
@@ -8,7 +9,9 @@ import type { FlowDeps } from '../shared/deps.ts';
 export type SecondFactorProof =
   | { method: 'totp'; code: string }
   | { method: 'email'; code: string }
-  | { method: 'recovery_code'; code: string };
+  | { method: 'recovery_code'; code: string }
+  /** `passwordless`: the key stands in for the password too, so user verification is required. Set by the flow, never by a client. */
+  | { method: 'webauthn'; response: AuthenticationResponseJSON; passwordless?: boolean };
 
 export type ProofMethod = SecondFactorProof['method'];
 
@@ -32,9 +35,13 @@ export interface ChallengeStartContext {
 
 /** A factor's judgement of one proof. A match is spent by then (exactly one caller wins). */
 export type FactorVerdict =
-  | { outcome: 'accepted'; authenticatorId: string | null }
-  /** `clockSkewSeconds`: the code matched an app's past step (RFC 6238 §6); still wrong. */
-  | { outcome: 'wrong'; clockSkewSeconds?: number }
+  /** `amr`: what this proof contributed when it depends on the authenticator (a passkey's hwk or swk); else the factor's own. */
+  | { outcome: 'accepted'; authenticatorId: string | null; amr?: readonly AMRValue[] }
+  /**
+   * `clockSkewSeconds`: the code matched an app's past step (RFC 6238 §6); still wrong.
+   * `audit`: an event of the factor's own to record besides the failure (a passkey's counter going back).
+   */
+  | { outcome: 'wrong'; clockSkewSeconds?: number; audit?: { type: AuditEventType; detail: Record<string, string | number | boolean> } }
   | { outcome: 'reused' };
 
 export interface VerifyContext {

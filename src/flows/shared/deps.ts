@@ -2,6 +2,7 @@ import type { LimitsConfig } from '../../config.ts';
 import type { AuditEvent } from '../../core/types.ts';
 import type { Clock, Mailer, PasswordHasher, SecretBox, SecurityNotifier } from '../../ports.ts';
 import type { Store } from '../../store/store.ts';
+import type { RelyingParty } from '../factors/webauthn/relying-party.ts';
 
 // The ports live in src/ports.ts; re-exported here for flows that import them from their deps.
 export type { CodeMail, Mailer, MailMessage, MailTransport, SecurityNotice, SecurityNotifier } from '../../ports.ts';
@@ -23,6 +24,8 @@ export interface FlowDeps {
 
 export interface FlowSettings {
   issuer: string;
+  /** The WebAuthn relying party: RP ID and accepted origins, from TWOFOLD_PUBLIC_URL and TWOFOLD_WEBAUTHN_ORIGINS. */
+  relyingParty: RelyingParty;
   sessionTtlMs: number;
   limits: LimitsConfig;
 }

@@ -2,6 +2,8 @@ import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { readProof } from '../../flows/factors/registry.ts';
+import { toAuthenticationResponse } from './webauthn.ts';
+import { AuthenticationResponse } from '../schemas/webauthn.ts';
 import { logOut } from '../../flows/manage-sessions.ts';
 import type { FlowDeps } from '../../flows/shared/deps.ts';
 import { signIn } from '../../flows/sign-in.ts';
@@ -20,10 +22,13 @@ const LoginBody = strictObject({
 
 const ChallengeId = Type.String({ minLength: 20, maxLength: 128, pattern: '^[A-Za-z0-9_-]+$' });
 const EmailCodeBody = strictObject({ challengeId: ChallengeId });
+// One shape for every method: `code` for codes, `response` (an assertion) for "webauthn"; which
+// one a method needs is checked in the route, so the error can say so plainly.
 const SecondFactorBody = strictObject({
   challengeId: ChallengeId,
   method: ChallengeMethod,
-  code: AnyCode,
+  code: Type.Optional(AnyCode),
+  response: Type.Optional(AuthenticationResponse),
 });
 
 export function authRoutes(deps: FlowDeps) {
@@ -53,9 +58,11 @@ export function authRoutes(deps: FlowDeps) {
     });
 
     api.post('/api/v1/auth/login/second-factor', { schema: { body: SecondFactorBody } }, async (request, reply) => {
-      const { challengeId, method, code } = request.body;
-      // The proof its method expects (core/codes.ts decides the shape), checked before any attempt is spent.
-      const result = await verifySecondFactor(deps, { challengeId, proof: readProof(method, { code }) });
+      const { challengeId, method, code, response } = request.body;
+      // The proof its method expects, read by that method's factor (a code's shape, or an
+      // assertion's presence), checked before any attempt is spent.
+      const proof = readProof(method, { code, response: response === undefined ? undefined : toAuthenticationResponse(response) });
+      const result = await verifySecondFactor(deps, { challengeId, proof });
       const challengeClient = result.clientKind;
       if (challengeClient === 'web') setSessionCookie(request, reply, result.token, result.expiresAt);
       return {

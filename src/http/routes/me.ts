@@ -8,11 +8,15 @@ import { sendReauthEmailCode } from '../../flows/send-email-code.ts';
 import { confirmPassword } from '../../flows/confirm-password.ts';
 import { listSessions, revokeSession } from '../../flows/manage-sessions.ts';
 import type { FlowDeps } from '../../flows/shared/deps.ts';
+import { DomainError } from '../../core/errors.ts';
 import { requestContext, requireAuth } from '../authentication.ts';
+import { AuthenticationResponse } from '../schemas/webauthn.ts';
+import { toAuthenticationResponse } from './webauthn.ts';
 import { iso, presentUser } from '../presenters.ts';
 import { AnyCode, EmptyBody, Password, SixDigitCode, strictObject } from '../schemas/common.ts';
 
-const ReauthBody = strictObject({ password: Password, code: Type.Optional(AnyCode) });
+// A current code, or in its place an assertion of one of the account's keys (never both).
+const ReauthBody = strictObject({ password: Password, code: Type.Optional(AnyCode), webauthn: Type.Optional(AuthenticationResponse) });
 const EmailChangeBody = strictObject({ email: Type.String({ minLength: 3, maxLength: 254 }) });
 const CodeBody = strictObject({ code: SixDigitCode });
 const PasswordChangeBody = strictObject({ currentPassword: Password, newPassword: Password });
@@ -41,9 +45,11 @@ export function meRoutes(deps: FlowDeps) {
 
     api.post('/api/v1/me/reauth', { schema: { body: ReauthBody } }, async (request) => {
       const { account, session } = requireAuth(request);
+      const { password, code, webauthn } = request.body;
+      if (code !== undefined && webauthn !== undefined) throw new DomainError('validation_error', 'body must have "code" or "webauthn", not both');
       const result = await confirmPassword(
         deps,
-        { account, session, password: request.body.password, code: request.body.code },
+        { account, session, password, code, webauthn: webauthn === undefined ? undefined : toAuthenticationResponse(webauthn) },
         requestContext(request),
       );
       return { reauthenticatedUntil: iso(result.reauthenticatedUntil), secondFactorVerified: result.secondFactorVerified, amr: result.amr };

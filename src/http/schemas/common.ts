@@ -9,7 +9,7 @@ export const Password = Type.String({ minLength: 1, maxLength: 1024 });
 export const AuthenticatorName = Type.String({ minLength: 1, maxLength: 64 });
 export const Username = Type.String({ minLength: 1, maxLength: 64 });
 export const ClientKind = Type.Union([Type.Literal('web'), Type.Literal('desktop'), Type.Literal('mobile')]);
-export const ChallengeMethod = Type.Union([Type.Literal('totp'), Type.Literal('email'), Type.Literal('recovery_code')]);
+export const ChallengeMethod = Type.Union([Type.Literal('totp'), Type.Literal('email'), Type.Literal('webauthn'), Type.Literal('recovery_code')]);
 
 export const ErrorBody = Type.Object({
   error: Type.Object({ code: Type.String(), message: Type.String() }),
@@ -19,7 +19,7 @@ export const MessageBody = Type.Object({ message: Type.String() });
 
 export const TwoFactorStatus = Type.Object({
   enabled: Type.Boolean(),
-  method: Type.Union([Type.Literal('totp'), Type.Literal('email'), Type.Null()]),
+  method: Type.Union([Type.Literal('totp'), Type.Literal('email'), Type.Literal('webauthn'), Type.Null()]),
   authenticators: Type.Integer({ minimum: 0 }),
 });
 

@@ -17,6 +17,15 @@ export function toAuthenticator(row: Selectable<AuthenticatorsTable>): Authentic
     clockOffsetSeconds: nullableNumber(row.clock_offset_seconds),
     createdAt: Number(row.created_at),
     lastUsedAt: nullableNumber(row.last_used_at),
+    webauthn:
+      row.credential_id === null
+        ? null
+        : {
+            credentialId: row.credential_id,
+            signCount: Number(row.sign_count ?? 0),
+            transports: row.transports === null || row.transports === '' ? [] : row.transports.split(' '),
+            attachment: row.attachment === 'platform' || row.attachment === 'cross-platform' ? row.attachment : null,
+          },
   };
 }
 
@@ -41,8 +50,12 @@ export function authenticatorQueries(db: Kysely<Database>): AuthenticatorStore {
           clock_offset_seconds: a.clockOffsetSeconds,
           created_at: a.createdAt,
           last_used_at: a.lastUsedAt ?? null,
+          credential_id: a.webauthn?.credentialId ?? null,
+          sign_count: a.webauthn?.signCount ?? null,
+          transports: a.webauthn ? a.webauthn.transports.join(' ') : null,
+          attachment: a.webauthn?.attachment ?? null,
         })
-        // The partial unique index (one email method per account) refuses a second one.
+        // The partial unique index (one email method per account) and the unique credential id refuse duplicates.
         .onConflict((oc) => oc.doNothing())
         .executeTakeFirst()
         .catch((error: unknown) => {

@@ -10,6 +10,7 @@ import { loginChallengeQueries } from './login-challenges.ts';
 import { metaQueries } from './meta.ts';
 import { sessionQueries } from './sessions.ts';
 import { twoFactorCredentialQueries } from './two-factor-credentials.ts';
+import { webauthnQueries } from './webauthn.ts';
 
 /**
  * The one implementation of Store, over Kysely, for both dialects (chosen in database.ts).
@@ -20,6 +21,7 @@ export function createKyselyStore(db: Kysely<Database>, inTransaction = false): 
     ...accountQueries(db),
     ...authenticatorQueries(db),
     ...twoFactorCredentialQueries(db),
+    ...webauthnQueries(db),
     ...sessionQueries(db),
     ...loginChallengeQueries(db),
     ...attemptCounterQueries(db),

@@ -169,6 +169,7 @@ export function sessionQueries(db: Kysely<Database>): SessionStore {
       await db.deleteFrom('login_challenges').where('expires_at', '<=', now).execute();
       await db.deleteFrom('pending_totp_secrets').where('expires_at', '<=', now).execute();
       await db.deleteFrom('email_codes').where('expires_at', '<=', now).execute();
+      await db.deleteFrom('webauthn_challenges').where('expires_at', '<=', now).execute();
       // Counters idle for a day carry nothing worth keeping (lock doubling resets after a day).
       const idleSince = now - 24 * 60 * 60_000;
       await db

@@ -1,11 +1,12 @@
 import type { JSX } from 'preact';
 import { useEffect, useId, useRef, useState } from 'preact/hooks';
-import { ApiError, api, messageOf, type AuthenticatorInfo, type Me, type TOTPSetup } from '../api.ts';
+import { api, messageOf, type AuthenticatorInfo, type Me, type TOTPSetup } from '../api.ts';
+import { PasskeySetupForm } from './passkey-setup.tsx';
 import { PasswordDialog } from './password-dialog.tsx';
 import { TOTPSetupForm } from './totp-setup.tsx';
 import { Alert, Field, Success } from './ui.tsx';
 
-const KINDS: Record<AuthenticatorInfo['type'], string> = { totp: 'Authenticator app', email: 'Email' };
+const KINDS: Record<AuthenticatorInfo['type'], string> = { totp: 'Authenticator app', email: 'Email', webauthn: 'Passkey or security key' };
 // The server's words for the same refusal (409), shown at once instead of after a Password window.
 const ONLY_ONE = 'This is your only authenticator. To stop using two-factor authentication, turn it off instead.';
 
@@ -25,7 +26,10 @@ export function describeClockOffset(seconds: number | null): string | null {
 type Mode =
   | { kind: 'list' }
   | { kind: 'confirm-add' }
+  /** After the Password window: which kind to add. */
+  | { kind: 'choose-kind' }
   | { kind: 'adding'; setup: TOTPSetup }
+  | { kind: 'adding-passkey' }
   | { kind: 'confirm-remove'; authenticator: AuthenticatorInfo }
   | { kind: 'rename'; authenticator: AuthenticatorInfo };
 
@@ -72,6 +76,17 @@ export function AuthenticatorsSection({ me, refreshMe, onStart }: Props): JSX.El
     setMode({ kind: 'adding', setup });
   };
 
+  const chooseApp = async (): Promise<void> => {
+    setError(null);
+    try {
+      await startAdding();
+    } catch (failure) {
+      // 409 (five apps already) and the like: said in the section.
+      setMode({ kind: 'list' });
+      setError(messageOf(failure));
+    }
+  };
+
   const added = async (): Promise<void> => {
     setMode({ kind: 'list' });
     setMessage('Edited successfully.');
@@ -113,7 +128,7 @@ export function AuthenticatorsSection({ me, refreshMe, onStart }: Props): JSX.El
     <section class="authenticators" aria-labelledby="authenticators-title">
       <div class="section-head">
         <h3 id="authenticators-title">Authenticators</h3>
-        {mode.kind !== 'adding' && (
+        {mode.kind !== 'adding' && mode.kind !== 'adding-passkey' && mode.kind !== 'choose-kind' && (
           <button type="button" class="button button-secondary button-small" onClick={() => begin({ kind: 'confirm-add' })}>
             Add authenticator
           </button>
@@ -201,22 +216,40 @@ export function AuthenticatorsSection({ me, refreshMe, onStart }: Props): JSX.El
         </div>
       )}
 
+      {mode.kind === 'choose-kind' && (
+        <div class="setup-area">
+          <fieldset class="methods">
+            <legend>What do you want to add?</legend>
+            <div class="inline-actions">
+              <button type="button" class="button button-secondary" onClick={() => void chooseApp()}>
+                Authenticator app
+              </button>
+              <button type="button" class="button button-secondary" onClick={() => setMode({ kind: 'adding-passkey' })}>
+                Passkey or security key
+              </button>
+            </div>
+          </fieldset>
+          <button type="button" class="button button-secondary" onClick={() => setMode({ kind: 'list' })}>
+            Cancel
+          </button>
+        </div>
+      )}
+
+      {mode.kind === 'adding-passkey' && (
+        <div class="setup-area">
+          <PasskeySetupForm onAdded={() => void added()} />
+          <button type="button" class="button button-secondary" onClick={() => setMode({ kind: 'list' })}>
+            Cancel
+          </button>
+        </div>
+      )}
+
       {mode.kind === 'confirm-add' && (
         <PasswordDialog
           codeMethod={me.twoFactor.method ?? 'totp'}
           onCancel={() => setMode({ kind: 'list' })}
           onConfirmed={async () => {
-            try {
-              await startAdding();
-            } catch (failure) {
-              // 409 (five apps already): say so in the section, not in the dialog the user just passed.
-              if (failure instanceof ApiError && failure.code === 'conflict') {
-                setMode({ kind: 'list' });
-                setError(failure.message);
-                return;
-              }
-              throw failure;
-            }
+            setMode({ kind: 'choose-kind' });
           }}
         />
       )}

@@ -4,6 +4,7 @@ import { ApiError, api, messageOf, type Me, type SecondFactorMethod } from '../a
 import { useSecondsLeft } from '../countdown.ts';
 import { Dialog } from './dialog.tsx';
 import { Alert, CodeField, Field } from './ui.tsx';
+import { PromptDismissed, PromptFailed, askForPasskey } from '../webauthn.ts';
 
 interface PasswordDialogProps {
   /** Set when two-factor is on: changing it also needs a current code of this method. */
@@ -15,6 +16,8 @@ interface PasswordDialogProps {
 
 /** The "Password" pop-up that confirms a sensitive change. */
 export function PasswordDialog({ codeMethod, onConfirmed, onCancel }: PasswordDialogProps): JSX.Element {
+  // With a key on the account, the key is offered first; a code (any app's, or a recovery code) stays possible.
+  const [useKey, setUseKey] = useState(codeMethod === 'webauthn');
   const [password, setPassword] = useState('');
   const [code, setCode] = useState('');
   const [error, setError] = useState<string | null>(null);
@@ -33,17 +36,23 @@ export function PasswordDialog({ codeMethod, onConfirmed, onCancel }: PasswordDi
       document.getElementById(ids.password)?.focus();
       return;
     }
-    if (codeMethod !== null && !/^[0-9]{6}$/.test(code)) {
-      setError('Enter the 6-digit authentication code.');
+    if (codeMethod !== null && !useKey && !/^(?:[0-9]{6}|[A-Za-z2-9]{5}[- ]?[A-Za-z2-9]{5})$/.test(code.trim())) {
+      setError(codeMethod === 'webauthn' ? 'Enter a 6-digit authentication code or a recovery code.' : 'Enter the 6-digit authentication code.');
       document.getElementById(ids.code)?.focus();
       return;
     }
     setBusy(true);
     try {
-      await api.reauth(password, codeMethod === null ? undefined : code);
+      if (useKey) {
+        const response = await askForPasskey(await api.reauthWebAuthnOptions());
+        await api.reauthWithWebAuthn(password, response);
+      } else {
+        await api.reauth(password, codeMethod === null ? undefined : code.trim());
+      }
       await onConfirmed();
     } catch (failure) {
-      setError(messageOf(failure));
+      if (failure instanceof PromptDismissed) return;
+      setError(failure instanceof PromptFailed ? failure.message : messageOf(failure));
       if (failure instanceof ApiError && failure.code === 'invalid_code') {
         setCode('');
         document.getElementById(ids.code)?.focus();
@@ -70,7 +79,9 @@ export function PasswordDialog({ codeMethod, onConfirmed, onCancel }: PasswordDi
   const description =
     codeMethod === null
       ? 'Enter your account password to verify this operation.'
-      : 'Enter your account password and a current authentication code to verify this operation.';
+      : useKey
+        ? 'Enter your account password and confirm with your passkey or security key to verify this operation.'
+        : 'Enter your account password and a current authentication code to verify this operation.';
 
   return (
     <Dialog title="Password" onClose={onCancel} description={description}>
@@ -91,13 +102,23 @@ export function PasswordDialog({ codeMethod, onConfirmed, onCancel }: PasswordDi
             )}
           </div>
         )}
-        {codeMethod !== null && <CodeField id={ids.code} value={code} onValue={setCode} />}
+        {codeMethod !== null && !useKey && codeMethod !== 'webauthn' && <CodeField id={ids.code} value={code} onValue={setCode} />}
+        {codeMethod === 'webauthn' && !useKey && (
+          <Field id={ids.code} label="Authentication Code" value={code} onValue={setCode} autocomplete="one-time-code" spellcheck={false} hint="A code from your authenticator app, or a recovery code." />
+        )}
+        {codeMethod === 'webauthn' && (
+          <p>
+            <button type="button" class="link-button" onClick={() => { setUseKey(!useKey); setError(null); }}>
+              {useKey ? 'Use an authentication code instead' : 'Use your passkey or security key instead'}
+            </button>
+          </p>
+        )}
         <div class="dialog-actions">
           <button type="button" class="button button-secondary" onClick={onCancel}>
             Cancel
           </button>
           <button type="submit" class="button button-primary" disabled={busy}>
-            Confirm
+            {useKey ? 'Use your passkey or security key' : 'Confirm'}
           </button>
         </div>
       </form>

@@ -44,7 +44,9 @@ export function RecoveryCodes({ codes, username, method, onDone, notice }: Recov
       </h3>
       {notice && <p class="recovery-notice">{notice}</p>}
       <p>
-        {method === 'email'
+        {method === 'webauthn'
+          ? 'If you lose your passkey or security key, each of these codes logs you in once instead. Keep them somewhere safe: they are shown only this once.'
+          : method === 'email'
           ? 'If you cannot receive the email, each of these codes logs you in once instead of an authentication code. Keep them somewhere safe: they are shown only this once.'
           : 'If you lose your phone, each of these codes logs you in once instead of an authentication code. Keep them somewhere safe, away from your phone: they are shown only this once.'}
       </p>

@@ -5,6 +5,7 @@ import { ROUTES } from '../router.ts';
 import { useTitle } from '../title.ts';
 
 export function methodName(method: Me['twoFactor']['method']): string {
+  if (method === 'webauthn') return 'Passkey or security key';
   return method === 'email' ? 'Authenticated by Email' : 'Authenticated by Authenticator';
 }
 

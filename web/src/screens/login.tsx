@@ -2,6 +2,8 @@ import type { JSX } from 'preact';
 import { useEffect, useId, useState } from 'preact/hooks';
 import { ApiError, api, messageOf, type ChallengeMethod, type Me } from '../api.ts';
 import { Brand } from '../components/layout.tsx';
+import { PasskeyLogin } from '../components/passkey-login.tsx';
+import { WebAuthnStep } from '../components/webauthn-step.tsx';
 import { Alert, CodeField, Field } from '../components/ui.tsx';
 import { useSecondsLeft } from '../countdown.ts';
 import { useTitle } from '../title.ts';
@@ -87,7 +89,17 @@ export function LoginScreen({ notice, onLoggedIn }: LoginProps): JSX.Element {
               </div>
             )}
             {error && <Alert>{error}</Alert>}
-            <Field id={ids.username} label="Username" value={username} onValue={setUsername} autocomplete="username" autoCapitalize="none" spellcheck={false} required />
+            {/* "webauthn" lets the browser offer the account's passkeys right in this field (conditional mediation). */}
+            <Field
+              id={ids.username}
+              label="Username"
+              value={username}
+              onValue={setUsername}
+              autocomplete="username webauthn"
+              autoCapitalize="none"
+              spellcheck={false}
+              required
+            />
             <Field
               id={ids.password}
               label="Password"
@@ -100,6 +112,11 @@ export function LoginScreen({ notice, onLoggedIn }: LoginProps): JSX.Element {
             <button type="submit" class="button button-primary button-block" disabled={busy}>
               Log In
             </button>
+            <PasskeyLogin
+              disabled={busy}
+              onLoggedIn={() => void finish().catch((failure: unknown) => setError(messageOf(failure)))}
+              onError={setError}
+            />
           </form>
         )}
       </main>
@@ -114,7 +131,9 @@ interface CodeStepProps {
 }
 
 function CodeStep({ challenge, onRestart, onVerified }: CodeStepProps): JSX.Element {
-  const primary = challenge.methods.find((m) => m !== 'recovery_code') ?? 'totp';
+  // A key first when the account has one (phishing-resistant); the other methods stay a click away.
+  const primary = challenge.methods.includes('webauthn') ? 'webauthn' : (challenge.methods.find((m) => m !== 'recovery_code') ?? 'totp');
+  const codeMethod = challenge.methods.find((m) => m === 'totp' || m === 'email') ?? null;
   const canRecover = challenge.methods.includes('recovery_code');
   const [method, setMethod] = useState<ChallengeMethod>(primary);
   const [code, setCode] = useState('');
@@ -126,12 +145,12 @@ function CodeStep({ challenge, onRestart, onVerified }: CodeStepProps): JSX.Elem
   const codeId = useId();
 
   useEffect(() => {
-    document.getElementById(codeId)?.focus();
+    if (method !== 'webauthn') document.getElementById(codeId)?.focus();
   }, [method, codeId]);
 
   const verify = async (event: Event): Promise<void> => {
     event.preventDefault();
-    if (busy) return;
+    if (busy || method === 'webauthn') return;
     const value = method === 'recovery_code' ? code.trim() : code;
     if (method !== 'recovery_code' && !/^[0-9]{6}$/.test(value)) {
       setError('Enter the 6-digit code.');
@@ -178,6 +197,46 @@ function CodeStep({ challenge, onRestart, onVerified }: CodeStepProps): JSX.Elem
     setError(null);
   };
 
+  const links = (
+    <div class="auth-links">
+      {method !== 'webauthn' && primary === 'webauthn' && (
+        <button type="button" class="link-button" onClick={() => switchMethod('webauthn')}>
+          Use your passkey or security key instead
+        </button>
+      )}
+      {method !== 'totp' && method !== 'email' && codeMethod !== null && (
+        <button type="button" class="link-button" onClick={() => switchMethod(codeMethod)}>
+          Use an authentication code instead
+        </button>
+      )}
+      {canRecover && method !== 'recovery_code' && (
+        <button type="button" class="link-button" onClick={() => switchMethod('recovery_code')}>
+          Use a recovery code instead
+        </button>
+      )}
+      <button type="button" class="link-button" onClick={() => onRestart(null)}>
+        Back to Log In
+      </button>
+    </div>
+  );
+
+  if (method === 'webauthn') {
+    return (
+      <div>
+        <h1>Two-Factor Authentication</h1>
+        <WebAuthnStep
+          challengeId={challenge.id}
+          onRestart={onRestart}
+          onVerified={(result) => {
+            if (result.status === 'ok') onVerified(result.recoveryCodesLeft);
+          }}
+        />
+        {links}
+        <p class="hint auth-help">Lost your key and your recovery codes? Ask your administrator to turn off two-factor authentication for your account.</p>
+      </div>
+    );
+  }
+
   return (
     <form onSubmit={verify} noValidate>
       <h1>Two-Factor Authentication</h1>
@@ -220,21 +279,7 @@ function CodeStep({ challenge, onRestart, onVerified }: CodeStepProps): JSX.Elem
       <button type="submit" class="button button-primary button-block" disabled={busy}>
         Verify
       </button>
-      <div class="auth-links">
-        {canRecover &&
-          (method === 'recovery_code' ? (
-            <button type="button" class="link-button" onClick={() => switchMethod(primary)}>
-              Use an authentication code instead
-            </button>
-          ) : (
-            <button type="button" class="link-button" onClick={() => switchMethod('recovery_code')}>
-              Use a recovery code instead
-            </button>
-          ))}
-        <button type="button" class="link-button" onClick={() => onRestart(null)}>
-          Back to Log In
-        </button>
-      </div>
+      {links}
       <p class="hint auth-help">
         {primary === 'email'
           ? 'If you cannot receive the email and have no recovery codes, ask your administrator to turn off two-factor authentication for your account.'

@@ -3,6 +3,7 @@ import { useState } from 'preact/hooks';
 import { ApiError, api, messageOf, type Enabled, type Me, type SecondFactorMethod, type TOTPSetup } from '../api.ts';
 import { EmailSection } from '../components/email-section.tsx';
 import { EmailSetupForm } from '../components/email-setup.tsx';
+import { PasskeySetupForm } from '../components/passkey-setup.tsx';
 import { PasswordDialog } from '../components/password-dialog.tsx';
 import { RecoveryCodesSection } from '../components/recovery-codes-section.tsx';
 import { RecoveryCodes } from '../components/recovery-codes.tsx';
@@ -120,6 +121,10 @@ export function SecuritySettingsPanel({ me, refreshMe }: Props): JSX.Element {
               />
               <span>Authenticated by Email</span>
             </label>
+            <label class="radio">
+              <input type="radio" name="method" value="webauthn" checked={phase.method === 'webauthn'} onChange={() => void chooseMethod('webauthn')} />
+              <span>Passkey or security key</span>
+            </label>
             {me.email === null && (
               <p id="email-method-hint" class="hint">
                 Your account has no email address. Ask your administrator to add one to use email codes.
@@ -135,6 +140,9 @@ export function SecuritySettingsPanel({ me, refreshMe }: Props): JSX.Element {
             <TOTPSetupForm setup={phase.setup} username={me.username} onEnabled={(result) => onEnabled('totp', result)} />
           )}
           {phase.method === 'email' && me.email !== null && <EmailSetupForm email={me.email} onEnabled={(result) => onEnabled('email', result)} />}
+          {phase.method === 'webauthn' && (
+            <PasskeySetupForm onAdded={(result) => onEnabled('webauthn', result)} />
+          )}
         </div>
       )}
 

@@ -1,0 +1,92 @@
+import type { FastifyInstance } from 'fastify';
+import { Type, type Static } from 'typebox';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { AuthenticationResponseJSON, RegistrationResponseJSON } from '@simplewebauthn/server';
+import { startPasskeyLogin, startWebAuthnLogin, startWebAuthnReauth, startWebAuthnRegistration } from '../../flows/factors/webauthn/options.ts';
+import { signInWithPasskey } from '../../flows/factors/webauthn/passwordless.ts';
+import { finishWebAuthnRegistration } from '../../flows/factors/webauthn/register.ts';
+import type { FlowDeps } from '../../flows/shared/deps.ts';
+import { requestContext, requireAuth, setSessionCookie } from '../authentication.ts';
+import { iso, presentAuthenticator, presentUser } from '../presenters.ts';
+import { AuthenticatorName, ClientKind, EmptyBody, strictObject } from '../schemas/common.ts';
+import { AuthenticationResponse, RegistrationResponse } from '../schemas/webauthn.ts';
+
+const ChallengeId = Type.String({ minLength: 20, maxLength: 128, pattern: '^[A-Za-z0-9_-]+$' });
+const RegistrationBody = strictObject({ name: Type.Optional(AuthenticatorName), response: RegistrationResponse });
+const LoginOptionsBody = strictObject({ challengeId: ChallengeId });
+const PasskeyBody = strictObject({
+  passkeyChallengeId: ChallengeId,
+  response: AuthenticationResponse,
+  client: ClientKind,
+  deviceName: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+});
+
+// JSON has null where the browser library leaves a member out; the verifier expects the latter.
+export function toAuthenticationResponse(body: Static<typeof AuthenticationResponse>): AuthenticationResponseJSON {
+  const { authenticatorAttachment, response, ...rest } = body;
+  const { userHandle, ...assertion } = response;
+  return {
+    ...rest,
+    response: { ...assertion, ...(userHandle == null ? {} : { userHandle }) },
+    ...(authenticatorAttachment == null ? {} : { authenticatorAttachment }),
+  } as AuthenticationResponseJSON;
+}
+
+function toRegistrationResponse(body: Static<typeof RegistrationResponse>): RegistrationResponseJSON {
+  const { authenticatorAttachment, ...rest } = body;
+  return { ...rest, ...(authenticatorAttachment == null ? {} : { authenticatorAttachment }) } as RegistrationResponseJSON;
+}
+
+/** Passkeys and security keys: the options endpoints answer the WebAuthn options object itself, not wrapped. */
+export function webauthnRoutes(deps: FlowDeps) {
+  return async function register(app: FastifyInstance): Promise<void> {
+    const api = app.withTypeProvider<TypeBoxTypeProvider>();
+
+    api.post('/api/v1/me/two-factor/webauthn/registration/options', { schema: { body: EmptyBody } }, async (request) => {
+      const { account, session } = requireAuth(request);
+      return startWebAuthnRegistration(deps, session, account);
+    });
+
+    // A failed registration is a form error (400), as a wrong code at enrollment is.
+    api.post('/api/v1/me/two-factor/webauthn/registration', { schema: { body: RegistrationBody }, config: { invalidCodeStatus: 400 } }, async (request) => {
+      const { account, session } = requireAuth(request);
+      const result = await finishWebAuthnRegistration(
+        deps,
+        { account, session, name: request.body.name, response: toRegistrationResponse(request.body.response) },
+        requestContext(request),
+      );
+      const after = (await deps.store.findAccountById(account.id)) ?? account;
+      return {
+        message: result.message,
+        twoFactor: { enabled: true, method: after.twoFactorMethod, authenticators: after.authenticatorCount },
+        authenticator: presentAuthenticator({ ...result.authenticator, clockOffsetSeconds: null }),
+        ...(result.recoveryCodes === null ? {} : { recoveryCodes: result.recoveryCodes }),
+      };
+    });
+
+    api.post('/api/v1/auth/login/webauthn/options', { schema: { body: LoginOptionsBody } }, async (request) => {
+      return startWebAuthnLogin(deps, request.body.challengeId);
+    });
+
+    api.post('/api/v1/me/reauth/webauthn/options', { schema: { body: EmptyBody } }, async (request) => {
+      const { account, session } = requireAuth(request);
+      return startWebAuthnReauth(deps, session, account);
+    });
+
+    api.post('/api/v1/auth/login/passkey/options', { schema: { body: EmptyBody } }, async () => startPasskeyLogin(deps));
+
+    api.post('/api/v1/auth/login/passkey', { schema: { body: PasskeyBody } }, async (request, reply) => {
+      const context = requestContext(request);
+      const result = await signInWithPasskey(deps, {
+        passkeyChallengeId: request.body.passkeyChallengeId,
+        response: toAuthenticationResponse(request.body.response),
+        client: request.body.client,
+        deviceName: request.body.deviceName ?? null,
+        ip: context.ip,
+        userAgent: context.userAgent,
+      });
+      if (request.body.client === 'web') setSessionCookie(request, reply, result.token, result.expiresAt);
+      return { status: 'ok', token: result.token, expiresAt: iso(result.expiresAt), user: presentUser(result.account) };
+    });
+  };
+}
