@@ -13,6 +13,10 @@ declare module 'fastify' {
   interface FastifyRequest {
     auth: Authenticated | null;
   }
+  interface FastifyContextConfig {
+    /** The route serves callers without a session (signing in); every other API route needs one. */
+    public?: boolean;
+  }
 }
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -38,8 +42,12 @@ function bearerToken(request: FastifyRequest): string | null {
 }
 
 /**
- * Resolves the session for every request: a bearer token (any client) or the web client's
- * HttpOnly cookie. A write from a browser must come from our own origin.
+ * Resolves the session for each API request: a bearer token (any client) or the web client's
+ * HttpOnly cookie. A write from a browser must come from our own origin. Registered inside the
+ * `/api/v1` plugin only, so static files cost no session query.
+ *
+ * It runs at onRequest, before the body is read, parsed or validated: a caller without a valid
+ * session learns nothing about a route's body rules and gets 401 whatever it sends.
  */
 export function registerAuthentication(app: FastifyInstance, deps: FlowDeps): void {
   app.decorateRequest('auth', null);
@@ -53,11 +61,13 @@ export function registerAuthentication(app: FastifyInstance, deps: FlowDeps): vo
     const bearer = bearerToken(request);
     const cookie = request.cookies[SESSION_COOKIE];
     const token = bearer ?? cookie ?? null;
-    if (token === null) return;
-    if (bearer === null && unsafe && request.headers[CSRF_HEADER] === undefined) {
-      throw new DomainError('forbidden', `Requests authenticated by cookie must send the ${CSRF_HEADER} header.`);
+    if (token !== null) {
+      if (bearer === null && unsafe && request.headers[CSRF_HEADER] === undefined) {
+        throw new DomainError('forbidden', `Requests authenticated by cookie must send the ${CSRF_HEADER} header.`);
+      }
+      request.auth = await authenticateSession(deps, token);
     }
-    request.auth = await authenticateSession(deps, token);
+    if (request.auth === null && request.routeOptions.config.public !== true) throw new DomainError('unauthorized', 'Log in to continue.');
   });
 }
 

@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { readProof } from '../../flows/factors/registry.ts';
@@ -9,6 +9,7 @@ import { sendLoginEmailCode } from '../../flows/send-email-code.ts';
 import { verifySecondFactor } from '../../flows/verify-second-factor.ts';
 import { clearSessionCookie, requestContext, requireAuth, setSessionCookie } from '../authentication.ts';
 import { iso, presentUser } from '../presenters.ts';
+import type { ClientKind as ClientKindValue } from '../../core/types.ts';
 import { AnyCode, ChallengeMethod, ClientKind, EmptyBody, Password, Username, strictObject } from '../schemas/common.ts';
 
 const LoginBody = strictObject({
@@ -26,11 +27,32 @@ const SecondFactorBody = strictObject({
   code: AnyCode,
 });
 
+/**
+ * The web client gets its session only as the HttpOnly cookie: a token in the JSON body would be
+ * readable by any script running in the page, which is what HttpOnly is there to prevent.
+ * Desktop and mobile clients keep no cookie jar and get the token in the body.
+ */
+function deliverToken(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  client: ClientKindValue,
+  session: { token: string; expiresAt: number },
+): { token?: string; expiresAt: string } {
+  if (client === 'web') {
+    setSessionCookie(request, reply, session.token, session.expiresAt);
+    return { expiresAt: iso(session.expiresAt) };
+  }
+  return { token: session.token, expiresAt: iso(session.expiresAt) };
+}
+
 export function authRoutes(deps: FlowDeps) {
   return async function register(app: FastifyInstance): Promise<void> {
     const api = app.withTypeProvider<TypeBoxTypeProvider>();
 
-    api.post('/api/v1/auth/login', { schema: { body: LoginBody } }, async (request, reply) => {
+    // Signing in is what a caller without a session does: these routes skip the session requirement.
+    const open = { public: true } as const;
+
+    api.post('/api/v1/auth/login', { schema: { body: LoginBody }, config: open }, async (request, reply) => {
       const context = requestContext(request);
       const result = await signIn(deps, {
         username: request.body.username,
@@ -48,26 +70,22 @@ export function authRoutes(deps: FlowDeps) {
           expiresAt: iso(result.expiresAt),
         };
       }
-      if (request.body.client === 'web') setSessionCookie(request, reply, result.token, result.expiresAt);
-      return { status: 'ok', token: result.token, expiresAt: iso(result.expiresAt), user: presentUser(result.account) };
+      return { status: 'ok', ...deliverToken(request, reply, request.body.client, result), user: presentUser(result.account) };
     });
 
-    api.post('/api/v1/auth/login/second-factor', { schema: { body: SecondFactorBody } }, async (request, reply) => {
+    api.post('/api/v1/auth/login/second-factor', { schema: { body: SecondFactorBody }, config: open }, async (request, reply) => {
       const { challengeId, method, code } = request.body;
       // The proof its method expects (core/codes.ts decides the shape), checked before any attempt is spent.
       const result = await verifySecondFactor(deps, { challengeId, proof: readProof(method, { code }) });
-      const challengeClient = result.clientKind;
-      if (challengeClient === 'web') setSessionCookie(request, reply, result.token, result.expiresAt);
       return {
         status: 'ok',
-        token: result.token,
-        expiresAt: iso(result.expiresAt),
+        ...deliverToken(request, reply, result.clientKind, result),
         user: presentUser(result.account),
         ...(result.recoveryCodesLeft === null ? {} : { recoveryCodesLeft: result.recoveryCodesLeft }),
       };
     });
 
-    api.post('/api/v1/auth/login/email-code', { schema: { body: EmailCodeBody } }, async (request, reply) => {
+    api.post('/api/v1/auth/login/email-code', { schema: { body: EmailCodeBody }, config: open }, async (request, reply) => {
       return reply.status(202).send(await sendLoginEmailCode(deps, request.body.challengeId));
     });
 
