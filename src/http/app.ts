@@ -150,7 +150,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
   await app.register(cookie);
   registerRequestTiming(app, metrics);
-  await app.register(healthRoutes(flows.store, metrics, options.metricsToken ?? null));
+  await app.register(healthRoutes(flows.store, flows.clock, metrics, options.metricsToken ?? null));
   // The API in its own encapsulated plugin: the session and CSRF hooks apply to its routes only.
   await app.register(async function apiV1(api) {
     registerAuthentication(api, flows);

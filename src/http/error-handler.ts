@@ -43,13 +43,22 @@ const UNAVAILABLE_CODES = new Set([
   '53300', // too_many_connections
   '08006', // connection_failure
   '08001',
-  'SQLITE_BUSY',
-  'SQLITE_LOCKED',
+  '25006', // read_only_sql_transaction: a replica, or a primary put into read-only mode
+  '53100', // disk_full
+  '53200', // out_of_memory
+  '58030', // io_error
+  'XX001', // data_corrupted
+  'XX002', // index_corrupted
 ]);
 
-function isDatabaseUnavailable(error: unknown): boolean {
-  const code = (error as { code?: unknown }).code;
-  if (typeof code === 'string' && (UNAVAILABLE_CODES.has(code) || code.startsWith('SQLITE_BUSY'))) return true;
+// SQLite result codes (with their extended forms, e.g. SQLITE_IOERR_WRITE) that mean the
+// database cannot serve now: locked past the wait, read-only, full, failing, unopenable or corrupt.
+const UNAVAILABLE_SQLITE = /^SQLITE_(?:BUSY|LOCKED|READONLY|FULL|IOERR|CANTOPEN|CORRUPT|NOTADB|PROTOCOL|NOLFS|PERM)(?:_|$)/;
+
+/** Whether a driver error means the database cannot serve now (answered 503, never 500). */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' && (UNAVAILABLE_CODES.has(code) || UNAVAILABLE_SQLITE.test(code))) return true;
   const message = error instanceof Error ? error.message : '';
   return /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(message);
 }

@@ -40,11 +40,13 @@ export async function createServices(
     passwordHasher?: PasswordHasher;
     log?: MailLog;
     onAudit?: (event: AuditEvent) => void;
+    /** How long a write waits for another process's lock on the SQLite file (default 5 s). */
+    sqliteLockWaitMs?: number;
   } = {},
 ): Promise<Services> {
   const { key, source } = loadOrCreateMasterKey(config.masterKey, config.dataDir);
   const secretBox = new SecretBox(key);
-  const database = await createDatabase(config, (db) => resealAuthenticatorSecrets(db, secretBox));
+  const database = await createDatabase({ ...config, sqliteLockWaitMs: options.sqliteLockWaitMs }, (db) => resealAuthenticatorSecrets(db, secretBox));
   try {
     const stored = await database.store.putMetaIfAbsent(KEY_CHECK, secretBox.seal(KEY_CHECK_PLAINTEXT, KEY_CHECK));
     if (secretBox.open(stored, KEY_CHECK) !== KEY_CHECK_PLAINTEXT) {

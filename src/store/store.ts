@@ -215,5 +215,6 @@ export interface Store
     MetaStore {
   /** Runs `work` in one database transaction; nested calls join the outer one. */
   transaction<T>(work: (store: Store) => Promise<T>): Promise<T>;
-  ping(): Promise<void>;
+  /** Commits a tiny write (the readiness probe): throws when the database cannot take writes. */
+  ping(now: number): Promise<void>;
 }
