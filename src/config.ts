@@ -24,6 +24,10 @@ export interface Config {
   metricsToken: string | null;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   limits: LimitsConfig;
+  /** Audit events older than this many days are deleted by the periodic sweep. */
+  auditRetentionDays: number;
+  /** Where every audit event is also streamed as a JSON line (for a SIEM): stdout, a file, or nowhere. */
+  auditLog: { kind: 'stdout' } | { kind: 'file'; path: string } | null;
 }
 
 export interface LimitsConfig {
@@ -118,6 +122,13 @@ function readMetricsToken(raw: string | undefined): string | null {
   return raw;
 }
 
+function readAuditLog(raw: string | undefined): Config['auditLog'] {
+  if (raw === undefined || raw === '') return null;
+  if (raw === 'stdout') return { kind: 'stdout' };
+  if (/\p{Cc}/u.test(raw)) throw new ConfigError('TWOFOLD_AUDIT_LOG must be "stdout" or a file path');
+  return { kind: 'file', path: path.resolve(raw) };
+}
+
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 /** The only reader of process.env. Throws ConfigError with a message meant for the operator. */
@@ -157,6 +168,8 @@ export function loadConfig(env: Env = process.env): Config {
     metricsToken: readMetricsToken(env.TWOFOLD_METRICS_TOKEN),
     logLevel: logLevel as Config['logLevel'],
     limits: Object.freeze(defaultLimits()),
+    auditRetentionDays: readInteger(env, 'TWOFOLD_AUDIT_RETENTION_DAYS', 365, 1, 36_500),
+    auditLog: readAuditLog(env.TWOFOLD_AUDIT_LOG),
   });
 }
 

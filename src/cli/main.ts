@@ -18,6 +18,10 @@ const USAGE = `Usage: twofold <command>
   user disable-2fa <username>        turn off two-factor for a user who lost their device; ends their sessions
   user unlock <username>             lift password and second-factor lockouts
   audit [--limit N] [--user NAME]    recent audit events, newest first
+  backup <file> [--force]            copy the SQLite database to <file> while the service runs
+                                     (PostgreSQL: use pg_dump); --force replaces an existing file
+  restore <file> [--force]           put a backup in place as the database of TWOFOLD_DATA_DIR
+                                     (stop the service first); --force replaces an existing database
 
 The commands work on the data the service uses (TWOFOLD_DATA_DIR or TWOFOLD_DATABASE_URL),
 whether or not the server is running.`;
@@ -123,6 +127,22 @@ async function auditCommand(args: string[]): Promise<void> {
   });
 }
 
+async function backupCommand(command: 'backup' | 'restore', args: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { force: { type: 'boolean' } } });
+  const file = positionals[0];
+  if (file === undefined || positionals.length > 1) throw new UsageError(`twofold ${command} needs one file name`);
+  const config = loadConfig();
+  const { backupDatabase, restoreDatabase } = await import('./backup.ts');
+  const force = values.force === true;
+  if (command === 'backup') {
+    const written = await backupDatabase(config, file, { force });
+    console.log(`Backed up the database to ${written}. Keep the master key with it (${config.masterKey === null ? `${config.dataDir}/master.key` : 'TWOFOLD_MASTER_KEY'}): without it the backup's secrets cannot be read.`);
+  } else {
+    const restored = await restoreDatabase(config, file, { force });
+    console.log(`Restored ${restored} from ${file}. Start the service with the master key the backup was made with.`);
+  }
+}
+
 class UsageError extends Error {}
 
 async function main(argv: string[]): Promise<number> {
@@ -145,6 +165,7 @@ async function main(argv: string[]): Promise<number> {
     }
     if (command === 'user') await userCommand(rest);
     else if (command === 'audit') await auditCommand(rest);
+    else if (command === 'backup' || command === 'restore') await backupCommand(command, rest);
     else if (command === undefined || command === 'help' || command === '--help' || command === '-h') console.log(USAGE);
     else throw new UsageError(`unknown command: ${command}`);
     return 0;

@@ -10,6 +10,7 @@ import { createEmailNotifier } from '../mail/email-notifier.ts';
 import { createOutboxMailer, createSMTPMailer, type MailLog } from '../mail/mailers.ts';
 import { createDatabase, type DatabaseHandle } from '../store/database.ts';
 import { resealAuthenticatorSecrets } from '../store/upgrades/reseal-authenticator-secrets.ts';
+import { openAuditLog } from './audit-log.ts';
 import { loadOrCreateMasterKey } from './master-key.ts';
 
 export interface Services {
@@ -62,6 +63,14 @@ export async function createServices(
   const transport =
     options.mailer ??
     (config.smtpUrl === null ? createOutboxMailer(config.dataDir, config.mailFrom, log) : createSMTPMailer(config.smtpUrl, config.mailFrom));
+  const auditLog = openAuditLog(config.auditLog);
+  const onAudit =
+    auditLog === null
+      ? options.onAudit
+      : (event: AuditEvent) => {
+          auditLog.write(event);
+          options.onAudit?.(event);
+        };
   const flows: FlowDeps = {
     store: database.store,
     clock: options.clock ?? systemClock,
@@ -70,7 +79,11 @@ export async function createServices(
     passwords: options.passwordHasher ?? createArgon2PasswordHasher(),
     notifier: options.notifier ?? createEmailNotifier(transport, config.issuer, log),
     mailer: createMailer(transport, config.issuer),
-    onAudit: options.onAudit,
+    onAudit,
   };
-  return { config, database, flows, masterKeySource: source, close: () => database.close() };
+  const close = async () => {
+    await database.close();
+    await auditLog?.close();
+  };
+  return { config, database, flows, masterKeySource: source, close };
 }

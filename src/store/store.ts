@@ -192,6 +192,8 @@ export interface EmailCodeStore {
 export interface AuditStore {
   appendAuditEvent(event: AuditEvent): Promise<void>;
   listAuditEvents(query: AuditQuery): Promise<AuditEvent[]>;
+  /** Deletes events older than `at` (the retention period); returns how many. */
+  deleteAuditEventsBefore(at: number): Promise<number>;
 }
 
 export interface MetaStore {
