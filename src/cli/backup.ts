@@ -8,7 +8,7 @@ import { sqliteFilePath } from '../store/database.ts';
 export class BackupError extends Error {}
 
 const POSTGRES_HINT =
-  'This deployment uses PostgreSQL (TWOFOLD_DATABASE_URL): back it up with pg_dump and restore with pg_restore (see README, "Backups").';
+  'This deployment uses PostgreSQL (TWOFOLD_DATABASE_URL): back it up with pg_dump and restore with psql (see README, "Backups").';
 
 function checkIsTwofoldDatabase(file: string): void {
   let db: SQLite.Database;

@@ -25,6 +25,7 @@ const LOCK_WAIT_MS = 1_500;
 async function holdWriteLock(file: string): Promise<{ release(): Promise<void> }> {
   const script = `
     const db = new (require('better-sqlite3'))(process.argv[1]);
+    db.pragma('busy_timeout = 10000');
     db.exec('begin immediate');
     db.prepare("insert into meta (key, value) values ('lock-holder', 'x') on conflict (key) do update set value = 'y'").run();
     process.stdout.write('locked\\n');
@@ -41,6 +42,12 @@ async function holdWriteLock(file: string): Promise<{ release(): Promise<void> }
       await exited;
     },
   };
+}
+
+function expectQuick(timings: number[]): void {
+  const sorted = [...timings].sort((a, b) => a - b);
+  expect(sorted[Math.floor(sorted.length / 2)]!).toBeLessThan(300);
+  expect(sorted.at(-1)!).toBeLessThan(LOCK_WAIT_MS * 0.66);
 }
 
 describe('a SQLite lock held by another process', () => {
@@ -99,7 +106,9 @@ describe('a SQLite lock held by another process', () => {
     const pending = login().then((result) => (loginResult = result));
     const timings = await expectResponsiveUntil(pending, token);
     // Before the fix SQLite's synchronous 5 s busy wait froze every request behind the login.
-    expect(Math.max(...timings)).toBeLessThan(300);
+    // The median must be quick; on a loaded 2-core machine a single request can lose a few
+    // hundred milliseconds to the scheduler, but none may wait anywhere near the lock wait.
+    expectQuick(timings);
     expect(loginResult!.status).toBe(503);
     expect(loginResult!.json).toMatchObject({ error: { code: 'service_unavailable' } });
     expect(loginResult!.json).not.toHaveProperty('token');
@@ -121,7 +130,7 @@ describe('a SQLite lock held by another process', () => {
     const lock = await holdWriteLock(sqliteFilePath(environment.dataDir));
     const pending = login();
     setTimeout(() => void lock.release(), 400);
-    await expectResponsiveUntil(pending, token);
+    expectQuick(await expectResponsiveUntil(pending, token));
     const result = await pending;
     expect(result.status).toBe(200);
     expect(result.json.token).toMatch(/^[A-Za-z0-9_-]{40,}$/);
