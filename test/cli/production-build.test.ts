@@ -3,13 +3,16 @@ import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, symlin
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ADMIN_PASSWORD, createTestEnvironment } from '../support/harness.ts';
+import { ADMIN_PASSWORD, createTestEnvironment, totpCode } from '../support/harness.ts';
 import { REPO_ROOT, call, startInstance } from '../support/processes.ts';
+import { loadFixture, readManifest } from '../support/release-276272a.ts';
 
 const RECORDER = path.join(REPO_ROOT, 'test/support/module-recorder.mjs');
 // Development tools the running service must never need (the production path has no devDependencies).
 const DEV_TOOL = /\/node_modules\/(?:tsx|vite|esbuild|@esbuild|rolldown|@rolldown|typescript)\//;
 const TYPESCRIPT_SOURCE = /\.[cm]?tsx?$/;
+// Starting with the module recorder preloaded is slow on the shared 2-core CI machine.
+const START_TIMEOUT_MS = 90_000;
 
 function loadedModules(logFile: string): string[] {
   return readFileSync(logFile, 'utf8')
@@ -33,7 +36,7 @@ describe('the production build', { timeout: 240_000 }, () => {
   it('serves from compiled JavaScript: no .ts file and no module of tsx, vite, esbuild, rolldown or typescript', async () => {
     const environment = createTestEnvironment('sqlite');
     const log = path.join(scratch('twofold-modules-'), 'serve.log');
-    const instance = await startInstance({ ...environment.env, TWOFOLD_MODULE_LOG: log, NODE_OPTIONS: `--import ${RECORDER}` });
+    const instance = await startInstance({ ...environment.env, TWOFOLD_MODULE_LOG: log, NODE_OPTIONS: `--import ${RECORDER}` }, START_TIMEOUT_MS);
     try {
       // Touch the lazily loaded paths too: a login (argon2, flows), the web client, an error.
       expect((await call(instance.url, 'POST', '/api/v1/auth/login', { body: { username: 'admin', password: ADMIN_PASSWORD, client: 'desktop' } })).status).toBe(200);
@@ -51,11 +54,37 @@ describe('the production build', { timeout: 240_000 }, () => {
     expect(modules.filter((m) => DEV_TOOL.test(m))).toEqual([]);
   });
 
+  it('upgrades a database of release 276272a from compiled code (migrations, the re-sealing step) and logs its TOTP user in', async () => {
+    const manifest = readManifest('sqlite');
+    const alice = manifest.users.alice!;
+    const environment = await loadFixture('sqlite', manifest);
+    const log = path.join(scratch('twofold-modules-'), 'upgrade.log');
+    const instance = await startInstance({ ...environment.env, TWOFOLD_MODULE_LOG: log, NODE_OPTIONS: `--import ${RECORDER}` }, START_TIMEOUT_MS);
+    try {
+      const first = await call(instance.url, 'POST', '/api/v1/auth/login', { body: { username: 'alice', password: alice.password, client: 'desktop' } });
+      expect(first.json).toMatchObject({ status: 'second_factor_required', methods: ['totp', 'recovery_code'] });
+      const second = await call(instance.url, 'POST', '/api/v1/auth/login/second-factor', {
+        body: { challengeId: first.json.challengeId, method: 'totp', code: totpCode(alice.secret!) },
+      });
+      expect(second.status, JSON.stringify(second.json)).toBe(200);
+      const me = await call(instance.url, 'GET', '/api/v1/me', { token: String(second.json.token) });
+      expect(me.json).toMatchObject({ twoFactor: { enabled: true, method: 'totp', authenticators: 1 }, session: { amr: ['pwd', 'otp', 'mfa'] } });
+    } finally {
+      expect(await instance.stop()).toBe(0);
+      await environment.dropDatabase();
+    }
+    const modules = loadedModules(log);
+    for (const compiled of ['/dist/store/upgrades/reseal-authenticator-secrets.js', '/dist/store/migrations/005-authenticators.js', '/dist/store/migrations/006-audit-indexes.js', '/dist/flows/factors/totp/index.js']) {
+      expect(modules.some((m) => m.endsWith(compiled)), compiled).toBe(true);
+    }
+    expect(modules.filter((m) => TYPESCRIPT_SOURCE.test(m) || DEV_TOOL.test(m))).toEqual([]);
+  });
+
   it('loads only what a command needs: `user list` does not load Fastify', async () => {
     const environment = createTestEnvironment('sqlite');
     try {
       // The service creates the database; the CLI then works on it.
-      const instance = await startInstance(environment.env);
+      const instance = await startInstance(environment.env, START_TIMEOUT_MS);
       await instance.stop();
       const log = path.join(scratch('twofold-modules-'), 'cli.log');
       const result = spawnSync(process.execPath, ['--import', RECORDER, path.join(REPO_ROOT, 'bin/twofold.js'), 'user', 'list'], {

@@ -1,16 +1,15 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { Migrator, sql } from 'kysely';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bootstrapAdmin } from '../../src/flows/bootstrap-admin.ts';
 import { sweepExpired } from '../../src/flows/sweep-expired.ts';
 import { buildApp } from '../../src/http/app.ts';
 import { createServices, type Services } from '../../src/runtime/services.ts';
-import { createDatabase } from '../../src/store/database.ts';
-import { migrationProvider } from '../../src/store/migrations/index.ts';
 import { ADMIN_PASSWORD, DIALECTS, createTestEnvironment, type TestEnvironment } from '../support/harness.ts';
 import { startInstance } from '../support/processes.ts';
 import { openRawDatabase } from '../support/raw-database.ts';
+import { loadFixture } from '../support/release-276272a.ts';
 
 const DAY = 24 * 60 * 60_000;
 
@@ -66,30 +65,31 @@ describe.each(DIALECTS)('audit at scale (%s)', (dialect) => {
     expect(readFileSync(streamed(), 'utf8')).not.toContain(ADMIN_PASSWORD);
   });
 
-  it('adds the indexes to a database made before them, keeping its events', async () => {
-    const old = createTestEnvironment(dialect);
-    // The release before: migrations up to 004 only, with an event in it.
-    const all = await migrationProvider.getMigrations();
-    const previous = Object.fromEntries(Object.entries(all).filter(([name]) => name < '005'));
-    const { db } = openRawDatabase(old);
+  it('adds the indexes to a database made by the release before them (276272a), keeping every event', async () => {
+    // The committed fixture: migrations up to 004, audit events of five accounts written by that release's flows.
+    const old = await loadFixture(dialect);
+    const raw = openRawDatabase(old).db;
+    const rows = await raw.selectFrom('audit_events').select(['id', 'user_id']).orderBy('id').execute();
+    await raw.destroy();
+    expect(rows.length).toBeGreaterThanOrEqual(20);
+    const upgraded = await createServices(old.config);
     try {
-      if (dialect === 'postgres') await sql`create schema if not exists ${sql.id(old.config.databaseSchema)}`.execute(db);
-      const migrator = new Migrator({ db, provider: { getMigrations: async () => previous }, ...(dialect === 'postgres' ? { migrationTableSchema: old.config.databaseSchema } : {}) });
-      expect((await migrator.migrateToLatest()).error).toBeUndefined();
-      await db.insertInto('audit_events').values({ id: 'e1', at: 1, type: 'login.password', outcome: 'success', user_id: 'u1', username: 'x', actor: null, client: null, ip: null, detail: null }).execute();
-    } finally {
-      await db.destroy();
-    }
-    const database = await createDatabase(old.config);
-    try {
-      expect(await database.store.listAuditEvents({ limit: 10, userId: 'u1' })).toHaveLength(1);
+      const db = upgraded.database.db;
+      expect(await db.selectFrom('audit_events').select(['id', 'user_id']).orderBy('id').execute()).toEqual(rows);
       const names =
         dialect === 'sqlite'
-          ? (await sql<{ name: string }>`select name from sqlite_master where type = 'index'`.execute(database.db)).rows
-          : (await sql<{ name: string }>`select indexname as name from pg_indexes where schemaname = current_schema()`.execute(database.db)).rows;
-      expect(names.map((n) => n.name)).toEqual(expect.arrayContaining(['audit_events_user_at', 'audit_events_type_at']));
+          ? (await sql<{ name: string }>`select name from sqlite_master where type = 'index' and tbl_name = 'audit_events'`.execute(db)).rows
+          : (await sql<{ name: string }>`select indexname as name from pg_indexes where tablename = 'audit_events' and schemaname = current_schema()`.execute(db)).rows;
+      expect(names.map((n) => n.name)).toEqual(expect.arrayContaining(['audit_events_at', 'audit_events_user_at', 'audit_events_type_at']));
+      // Each account's events are found through the new index, all of them and only theirs.
+      const userIds = [...new Set(rows.map((r) => r.user_id).filter((id): id is string => id !== null))];
+      expect(userIds.length).toBe(5);
+      for (const userId of userIds) {
+        const listed = await upgraded.flows.store.listAuditEvents({ limit: 100, userId });
+        expect(listed.map((e) => e.id).sort()).toEqual(rows.filter((r) => r.user_id === userId).map((r) => r.id).sort());
+      }
     } finally {
-      await database.close();
+      await upgraded.close();
       await old.dropDatabase();
     }
   });
