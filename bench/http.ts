@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,7 +8,7 @@ import pg from 'pg';
 import { decodeBase32 } from '../src/core/base32.ts';
 import { generateTOTP } from '../src/core/totp.ts';
 import { runLoad, type LoadResult } from './load.ts';
-import type { ChildMessage, MemorySnapshot, ParentMessage } from './server-process.ts';
+import type { ChildMessage, MemorySnapshot, ParentMessage } from './server-messages.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -33,7 +33,7 @@ export interface HTTPOptions {
 }
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const SERVER_SCRIPT = path.join(REPO_ROOT, 'bench/server-process.ts');
+const SERVER_SCRIPT = path.join(REPO_ROOT, 'bench/server-process.mjs');
 const ADMIN_PASSWORD = 'bench-admin-password';
 const USER_PASSWORD = 'bench-user-password';
 /** Users are set up this many at a time: each creation and login is an Argon2 run. */
@@ -53,7 +53,9 @@ class ServerProcess {
   }
 
   static async start(env: Record<string, string>): Promise<ServerProcess> {
-    const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', SERVER_SCRIPT], {
+    // The compiled service, as it ships (no tsx in the server process): build dist/ if it is stale.
+    execFileSync(process.execPath, [path.join(REPO_ROOT, 'scripts/build.mjs'), '--if-stale', '--quiet'], { cwd: REPO_ROOT, stdio: 'inherit' });
+    const child = spawn(process.execPath, ['--expose-gc', SERVER_SCRIPT], {
       cwd: REPO_ROOT,
       env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],

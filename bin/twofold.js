@@ -1,6 +1,10 @@
 #!/usr/bin/env node
-// Runs the TypeScript CLI straight from the checkout (tsx compiles on load).
-import { register } from 'tsx/esm/api';
+// Runs the compiled CLI (dist/, made by `npm run build`; `npm start` builds it when missing or stale).
+import { existsSync } from 'node:fs';
 
-register();
-await import('../src/cli/main.ts');
+const entry = new URL('../dist/cli/main.js', import.meta.url);
+if (!existsSync(entry)) {
+  process.stderr.write('Twofold is not built yet: run "npm run build" (or start it with "npm start", which builds first).\n');
+  process.exit(1);
+}
+await import(entry.href);

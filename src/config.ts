@@ -32,6 +32,10 @@ export interface Config {
   /** Further origins WebAuthn assertions may come from: native apps (`android:apk-key-hash:...`) or other web origins. */
   webauthnOrigins: readonly string[];
   limits: LimitsConfig;
+  /** Audit events older than this many days are deleted by the periodic sweep. */
+  auditRetentionDays: number;
+  /** Where every audit event is also streamed as a JSON line (for a SIEM): stdout, a file, or nowhere. */
+  auditLog: { kind: 'stdout' } | { kind: 'file'; path: string } | null;
 }
 
 export interface LimitsConfig {
@@ -171,6 +175,13 @@ function readWebAuthnOrigins(raw: string | undefined): readonly string[] {
   );
 }
 
+function readAuditLog(raw: string | undefined): Config['auditLog'] {
+  if (raw === undefined || raw === '') return null;
+  if (raw === 'stdout') return { kind: 'stdout' };
+  if (/\p{Cc}/u.test(raw)) throw new ConfigError('TWOFOLD_AUDIT_LOG must be "stdout" or a file path');
+  return { kind: 'file', path: path.resolve(raw) };
+}
+
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 /** The only reader of process.env. Throws ConfigError with a message meant for the operator. */
@@ -214,6 +225,8 @@ export function loadConfig(env: Env = process.env): Config {
     publicUrl: readPublicUrl(env.TWOFOLD_PUBLIC_URL, port),
     webauthnOrigins: readWebAuthnOrigins(env.TWOFOLD_WEBAUTHN_ORIGINS),
     limits: Object.freeze(defaultLimits()),
+    auditRetentionDays: readInteger(env, 'TWOFOLD_AUDIT_RETENTION_DAYS', 365, 1, 36_500),
+    auditLog: readAuditLog(env.TWOFOLD_AUDIT_LOG),
   });
 }
 

@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from './config.ts';
 import { bootstrapAdmin } from './flows/bootstrap-admin.ts';
+import { sweepExpired } from './flows/sweep-expired.ts';
 import type { SecurityNotifier } from './flows/shared/deps.ts';
 import { buildApp, createLogger } from './http/app.ts';
 import { createServices, type Services } from './runtime/services.ts';
@@ -48,10 +49,17 @@ export async function startServer(
     metricsToken: config.metricsToken,
     logger,
   });
-  const cleanup = setInterval(() => {
-    services.flows.store.deleteExpired(services.flows.clock()).catch((error: unknown) => app.log.warn({ err: error }, 'cleanup failed'));
-  }, CLEANUP_INTERVAL_MS);
+  const sweep = () => {
+    sweepExpired(services.flows, config.auditRetentionDays).then(
+      ({ auditEventsDeleted }) => {
+        if (auditEventsDeleted > 0) app.log.info({ auditEventsDeleted, retentionDays: config.auditRetentionDays }, 'expired audit events deleted');
+      },
+      (error: unknown) => app.log.warn({ err: error }, 'cleanup failed'),
+    );
+  };
+  const cleanup = setInterval(sweep, CLEANUP_INTERVAL_MS);
   cleanup.unref();
+  sweep();
 
   let closing = false;
   // Once shutdown starts, responses ask clients to close their connection: a keep-alive

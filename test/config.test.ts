@@ -21,6 +21,10 @@ describe('loadConfig', () => {
       webauthnOrigins: [],
     });
     expect(config.dataDir).toMatch(/\/data$/);
+    expect(config.auditRetentionDays).toBe(365);
+    expect(config.auditLog).toBeNull();
+    expect(loadConfig({ TWOFOLD_AUDIT_RETENTION_DAYS: '36500', TWOFOLD_AUDIT_LOG: 'stdout' })).toMatchObject({ auditRetentionDays: 36500, auditLog: { kind: 'stdout' } });
+    expect(loadConfig({ TWOFOLD_AUDIT_LOG: 'audit.jsonl' }).auditLog).toEqual({ kind: 'file', path: expect.stringMatching(/\/audit\.jsonl$/) });
     expect(Object.isFrozen(config)).toBe(true);
   });
 
@@ -33,6 +37,10 @@ describe('loadConfig', () => {
 
   it.each([
     [{ TWOFOLD_PORT: 'eighty' }, /TWOFOLD_PORT must be a whole number/],
+    [{ TWOFOLD_AUDIT_RETENTION_DAYS: '0' }, /TWOFOLD_AUDIT_RETENTION_DAYS must be between 1 and 36500/],
+    [{ TWOFOLD_AUDIT_RETENTION_DAYS: '36501' }, /TWOFOLD_AUDIT_RETENTION_DAYS must be between 1 and 36500/],
+    [{ TWOFOLD_AUDIT_RETENTION_DAYS: '30.5' }, /TWOFOLD_AUDIT_RETENTION_DAYS must be a whole number/],
+    [{ TWOFOLD_AUDIT_RETENTION_DAYS: '-1' }, /TWOFOLD_AUDIT_RETENTION_DAYS must be a whole number/],
     [{ TWOFOLD_PORT: '70000' }, /TWOFOLD_PORT must be between 0 and 65535/],
     [{ TWOFOLD_HOST: 'not a host' }, /TWOFOLD_HOST must be an IP address or host name/],
     [{ TWOFOLD_ISSUER: '' }, /TWOFOLD_ISSUER must be 1 to 64 characters/],

@@ -3,15 +3,11 @@ import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../config.ts';
 import { DomainError } from '../core/errors.ts';
-import { adminResetTwoFactor } from '../flows/admin-reset-two-factor.ts';
-import { createAccount } from '../flows/create-account.ts';
-import { listAccounts } from '../flows/list-accounts.ts';
-import { listAuditEvents } from '../flows/list-audit-events.ts';
-import { unlockAccount } from '../flows/unlock-account.ts';
-import { createServices } from '../runtime/services.ts';
-import { sqliteFilePath } from '../store/database.ts';
-import { startServer } from '../server.ts';
+import type { Services } from '../runtime/services.ts';
 import { randomBytes } from 'node:crypto';
+
+// Each command imports what it uses when it runs: `user list` must not pay for loading Fastify
+// (the HTTP stack) or the flows of other commands.
 
 const USAGE = `Usage: twofold <command>
 
@@ -22,14 +18,19 @@ const USAGE = `Usage: twofold <command>
   user disable-2fa <username>        turn off two-factor for a user who lost their device; ends their sessions
   user unlock <username>             lift password and second-factor lockouts
   audit [--limit N] [--user NAME]    recent audit events, newest first
+  backup <file> [--force]            copy the SQLite database to <file> while the service runs
+                                     (PostgreSQL: use pg_dump); --force replaces an existing file
+  restore <file> [--force]           put a backup in place as the database of TWOFOLD_DATA_DIR
+                                     (stop the service first); --force replaces an existing database
 
 The commands work on the data the service uses (TWOFOLD_DATA_DIR or TWOFOLD_DATABASE_URL),
 whether or not the server is running.`;
 
 const actor = () => ({ name: `cli:${os.userInfo().username}`, ip: null });
 
-async function withServices<T>(work: (services: Awaited<ReturnType<typeof createServices>>) => Promise<T>): Promise<T> {
+async function withServices<T>(work: (services: Services) => Promise<T>): Promise<T> {
   const config = loadConfig();
+  const [{ createServices }, { sqliteFilePath }] = await Promise.all([import('../runtime/services.ts'), import('../store/database.ts')]);
   // Pointed at the wrong folder, a command must not quietly create an empty database (and a
   // new master key) there; only `serve` creates one.
   const file = sqliteFilePath(config.dataDir);
@@ -57,6 +58,7 @@ async function userCommand(args: string[]): Promise<void> {
     },
   });
   if (sub === 'list') {
+    const { listAccounts } = await import('../flows/list-accounts.ts');
     await withServices(async ({ flows }) => {
       const users = await listAccounts(flows);
       console.log(['USERNAME', 'ROLE', 'TWO-FACTOR', 'EMAIL'].join('\t'));
@@ -76,6 +78,7 @@ async function userCommand(args: string[]): Promise<void> {
     if (values.role !== undefined && values.role !== 'user' && values.role !== 'admin') throw new UsageError('--role must be user or admin');
     const generated = values['password-stdin'] ? null : randomBytes(12).toString('base64url');
     const password = generated ?? readFileSync(0, 'utf8').replace(/\r?\n$/, '');
+    const { createAccount } = await import('../flows/create-account.ts');
     await withServices(async ({ flows }) => {
       const account = await createAccount(
         flows,
@@ -88,6 +91,7 @@ async function userCommand(args: string[]): Promise<void> {
     return;
   }
   if (sub === 'disable-2fa') {
+    const { adminResetTwoFactor } = await import('../flows/admin-reset-two-factor.ts');
     await withServices(async ({ flows }) => {
       const result = await adminResetTwoFactor(flows, username, actor());
       console.log(
@@ -99,6 +103,7 @@ async function userCommand(args: string[]): Promise<void> {
     return;
   }
   if (sub === 'unlock') {
+    const { unlockAccount } = await import('../flows/unlock-account.ts');
     await withServices(async ({ flows }) => {
       await unlockAccount(flows, username, actor());
       console.log(`Unlocked "${username}".`);
@@ -113,6 +118,7 @@ async function auditCommand(args: string[]): Promise<void> {
   if (values.limit !== undefined && !/^[0-9]{1,4}$/.test(values.limit)) throw new UsageError('--limit must be a whole number from 1 to 1000');
   const limit = values.limit === undefined ? 20 : Number(values.limit);
   if (limit < 1 || limit > 1000) throw new UsageError('--limit must be a whole number from 1 to 1000');
+  const { listAuditEvents } = await import('../flows/list-audit-events.ts');
   await withServices(async ({ flows }) => {
     const page = await listAuditEvents(flows, { limit, username: values.user });
     for (const e of page.events) {
@@ -121,13 +127,31 @@ async function auditCommand(args: string[]): Promise<void> {
   });
 }
 
+async function backupCommand(command: 'backup' | 'restore', args: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { force: { type: 'boolean' } } });
+  const file = positionals[0];
+  if (file === undefined || positionals.length > 1) throw new UsageError(`twofold ${command} needs one file name`);
+  const config = loadConfig();
+  const { backupDatabase, restoreDatabase } = await import('./backup.ts');
+  const force = values.force === true;
+  if (command === 'backup') {
+    const written = await backupDatabase(config, file, { force });
+    console.log(`Backed up the database to ${written}. Keep the master key with it (${config.masterKey === null ? `${config.dataDir}/master.key` : 'TWOFOLD_MASTER_KEY'}): without it the backup's secrets cannot be read.`);
+  } else {
+    const restored = await restoreDatabase(config, file, { force });
+    console.log(`Restored ${restored} from ${file}. Start the service with the master key the backup was made with.`);
+  }
+}
+
 class UsageError extends Error {}
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   try {
     if (command === 'serve') {
-      const server = await startServer(loadConfig());
+      const config = loadConfig();
+      const { startServer } = await import('../server.ts');
+      const server = await startServer(config);
       const shutdown = (signal: string) => {
         server.app.log.info({ signal }, 'shutting down');
         server.stop().then(
@@ -141,6 +165,7 @@ async function main(argv: string[]): Promise<number> {
     }
     if (command === 'user') await userCommand(rest);
     else if (command === 'audit') await auditCommand(rest);
+    else if (command === 'backup' || command === 'restore') await backupCommand(command, rest);
     else if (command === undefined || command === 'help' || command === '--help' || command === '-h') console.log(USAGE);
     else throw new UsageError(`unknown command: ${command}`);
     return 0;

@@ -13,6 +13,8 @@ export const ERROR_CODES = [
   'conflict',
   'payload_too_large',
   'unsupported_media_type',
+  'headers_too_large',
+  'request_timeout',
   'challenge_invalid',
   'too_many_attempts',
   'email_delivery_failed',

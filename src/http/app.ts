@@ -8,7 +8,7 @@ import pino from 'pino';
 import type { FlowDeps } from '../flows/shared/deps.ts';
 import { registerAuthentication } from './authentication.ts';
 import { DomainError } from '../core/errors.ts';
-import { handleError, sendError } from './error-handler.ts';
+import { handleClientError, handleError, sendError } from './error-handler.ts';
 import { findInvalidText } from './schemas/text-guard.ts';
 import { createMetrics, registerRequestTiming, type Metrics } from './metrics.ts';
 import { adminRoutes } from './routes/admin.ts';
@@ -35,7 +35,16 @@ export interface AppOptions {
 declare module 'fastify' {
   interface FastifyInstance {
     metrics: Metrics;
+    /** Every route the app serves, for suites that must cover each one (a new route cannot be forgotten). */
+    routeList: RouteEntry[];
   }
+}
+
+export interface RouteEntry {
+  method: string;
+  url: string;
+  /** Serves callers without a session (the sign-in routes). */
+  public: boolean;
 }
 
 export const BODY_LIMIT_BYTES = 16 * 1024;
@@ -101,6 +110,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       void sendError(reply, error.statusCode === 413 ? 'payload_too_large' : 'validation_error', error.statusCode === 413 ? 'The request is too large.' : 'The request URL is malformed.');
     },
     onConstructorPoisoning: 'error',
+    clientErrorHandler: handleClientError,
     ajv: {
       // Types are never coerced and unknown fields are never silently dropped: a client that
       // sends 123456 (a number) or {"code":"..","extra":1} gets a 400 naming the problem.
@@ -108,6 +118,12 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     },
   });
 
+  const routeList: RouteEntry[] = [];
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) {
+      routeList.push({ method, url: route.url, public: (route.config as { public?: boolean } | undefined)?.public === true });
+    }
+  });
   app.setErrorHandler(handleError);
   app.setNotFoundHandler((request, reply) => {
     if (request.url.startsWith('/api/')) return sendError(reply, 'not_found', `No route ${request.method} ${request.url.split('?')[0]}.`);
@@ -135,19 +151,23 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     if (invalid !== null) throw new DomainError('validation_error', `${invalid} must not contain NUL characters or invalid Unicode.`);
   });
   await app.register(cookie);
-  registerAuthentication(app, flows);
   registerRequestTiming(app, metrics);
-  await app.register(healthRoutes(flows.store, metrics, options.metricsToken ?? null));
-  await app.register(authRoutes(flows));
-  await app.register(meRoutes(flows));
-  await app.register(twoFactorRoutes(flows));
-  await app.register(authenticatorRoutes(flows));
-  await app.register(webauthnRoutes(flows));
-  await app.register(adminRoutes(flows));
+  await app.register(healthRoutes(flows.store, flows.clock, metrics, options.metricsToken ?? null));
+  // The API in its own encapsulated plugin: the session and CSRF hooks apply to its routes only.
+  await app.register(async function apiV1(api) {
+    registerAuthentication(api, flows);
+    await api.register(authRoutes(flows));
+    await api.register(meRoutes(flows));
+    await api.register(twoFactorRoutes(flows));
+    await api.register(authenticatorRoutes(flows));
+    await api.register(webauthnRoutes(flows));
+    await api.register(adminRoutes(flows));
+  });
 
   if (options.webRoot && existsSync(path.join(options.webRoot, 'index.html'))) {
     await app.register(fastifyStatic, { root: options.webRoot, index: 'index.html', wildcard: false });
   }
   app.decorate('metrics', metrics);
+  app.decorate('routeList', routeList);
   return app;
 }

@@ -1,7 +1,7 @@
 import type {} from '@fastify/cookie';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError } from '../core/errors.ts';
-import type { RequestContext } from '../core/types.ts';
+import type { ClientKind, RequestContext } from '../core/types.ts';
 import { authenticateSession, type Authenticated } from '../flows/authenticate-session.ts';
 import type { FlowDeps } from '../flows/shared/deps.ts';
 
@@ -12,6 +12,10 @@ export const CSRF_HEADER = 'x-csrf-protection';
 declare module 'fastify' {
   interface FastifyRequest {
     auth: Authenticated | null;
+  }
+  interface FastifyContextConfig {
+    /** The route serves callers without a session (signing in); every other API route needs one. */
+    public?: boolean;
   }
 }
 
@@ -38,8 +42,12 @@ function bearerToken(request: FastifyRequest): string | null {
 }
 
 /**
- * Resolves the session for every request: a bearer token (any client) or the web client's
- * HttpOnly cookie. A write from a browser must come from our own origin.
+ * Resolves the session for each API request: a bearer token (any client) or the web client's
+ * HttpOnly cookie. A write from a browser must come from our own origin. Registered inside the
+ * `/api/v1` plugin only, so static files cost no session query.
+ *
+ * It runs at onRequest, before the body is read, parsed or validated: a caller without a valid
+ * session learns nothing about a route's body rules and gets 401 whatever it sends.
  */
 export function registerAuthentication(app: FastifyInstance, deps: FlowDeps): void {
   app.decorateRequest('auth', null);
@@ -53,11 +61,13 @@ export function registerAuthentication(app: FastifyInstance, deps: FlowDeps): vo
     const bearer = bearerToken(request);
     const cookie = request.cookies[SESSION_COOKIE];
     const token = bearer ?? cookie ?? null;
-    if (token === null) return;
-    if (bearer === null && unsafe && request.headers[CSRF_HEADER] === undefined) {
-      throw new DomainError('forbidden', `Requests authenticated by cookie must send the ${CSRF_HEADER} header.`);
+    if (token !== null) {
+      if (bearer === null && unsafe && request.headers[CSRF_HEADER] === undefined) {
+        throw new DomainError('forbidden', `Requests authenticated by cookie must send the ${CSRF_HEADER} header.`);
+      }
+      request.auth = await authenticateSession(deps, token);
     }
-    request.auth = await authenticateSession(deps, token);
+    if (request.auth === null && request.routeOptions.config.public !== true) throw new DomainError('unauthorized', 'Log in to continue.');
   });
 }
 
@@ -84,4 +94,22 @@ export function setSessionCookie(request: FastifyRequest, reply: FastifyReply, t
 
 export function clearSessionCookie(request: FastifyRequest, reply: FastifyReply): void {
   void reply.clearCookie(SESSION_COOKIE, { httpOnly: true, sameSite: 'strict', secure: request.protocol === 'https', path: '/' });
+}
+
+/**
+ * The web client gets its session only as the HttpOnly cookie: a token in the JSON body would be
+ * readable by any script running in the page, which is what HttpOnly is there to prevent.
+ * Desktop and mobile clients keep no cookie jar and get the token in the body.
+ */
+export function deliverToken(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  client: ClientKind,
+  session: { token: string; expiresAt: number },
+): { token?: string; expiresAt: string } {
+  if (client === 'web') {
+    setSessionCookie(request, reply, session.token, session.expiresAt);
+    return { expiresAt: new Date(session.expiresAt).toISOString() };
+  }
+  return { token: session.token, expiresAt: new Date(session.expiresAt).toISOString() };
 }

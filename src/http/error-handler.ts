@@ -1,3 +1,5 @@
+import type { Socket } from 'node:net';
+import { STATUS_CODES } from 'node:http';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError, type ErrorCode } from '../core/errors.ts';
 
@@ -14,6 +16,8 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   conflict: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
+  headers_too_large: 431,
+  request_timeout: 408,
   too_many_attempts: 429,
   email_delivery_failed: 502,
   service_unavailable: 503,
@@ -39,13 +43,22 @@ const UNAVAILABLE_CODES = new Set([
   '53300', // too_many_connections
   '08006', // connection_failure
   '08001',
-  'SQLITE_BUSY',
-  'SQLITE_LOCKED',
+  '25006', // read_only_sql_transaction: a replica, or a primary put into read-only mode
+  '53100', // disk_full
+  '53200', // out_of_memory
+  '58030', // io_error
+  'XX001', // data_corrupted
+  'XX002', // index_corrupted
 ]);
 
-function isDatabaseUnavailable(error: unknown): boolean {
-  const code = (error as { code?: unknown }).code;
-  if (typeof code === 'string' && (UNAVAILABLE_CODES.has(code) || code.startsWith('SQLITE_BUSY'))) return true;
+// SQLite result codes (with their extended forms, e.g. SQLITE_IOERR_WRITE) that mean the
+// database cannot serve now: locked past the wait, read-only, full, failing, unopenable or corrupt.
+const UNAVAILABLE_SQLITE = /^SQLITE_(?:BUSY|LOCKED|READONLY|FULL|IOERR|CANTOPEN|CORRUPT|NOTADB|PROTOCOL|NOLFS|PERM)(?:_|$)/;
+
+/** Whether a driver error means the database cannot serve now (answered 503, never 500). */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' && (UNAVAILABLE_CODES.has(code) || UNAVAILABLE_SQLITE.test(code))) return true;
   const message = error instanceof Error ? error.message : '';
   return /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(message);
 }
@@ -99,4 +112,30 @@ export function handleError(error: FastifyError | DomainError, request: FastifyR
   }
   request.log.error({ err: error }, 'unexpected error');
   return sendError(reply, 'internal_error', 'Something went wrong on our side.');
+}
+
+/**
+ * Errors Node's HTTP parser raises before Fastify sees a request (a header block over 16 KiB, a
+ * method such as BREW that HTTP does not know, a malformed request line, a request that took
+ * too long to arrive) are answered on the raw socket, in the same JSON shape as every other error.
+ */
+export function handleClientError(error: Error & { code?: string }, socket: Socket): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const code: ErrorCode =
+    error.code === 'HPE_HEADER_OVERFLOW' ? 'headers_too_large' : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 'request_timeout' : 'validation_error';
+  const message =
+    code === 'headers_too_large'
+      ? 'The request headers are too large.'
+      : code === 'request_timeout'
+        ? 'The request took too long to arrive.'
+        : 'The request is not valid HTTP (malformed request line, unknown method or bad header).';
+  const status = HTTP_STATUS[code];
+  const body = JSON.stringify({ error: { code, message } });
+  if (socket.writable && socket.bytesWritten === 0) {
+    socket.write(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy();
 }

@@ -11,6 +11,7 @@ import { createOutboxMailer, createSMTPMailer, type MailLog } from '../mail/mail
 import { createDatabase, type DatabaseHandle } from '../store/database.ts';
 import { resealAuthenticatorSecrets } from '../store/upgrades/reseal-authenticator-secrets.ts';
 import { createRelyingParty } from '../flows/factors/webauthn/relying-party.ts';
+import { openAuditLog } from './audit-log.ts';
 import { loadOrCreateMasterKey } from './master-key.ts';
 
 export interface Services {
@@ -41,11 +42,13 @@ export async function createServices(
     passwordHasher?: PasswordHasher;
     log?: MailLog;
     onAudit?: (event: AuditEvent) => void;
+    /** How long a write waits for another process's lock on the SQLite file (default 5 s). */
+    sqliteLockWaitMs?: number;
   } = {},
 ): Promise<Services> {
   const { key, source } = loadOrCreateMasterKey(config.masterKey, config.dataDir);
   const secretBox = new SecretBox(key);
-  const database = await createDatabase(config, (db) => resealAuthenticatorSecrets(db, secretBox));
+  const database = await createDatabase({ ...config, sqliteLockWaitMs: options.sqliteLockWaitMs }, (db) => resealAuthenticatorSecrets(db, secretBox));
   try {
     const stored = await database.store.putMetaIfAbsent(KEY_CHECK, secretBox.seal(KEY_CHECK_PLAINTEXT, KEY_CHECK));
     if (secretBox.open(stored, KEY_CHECK) !== KEY_CHECK_PLAINTEXT) {
@@ -61,6 +64,14 @@ export async function createServices(
   const transport =
     options.mailer ??
     (config.smtpUrl === null ? createOutboxMailer(config.dataDir, config.mailFrom, log) : createSMTPMailer(config.smtpUrl, config.mailFrom));
+  const auditLog = openAuditLog(config.auditLog);
+  const onAudit =
+    auditLog === null
+      ? options.onAudit
+      : (event: AuditEvent) => {
+          auditLog.write(event);
+          options.onAudit?.(event);
+        };
   const flows: FlowDeps = {
     store: database.store,
     clock: options.clock ?? systemClock,
@@ -69,7 +80,11 @@ export async function createServices(
     passwords: options.passwordHasher ?? createArgon2PasswordHasher(),
     notifier: options.notifier ?? createEmailNotifier(transport, config.issuer, log),
     mailer: createMailer(transport, config.issuer),
-    onAudit: options.onAudit,
+    onAudit,
   };
-  return { config, database, flows, masterKeySource: source, close: () => database.close() };
+  const close = async () => {
+    await database.close();
+    await auditLog?.close();
+  };
+  return { config, database, flows, masterKeySource: source, close };
 }

@@ -2,13 +2,14 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import { chmodSync, closeSync, openSync } from 'node:fs';
-import { CompiledQuery, Kysely, Migrator, PostgresDialect, SqliteDialect, SqliteDriver, sql, type DatabaseConnection, type Driver } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import type { Config } from '../config.ts';
 import { createKyselyStore } from './kysely/index.ts';
 import { migrationProvider } from './migrations/index.ts';
 import type { Database } from './schema.ts';
 import type { Store } from './store.ts';
+import { DEFAULT_LOCK_WAIT_MS, LockWaitingSqliteDialect, SQLITE_BUSY_TIMEOUT_MS } from './sqlite-lock-wait.ts';
 
 export type DialectName = 'sqlite' | 'postgres';
 
@@ -21,32 +22,13 @@ export interface DatabaseHandle {
   close(): Promise<void>;
 }
 
-export type DatabaseOptions = Pick<Config, 'dataDir' | 'databaseUrl' | 'databaseSchema' | 'databasePoolSize'>;
+export type DatabaseOptions = Pick<Config, 'dataDir' | 'databaseUrl' | 'databaseSchema' | 'databasePoolSize'> & {
+  /** How long a write may wait for a lock another process holds on the SQLite file (then 503). */
+  sqliteLockWaitMs?: number;
+};
 
 export function sqliteFilePath(dataDir: string): string {
   return path.join(dataDir, 'twofold.sqlite');
-}
-
-/**
- * Transactions take SQLite's write lock at BEGIN (IMMEDIATE). With a plain BEGIN, a transaction
- * that reads first and writes later fails at once with SQLITE_BUSY(_SNAPSHOT) when another
- * process (the CLI) wrote meanwhile; IMMEDIATE waits for the busy timeout instead.
- */
-class ImmediateSqliteDriver extends SqliteDriver {
-  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
-    await connection.executeQuery(CompiledQuery.raw('begin immediate'));
-  }
-}
-
-class ImmediateSqliteDialect extends SqliteDialect {
-  readonly #config: ConstructorParameters<typeof SqliteDialect>[0];
-  constructor(config: ConstructorParameters<typeof SqliteDialect>[0]) {
-    super(config);
-    this.#config = config;
-  }
-  override createDriver(): Driver {
-    return new ImmediateSqliteDriver(this.#config);
-  }
 }
 
 function openSqlite(options: DatabaseOptions): DatabaseHandle {
@@ -57,13 +39,14 @@ function openSqlite(options: DatabaseOptions): DatabaseHandle {
   closeSync(openSync(file, 'a', 0o600));
   chmodSync(file, 0o600);
   const connection = new SQLite(file);
-  // WAL lets the CLI read and write while the server runs; busy_timeout makes the second
-  // writer wait for the lock instead of failing at once.
+  // WAL lets the CLI read and write while the server runs. The busy timeout is short on
+  // purpose: SQLite waits synchronously, blocking the event loop; longer waits for another
+  // process's lock happen asynchronously (sqlite-lock-wait.ts).
+  connection.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
   connection.pragma('journal_mode = WAL');
-  connection.pragma('busy_timeout = 5000');
   connection.pragma('foreign_keys = ON');
   connection.pragma('synchronous = NORMAL');
-  const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: connection }) });
+  const db = new Kysely<Database>({ dialect: new LockWaitingSqliteDialect(connection, options.sqliteLockWaitMs ?? DEFAULT_LOCK_WAIT_MS) });
   return {
     dialect: 'sqlite',
     db,

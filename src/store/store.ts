@@ -219,6 +219,8 @@ export interface EmailCodeStore {
 export interface AuditStore {
   appendAuditEvent(event: AuditEvent): Promise<void>;
   listAuditEvents(query: AuditQuery): Promise<AuditEvent[]>;
+  /** Deletes events older than `at` (the retention period); returns how many. */
+  deleteAuditEventsBefore(at: number): Promise<number>;
 }
 
 export interface MetaStore {
@@ -243,5 +245,6 @@ export interface Store
     MetaStore {
   /** Runs `work` in one database transaction; nested calls join the outer one. */
   transaction<T>(work: (store: Store) => Promise<T>): Promise<T>;
-  ping(): Promise<void>;
+  /** Commits a tiny write (the readiness probe): throws when the database cannot take writes. */
+  ping(now: number): Promise<void>;
 }

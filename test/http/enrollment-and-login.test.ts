@@ -134,7 +134,7 @@ describe.each(DIALECTS)('enrollment and login (%s)', (dialect) => {
     expect(body(await login(app, user.username, user.password))).toMatchObject({ status: 'ok' });
   });
 
-  it('gives the web client an HttpOnly SameSite=Strict cookie and every client the token in the body', async () => {
+  it('gives the web client its session only as an HttpOnly SameSite=Strict cookie, other clients the token in the body', async () => {
     const { app } = t;
     const user = await createUser(app);
     const web = await login(app, user.username, user.password, 'web');
@@ -142,7 +142,12 @@ describe.each(DIALECTS)('enrollment and login (%s)', (dialect) => {
     expect(cookie).toMatch(/^twofold_session=[A-Za-z0-9_-]+;/);
     expect(cookie).toContain('HttpOnly');
     expect(cookie).toContain('SameSite=Strict');
-    expect(body(web)).toHaveProperty('token');
+    // Script in the page must not be able to read the session: no token in the body for web.
+    expect(body(web)).not.toHaveProperty('token');
+    expect(web.body).not.toContain(/^twofold_session=([^;]+)/.exec(cookie)![1]!);
+    expect(body(web)).toMatchObject({ status: 'ok', user: { username: user.username } });
+    const me = await app.inject({ method: 'GET', url: '/api/v1/me', headers: { cookie: cookie.split(';')[0]! } });
+    expect(me.statusCode).toBe(200);
     const desktop = await login(app, user.username, user.password, 'desktop');
     expect(desktop.headers['set-cookie']).toBeUndefined();
     expect(body(desktop)).toHaveProperty('token');

@@ -134,7 +134,7 @@ describe('several instances on one PostgreSQL', () => {
     const username = `ext${3000 + users++}`;
     const password = 'shared-session-password';
     await call(at(0), 'POST', '/api/v1/admin/users', { token: await adminToken(), body: { username, password } });
-    const a = String((await call(at(0), 'POST', '/api/v1/auth/login', { body: { username, password, client: 'web' } })).json.token);
+    const a = String((await call(at(0), 'POST', '/api/v1/auth/login', { body: { username, password, client: 'mobile' } })).json.token);
     const b = String((await call(at(1), 'POST', '/api/v1/auth/login', { body: { username, password, client: 'desktop' } })).json.token);
     for (let i = 0; i < 3; i++) expect((await call(at(i), 'GET', '/api/v1/me', { token: a })).status).toBe(200);
 

@@ -22,6 +22,12 @@ interface SessionView {
 
 // Server-side sessions behind opaque tokens: every client uses a bearer token, the web client may
 // use its cookie, and a cookie alone never authorises a write from another site.
+function cookieToken(response: { headers: Record<string, unknown> }): string {
+  const token = /^twofold_session=([^;]+)/.exec(String(response.headers['set-cookie']))?.[1];
+  if (token === undefined) throw new Error('no session cookie');
+  return token;
+}
+
 describe.each(DIALECTS)('sessions and CSRF (%s)', (dialect) => {
   let t: TestApp;
   beforeAll(async () => {
@@ -34,7 +40,10 @@ describe.each(DIALECTS)('sessions and CSRF (%s)', (dialect) => {
   async function tokenFor(username: string, password: string, client: 'web' | 'desktop' | 'mobile'): Promise<string> {
     const response = await login(t.app, username, password, client);
     expect(response.statusCode).toBe(200);
-    return body<{ token: string }>(response).token;
+    if (client !== 'web') return body<{ token: string }>(response).token;
+    // The web client gets its session only as the HttpOnly cookie; the same token works as a bearer.
+    expect(body(response)).not.toHaveProperty('token');
+    return cookieToken(response);
   }
 
   async function sessionsOf(token: string): Promise<SessionView[]> {
@@ -61,6 +70,7 @@ describe.each(DIALECTS)('sessions and CSRF (%s)', (dialect) => {
     const user = await createUser(t.app);
     const web = await login(t.app, user.username, user.password, 'web');
     const cookie = /^(twofold_session=[^;]+)/.exec(String(web.headers['set-cookie']))![1]!;
+    const webToken = cookieToken(web);
 
     const me = await t.app.inject({ method: 'GET', url: '/api/v1/me', headers: { cookie } });
     expect(me.statusCode).toBe(200);
@@ -68,7 +78,7 @@ describe.each(DIALECTS)('sessions and CSRF (%s)', (dialect) => {
 
     const reauth = { method: 'POST' as const, url: '/api/v1/me/reauth', payload: { password: user.password } };
     expectError(await t.app.inject({ ...reauth, headers: { cookie } }), 403, 'forbidden');
-    const sessionId = await currentSessionId(body<{ token: string }>(web).token);
+    const sessionId = await currentSessionId(webToken);
     const row = () => t.services.database.db.selectFrom('sessions').select('reauthenticated_at').where('id', '=', sessionId).executeTakeFirstOrThrow();
     expect((await row()).reauthenticated_at).toBeNull();
 
@@ -79,7 +89,7 @@ describe.each(DIALECTS)('sessions and CSRF (%s)', (dialect) => {
     // Another site's page: refused whatever it carries, even the header and a valid token.
     const evil = { origin: 'https://evil.example' };
     expectError(await t.app.inject({ ...reauth, headers: { cookie, 'x-csrf-protection': '1', ...evil } }), 403, 'forbidden');
-    expectError(await t.app.inject({ ...reauth, headers: { ...bearer(body<{ token: string }>(web).token), ...evil } }), 403, 'forbidden');
+    expectError(await t.app.inject({ ...reauth, headers: { ...bearer(webToken), ...evil } }), 403, 'forbidden');
     expectError(
       await t.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { username: user.username, password: user.password, client: 'web' }, headers: evil }),
       403,

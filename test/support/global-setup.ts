@@ -1,4 +1,7 @@
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 
 // Each run's PostgreSQL schemas share a prefix and are dropped together at the end. Dropping
@@ -8,6 +11,10 @@ const prefix = `t_${randomBytes(3).toString('hex')}_`;
 
 export function setup(): void {
   process.env.TWOFOLD_TEST_SCHEMA_PREFIX = prefix;
+  // Tests that start real processes run the compiled service (dist/), as production does; a
+  // plain `npx vitest run` after an edit must not test yesterday's build.
+  const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+  execFileSync(process.execPath, [path.join(root, 'scripts/build.mjs'), '--if-stale'], { cwd: root, stdio: 'inherit' });
 }
 
 export async function teardown(): Promise<void> {

@@ -9,7 +9,7 @@ import type { FlowDeps } from '../../flows/shared/deps.ts';
 import { signIn } from '../../flows/sign-in.ts';
 import { sendLoginEmailCode } from '../../flows/send-email-code.ts';
 import { verifySecondFactor } from '../../flows/verify-second-factor.ts';
-import { clearSessionCookie, requestContext, requireAuth, setSessionCookie } from '../authentication.ts';
+import { clearSessionCookie, deliverToken, requestContext, requireAuth } from '../authentication.ts';
 import { iso, presentUser } from '../presenters.ts';
 import { AnyCode, ChallengeMethod, ClientKind, EmptyBody, Password, Username, strictObject } from '../schemas/common.ts';
 
@@ -31,11 +31,15 @@ const SecondFactorBody = strictObject({
   response: Type.Optional(AuthenticationResponse),
 });
 
+
 export function authRoutes(deps: FlowDeps) {
   return async function register(app: FastifyInstance): Promise<void> {
     const api = app.withTypeProvider<TypeBoxTypeProvider>();
 
-    api.post('/api/v1/auth/login', { schema: { body: LoginBody } }, async (request, reply) => {
+    // Signing in is what a caller without a session does: these routes skip the session requirement.
+    const open = { public: true } as const;
+
+    api.post('/api/v1/auth/login', { schema: { body: LoginBody }, config: open }, async (request, reply) => {
       const context = requestContext(request);
       const result = await signIn(deps, {
         username: request.body.username,
@@ -53,28 +57,24 @@ export function authRoutes(deps: FlowDeps) {
           expiresAt: iso(result.expiresAt),
         };
       }
-      if (request.body.client === 'web') setSessionCookie(request, reply, result.token, result.expiresAt);
-      return { status: 'ok', token: result.token, expiresAt: iso(result.expiresAt), user: presentUser(result.account) };
+      return { status: 'ok', ...deliverToken(request, reply, request.body.client, result), user: presentUser(result.account) };
     });
 
-    api.post('/api/v1/auth/login/second-factor', { schema: { body: SecondFactorBody } }, async (request, reply) => {
+    api.post('/api/v1/auth/login/second-factor', { schema: { body: SecondFactorBody }, config: open }, async (request, reply) => {
       const { challengeId, method, code, response } = request.body;
       // The proof its method expects, read by that method's factor (a code's shape, or an
       // assertion's presence), checked before any attempt is spent.
       const proof = readProof(method, { code, response: response === undefined ? undefined : toAuthenticationResponse(response) });
       const result = await verifySecondFactor(deps, { challengeId, proof });
-      const challengeClient = result.clientKind;
-      if (challengeClient === 'web') setSessionCookie(request, reply, result.token, result.expiresAt);
       return {
         status: 'ok',
-        token: result.token,
-        expiresAt: iso(result.expiresAt),
+        ...deliverToken(request, reply, result.clientKind, result),
         user: presentUser(result.account),
         ...(result.recoveryCodesLeft === null ? {} : { recoveryCodesLeft: result.recoveryCodesLeft }),
       };
     });
 
-    api.post('/api/v1/auth/login/email-code', { schema: { body: EmailCodeBody } }, async (request, reply) => {
+    api.post('/api/v1/auth/login/email-code', { schema: { body: EmailCodeBody }, config: open }, async (request, reply) => {
       return reply.status(202).send(await sendLoginEmailCode(deps, request.body.challengeId));
     });
 

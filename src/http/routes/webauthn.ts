@@ -6,8 +6,8 @@ import { startPasskeyLogin, startWebAuthnLogin, startWebAuthnReauth, startWebAut
 import { signInWithPasskey } from '../../flows/factors/webauthn/passwordless.ts';
 import { finishWebAuthnRegistration } from '../../flows/factors/webauthn/register.ts';
 import type { FlowDeps } from '../../flows/shared/deps.ts';
-import { requestContext, requireAuth, setSessionCookie } from '../authentication.ts';
-import { iso, presentAuthenticator, presentUser } from '../presenters.ts';
+import { deliverToken, requestContext, requireAuth } from '../authentication.ts';
+import { presentAuthenticator, presentUser } from '../presenters.ts';
 import { AuthenticatorName, ClientKind, EmptyBody, strictObject } from '../schemas/common.ts';
 import { AuthenticationResponse, RegistrationResponse } from '../schemas/webauthn.ts';
 
@@ -64,7 +64,7 @@ export function webauthnRoutes(deps: FlowDeps) {
       };
     });
 
-    api.post('/api/v1/auth/login/webauthn/options', { schema: { body: LoginOptionsBody } }, async (request) => {
+    api.post('/api/v1/auth/login/webauthn/options', { schema: { body: LoginOptionsBody }, config: { public: true } }, async (request) => {
       return startWebAuthnLogin(deps, request.body.challengeId);
     });
 
@@ -73,9 +73,9 @@ export function webauthnRoutes(deps: FlowDeps) {
       return startWebAuthnReauth(deps, session, account);
     });
 
-    api.post('/api/v1/auth/login/passkey/options', { schema: { body: EmptyBody } }, async () => startPasskeyLogin(deps));
+    api.post('/api/v1/auth/login/passkey/options', { schema: { body: EmptyBody }, config: { public: true } }, async () => startPasskeyLogin(deps));
 
-    api.post('/api/v1/auth/login/passkey', { schema: { body: PasskeyBody } }, async (request, reply) => {
+    api.post('/api/v1/auth/login/passkey', { schema: { body: PasskeyBody }, config: { public: true } }, async (request, reply) => {
       const context = requestContext(request);
       const result = await signInWithPasskey(deps, {
         passkeyChallengeId: request.body.passkeyChallengeId,
@@ -85,8 +85,7 @@ export function webauthnRoutes(deps: FlowDeps) {
         ip: context.ip,
         userAgent: context.userAgent,
       });
-      if (request.body.client === 'web') setSessionCookie(request, reply, result.token, result.expiresAt);
-      return { status: 'ok', token: result.token, expiresAt: iso(result.expiresAt), user: presentUser(result.account) };
+      return { status: 'ok', ...deliverToken(request, reply, request.body.client, result), user: presentUser(result.account) };
     });
   };
 }

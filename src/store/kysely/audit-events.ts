@@ -23,6 +23,11 @@ export function auditQueries(db: Kysely<Database>): AuditStore {
         .execute();
     },
 
+    async deleteAuditEventsBefore(at: number): Promise<number> {
+      const result = await db.deleteFrom('audit_events').where('at', '<', at).executeTakeFirst();
+      return Number(result.numDeletedRows);
+    },
+
     async listAuditEvents(query: AuditQuery): Promise<AuditEvent[]> {
       let select = db.selectFrom('audit_events').selectAll();
       if (query.userId !== undefined) select = select.where('user_id', '=', query.userId);

@@ -1,4 +1,4 @@
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { Database } from '../schema.ts';
 import type { Store } from '../store.ts';
 import { accountQueries } from './accounts.ts';
@@ -32,8 +32,14 @@ export function createKyselyStore(db: Kysely<Database>, inTransaction = false): 
       if (inTransaction) return work(store);
       return db.transaction().execute((trx) => work(createKyselyStore(trx, true)));
     },
-    async ping(): Promise<void> {
-      await sql`select 1`.execute(db);
+    async ping(now: number): Promise<void> {
+      // A committed write, not a read: a read-only, full or failing database still answers
+      // reads, and an instance that cannot write must leave the load balancer's rotation.
+      await db
+        .insertInto('meta')
+        .values({ key: 'readiness_probe', value: String(now) })
+        .onConflict((oc) => oc.column('key').doUpdateSet({ value: String(now) }))
+        .execute();
     },
   };
   return store;

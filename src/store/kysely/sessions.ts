@@ -6,6 +6,7 @@ import { derivedTwoFactorColumns, toAccount } from './accounts.ts';
 import type { Database, SessionsTable } from '../schema.ts';
 import type { NewSession, SessionStore } from '../store.ts';
 import { changedRows } from './rows.ts';
+import { isLockBusy, withoutLockWait } from '../sqlite-lock-wait.ts';
 
 function toSession(row: Selectable<SessionsTable>): Session {
   return {
@@ -96,7 +97,13 @@ export function sessionQueries(db: Kysely<Database>): SessionStore {
     },
 
     async touchSession(sessionId: string, now: number): Promise<void> {
-      await db.updateTable('sessions').set({ last_seen_at: now }).where('id', '=', sessionId).execute();
+      // Last-seen is a courtesy: while another process holds the database's write lock, a
+      // request must not wait for it (nor fail), so the update is skipped and done next time.
+      try {
+        await withoutLockWait(() => db.updateTable('sessions').set({ last_seen_at: now }).where('id', '=', sessionId).execute());
+      } catch (error) {
+        if (!isLockBusy(error)) throw error;
+      }
     },
 
     async markSessionReauthenticated(sessionId: string, now: number, amr: readonly AMRValue[]): Promise<void> {

@@ -4,6 +4,7 @@ import * as knownDevices from './002-known-devices.ts';
 import * as sessionEpochs from './003-session-epochs-and-pending-attempts.ts';
 import * as pendingTime from './004-pending-attempt-time.ts';
 import * as authenticators from './005-authenticators.ts';
+import * as auditIndexes from './006-audit-indexes.ts';
 import * as webauthn from './009-webauthn.ts';
 
 /** Migrations are compiled in, not read from disk, so a bundled or relocated build still finds them. */
@@ -15,6 +16,7 @@ export const migrationProvider: MigrationProvider = {
       '003-session-epochs-and-pending-attempts': sessionEpochs,
       '004-pending-attempt-time': pendingTime,
       '005-authenticators': authenticators,
+      '006-audit-indexes': auditIndexes,
       '009-webauthn': webauthn,
     };
   },

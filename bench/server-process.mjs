@@ -1,35 +1,26 @@
 /**
  * The server under load, alone in its own process so that its memory figures are its own and the
  * load generator does not share its event loop. Started by bench/http.ts with an IPC channel:
- * it answers `memory` requests and stops on `stop`.
+ * it answers `memory` requests and stops on `stop` (messages: bench/server-messages.ts).
+ *
+ * Plain JavaScript running the compiled service (dist/, `npm run build`): the figures are those
+ * of what ships, not of TypeScript compiled on the fly by tsx.
  */
-import { loadConfig } from '../src/config.ts';
-import { startServer } from '../src/server.ts';
-
-export interface MemorySnapshot {
-  rssMB: number;
-  heapUsedMB: number;
-  heapTotalMB: number;
-  externalMB: number;
-  /** Highest RSS seen by the 100 ms sampler since the last `reset-peak`. */
-  peakRssMB: number;
-}
-
-export type ParentMessage = { type: 'memory'; gc: boolean; id: number } | { type: 'reset-peak' } | { type: 'stop' };
-export type ChildMessage =
-  | { type: 'ready'; url: string; startupMs: number }
-  | { type: 'memory'; id: number; memory: MemorySnapshot }
-  | { type: 'error'; message: string };
+import { performance } from 'node:perf_hooks';
+import { clearInterval, setInterval } from 'node:timers';
+import { loadConfig } from '../dist/config.js';
+import { startServer } from '../dist/server.js';
 
 const MB = 1024 * 1024;
-const toMB = (bytes: number): number => Math.round((bytes / MB) * 10) / 10;
+const toMB = (bytes) => Math.round((bytes / MB) * 10) / 10;
 
-function send(message: ChildMessage): void {
+/** @param {import('./server-messages.ts').ChildMessage} message */
+function send(message) {
   process.send?.(message);
 }
 
-async function main(): Promise<void> {
-  if (!process.send) throw new Error('bench/server-process.ts is started by bench/run.ts (it needs an IPC channel)');
+async function main() {
+  if (!process.send) throw new Error('bench/server-process.mjs is started by bench/run.ts (it needs an IPC channel)');
   const started = performance.now();
   // The parent passes a complete TWOFOLD_* environment; loadConfig validates it as in production.
   const server = await startServer(loadConfig(process.env), { print: () => {} });
@@ -41,9 +32,9 @@ async function main(): Promise<void> {
   }, 100);
   sampler.unref();
 
-  process.on('message', (message: ParentMessage) => {
+  process.on('message', (/** @type {import('./server-messages.ts').ParentMessage} */ message) => {
     if (message.type === 'memory') {
-      const gc = (globalThis as { gc?: () => void }).gc;
+      const gc = globalThis.gc;
       if (message.gc && gc) gc();
       const usage = process.memoryUsage();
       peakRss = Math.max(peakRss, usage.rss);
@@ -68,7 +59,7 @@ async function main(): Promise<void> {
   send({ type: 'ready', url: server.url, startupMs });
 }
 
-main().catch((error: unknown) => {
+main().catch((error) => {
   send({ type: 'error', message: error instanceof Error ? (error.stack ?? error.message) : String(error) });
   process.exitCode = 1;
   process.disconnect?.();
