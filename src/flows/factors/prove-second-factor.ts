@@ -118,5 +118,6 @@ export async function proveSecondFactor(deps: FlowDeps, attempt: SecondFactorAtt
       { clockSkewSeconds: skew },
     );
   }
+  if (proof.method === 'recovery_code') throw new DomainError('invalid_code', 'The recovery code is incorrect, or it was already used.');
   throw new DomainError('invalid_code', 'The authentication code is incorrect.');
 }

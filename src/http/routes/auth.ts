@@ -7,6 +7,7 @@ import type { FlowDeps } from '../../flows/shared/deps.ts';
 import { signIn } from '../../flows/sign-in.ts';
 import { sendLoginEmailCode } from '../../flows/send-email-code.ts';
 import { verifySecondFactor } from '../../flows/verify-second-factor.ts';
+import { loginNotice } from '../../flows/login-notices.ts';
 import { clearSessionCookie, requestContext, requireAuth, setSessionCookie } from '../authentication.ts';
 import { iso, presentUser } from '../presenters.ts';
 import { AnyCode, ChallengeMethod, ClientKind, EmptyBody, Password, Username, strictObject } from '../schemas/common.ts';
@@ -27,11 +28,16 @@ const SecondFactorBody = strictObject({
 });
 
 export function authRoutes(deps: FlowDeps) {
+  const noticeFor = async (userId: string, startedAt: number): Promise<{ notice?: string }> => {
+    const notice = await loginNotice(deps, userId, startedAt);
+    return notice === null ? {} : { notice };
+  };
   return async function register(app: FastifyInstance): Promise<void> {
     const api = app.withTypeProvider<TypeBoxTypeProvider>();
 
     api.post('/api/v1/auth/login', { schema: { body: LoginBody } }, async (request, reply) => {
       const context = requestContext(request);
+      const startedAt = deps.clock();
       const result = await signIn(deps, {
         username: request.body.username,
         password: request.body.password,
@@ -49,11 +55,12 @@ export function authRoutes(deps: FlowDeps) {
         };
       }
       if (request.body.client === 'web') setSessionCookie(request, reply, result.token, result.expiresAt);
-      return { status: 'ok', token: result.token, expiresAt: iso(result.expiresAt), user: presentUser(result.account) };
+      return { status: 'ok', token: result.token, expiresAt: iso(result.expiresAt), user: presentUser(result.account), ...(await noticeFor(result.account.id, startedAt)) };
     });
 
     api.post('/api/v1/auth/login/second-factor', { schema: { body: SecondFactorBody } }, async (request, reply) => {
       const { challengeId, method, code } = request.body;
+      const startedAt = deps.clock();
       // The proof its method expects (core/codes.ts decides the shape), checked before any attempt is spent.
       const result = await verifySecondFactor(deps, { challengeId, proof: readProof(method, { code }) });
       const challengeClient = result.clientKind;
@@ -64,6 +71,7 @@ export function authRoutes(deps: FlowDeps) {
         expiresAt: iso(result.expiresAt),
         user: presentUser(result.account),
         ...(result.recoveryCodesLeft === null ? {} : { recoveryCodesLeft: result.recoveryCodesLeft }),
+        ...(await noticeFor(result.account.id, startedAt)),
       };
     });
 
