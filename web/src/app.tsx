@@ -1,5 +1,5 @@
 import type { JSX } from 'preact';
-import { useCallback, useEffect, useState } from 'preact/hooks';
+import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, api, messageOf, setSessionEndedHandler, type Me } from './api.ts';
 import { Layout } from './components/layout.tsx';
 import { ROUTES, navigate, usePath } from './router.ts';
@@ -11,7 +11,13 @@ import { NotFoundScreen } from './screens/not-found.tsx';
 
 type Auth = { state: 'loading' } | { state: 'out'; notice: string | null } | { state: 'in'; me: Me; notice: string | null };
 
-export const SESSION_ENDED = 'Your session has ended. Log in again.';
+export const SESSION_ENDED =
+  'Your session ended because it was closed elsewhere: a password or two-factor change, an administrator, or Log Out on another device. Log in again.';
+export const SESSION_EXPIRED = 'Your session ended because it expired. Log in again.';
+export const LOGGED_OUT_ELSEWHERE = 'Your session ended because you logged out in another tab.';
+
+// Tabs of one browser share the session cookie: a Log Out in one ends the session in all of them.
+const tabs = typeof BroadcastChannel === 'undefined' ? null : new BroadcastChannel('twofold-session');
 // setTimeout takes at most a signed 32-bit delay.
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
@@ -21,6 +27,7 @@ let returnTo: string = ROUTES.home;
 export function App(): JSX.Element {
   const path = usePath();
   const [auth, setAuth] = useState<Auth>({ state: 'loading' });
+  const sessionExpiresAt = useRef<number | null>(null);
 
   const endSession = useCallback((notice: string | null) => {
     setAuth({ state: 'out', notice });
@@ -30,19 +37,30 @@ export function App(): JSX.Element {
   }, []);
 
   useEffect(() => {
-    setSessionEndedHandler(() => endSession(SESSION_ENDED));
+    setSessionEndedHandler(() => {
+      const expired = sessionExpiresAt.current !== null && Date.now() >= sessionExpiresAt.current;
+      endSession(expired ? SESSION_EXPIRED : SESSION_ENDED);
+    });
+    const onTabMessage = (event: MessageEvent): void => {
+      if (event.data === 'logged-out') endSession(LOGGED_OUT_ELSEWHERE);
+    };
+    tabs?.addEventListener('message', onTabMessage);
     api
       .me({ quiet401: true })
       .then((me) => setAuth({ state: 'in', me, notice: null }))
       .catch(() => setAuth({ state: 'out', notice: null }));
-    return () => setSessionEndedHandler(null);
+    return () => {
+      setSessionEndedHandler(null);
+      tabs?.removeEventListener('message', onTabMessage);
+    };
   }, [endSession]);
 
   // The server ends the session at expiresAt; say so then rather than on the next click.
   const expiresAt = auth.state === 'in' ? Date.parse(auth.me.session.expiresAt) : NaN;
+  sessionExpiresAt.current = Number.isNaN(expiresAt) ? null : expiresAt;
   useEffect(() => {
     if (Number.isNaN(expiresAt)) return undefined;
-    const timer = setTimeout(() => endSession(SESSION_ENDED), Math.min(Math.max(expiresAt - Date.now(), 0), MAX_TIMER_MS));
+    const timer = setTimeout(() => endSession(SESSION_EXPIRED), Math.min(Math.max(expiresAt - Date.now(), 0), MAX_TIMER_MS));
     return () => clearTimeout(timer);
   }, [expiresAt, endSession]);
 
@@ -97,6 +115,7 @@ export function App(): JSX.Element {
   const { me } = auth;
   const logOut = (): void => {
     const leave = (): void => {
+      tabs?.postMessage('logged-out');
       returnTo = ROUTES.home;
       setAuth({ state: 'out', notice: 'You have logged out.' });
       navigate(ROUTES.login, { replace: true });
@@ -122,8 +141,15 @@ export function App(): JSX.Element {
   } else {
     screen = <NotFoundScreen />;
   }
+  // Home shows the notice itself; elsewhere (a login that returned to another screen) it goes on top.
+  const onHome = path === ROUTES.home || path === ROUTES.login;
   return (
     <Layout me={me} onLogOut={logOut}>
+      {!onHome && auth.notice && (
+        <div class="alert alert-info page-notice" role="status">
+          {auth.notice}
+        </div>
+      )}
       {screen}
     </Layout>
   );

@@ -3,7 +3,8 @@ import { useId, useRef, useState } from 'preact/hooks';
 import { ApiError, api, messageOf, type Me, type SecondFactorMethod } from '../api.ts';
 import { useSecondsLeft } from '../countdown.ts';
 import { Dialog } from './dialog.tsx';
-import { Alert, CodeField, Field } from './ui.tsx';
+import { readAnyCode } from '../codes.ts';
+import { Alert, Field } from './ui.tsx';
 
 interface PasswordDialogProps {
   /** Set when two-factor is on: changing it also needs a current code of this method. */
@@ -21,8 +22,10 @@ export function PasswordDialog({ codeMethod, onConfirmed, onCancel }: PasswordDi
   const [busy, setBusy] = useState(false);
   const [sentTo, setSentTo] = useState<string | null>(null);
   const [resendAt, setResendAt] = useState<number | null>(null);
+  const [recovery, setRecovery] = useState(false);
   const wait = useSecondsLeft(resendAt);
   const ids = { password: useId(), code: useId() };
+  const sending = useRef(false);
 
   const confirm = async (event: Event): Promise<void> => {
     event.preventDefault();
@@ -33,14 +36,16 @@ export function PasswordDialog({ codeMethod, onConfirmed, onCancel }: PasswordDi
       document.getElementById(ids.password)?.focus();
       return;
     }
-    if (codeMethod !== null && !/^[0-9]{6}$/.test(code)) {
-      setError('Enter the 6-digit authentication code.');
+    // The API takes a current code or a recovery code here; either is accepted however it was pasted.
+    const normalized = codeMethod === null ? undefined : readAnyCode(code);
+    if (normalized === null) {
+      setError(recovery ? 'Enter a recovery code such as ABCDE-FGHJK.' : 'Enter the 6-digit authentication code, or a recovery code.');
       document.getElementById(ids.code)?.focus();
       return;
     }
     setBusy(true);
     try {
-      await api.reauth(password, codeMethod === null ? undefined : code);
+      await api.reauth(password, normalized);
       await onConfirmed();
     } catch (failure) {
       setError(messageOf(failure));
@@ -57,14 +62,27 @@ export function PasswordDialog({ codeMethod, onConfirmed, onCancel }: PasswordDi
   };
 
   const send = async (): Promise<void> => {
+    if (sending.current) return;
+    sending.current = true;
     setError(null);
     try {
       const sent = await api.sendReauthEmailCode();
       setSentTo(sent.sentTo);
       setResendAt(Date.now() + sent.resendAfter * 1000);
+      document.getElementById(ids.code)?.focus();
     } catch (failure) {
-      setError(messageOf(failure));
+      if (failure instanceof ApiError && failure.code === 'too_many_attempts' && failure.details.retryAfter !== undefined) {
+        setResendAt(Date.now() + failure.details.retryAfter * 1000);
+      } else setError(messageOf(failure));
+    } finally {
+      sending.current = false;
     }
+  };
+
+  const switchToRecovery = (next: boolean): void => {
+    setRecovery(next);
+    setCode('');
+    requestAnimationFrame(() => document.getElementById(ids.code)?.focus());
   };
 
   const description =
@@ -77,21 +95,42 @@ export function PasswordDialog({ codeMethod, onConfirmed, onCancel }: PasswordDi
       <form onSubmit={confirm} noValidate>
         {error && <Alert>{error}</Alert>}
         <Field id={ids.password} label="Password" type="password" value={password} onValue={setPassword} autocomplete="current-password" required />
-        {codeMethod === 'email' && (
+        {codeMethod === 'email' && !recovery && (
           <div class="inline-actions">
             <button type="button" class="button button-secondary" onClick={send} disabled={wait > 0}>
-              Send
+              {sentTo ? 'Send again' : 'Send code'}
             </button>
-            {sentTo ? (
-              <span class="hint" role="status">
-                A code was sent to {sentTo}.{wait > 0 ? ` You can send another in ${wait} s.` : ''}
-              </span>
-            ) : (
-              <span class="hint">Email me a code.</span>
-            )}
+            <span class="hint" role="status">
+              {sentTo && wait > 0 && `A code was sent to ${sentTo}. You can send another in ${wait} s.`}
+              {sentTo && wait === 0 && `A code was sent to ${sentTo}.`}
+              {!sentTo && (wait > 0 ? `You can send a code in ${wait} s.` : 'Select Send code to get a code by email.')}
+            </span>
           </div>
         )}
-        {codeMethod !== null && <CodeField id={ids.code} value={code} onValue={setCode} />}
+        {codeMethod !== null && (
+          <>
+            <Field
+              id={ids.code}
+              label={recovery ? 'Recovery Code' : 'Authentication Code'}
+              value={code}
+              onValue={setCode}
+              class="code-input"
+              hint={recovery ? 'Any case; the dash is optional.' : undefined}
+              hintFirst
+              inputMode={recovery ? 'text' : 'numeric'}
+              autocomplete={recovery ? 'off' : 'one-time-code'}
+              autoCapitalize={recovery ? 'characters' : 'off'}
+              placeholder={recovery ? 'ABCDE-FGHJK' : undefined}
+              spellcheck={false}
+              required
+            />
+            <p class="dialog-switch">
+              <button type="button" class="link-button" onClick={() => switchToRecovery(!recovery)}>
+                {recovery ? 'Use an authentication code instead' : 'Use a recovery code instead'}
+              </button>
+            </p>
+          </>
+        )}
         <div class="dialog-actions">
           <button type="button" class="button button-secondary" onClick={onCancel}>
             Cancel
