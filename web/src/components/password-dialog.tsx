@@ -114,7 +114,7 @@ export function PasswordDialog({ codeMethod, onConfirmed, onCancel }: PasswordDi
               label={recovery ? 'Recovery Code' : 'Authentication Code'}
               value={code}
               onValue={setCode}
-              class="code-input"
+              class={recovery ? 'code-input code-input-recovery' : 'code-input'}
               hint={recovery ? 'Any case; the dash is optional.' : undefined}
               hintFirst
               inputMode={recovery ? 'text' : 'numeric'}

@@ -155,7 +155,7 @@ export function RecoveryCodeField(props: { id: string; value: string; onValue: (
       autoCapitalize="characters"
       spellcheck={false}
       placeholder="ABCDE-FGHJK"
-      class="code-input"
+      class="code-input code-input-recovery"
       required
     />
   );

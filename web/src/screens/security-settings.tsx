@@ -238,7 +238,7 @@ export function SecuritySettingsPanel({ me, refreshMe }: Props): JSX.Element {
           description={
             phase.kind === 'codes'
               ? 'The recovery codes are not shown again. Leave only after you saved them.'
-              : 'Two-factor authentication stays off. If you go back, the setup so far is discarded.'
+              : 'Two-factor authentication stays off until you finish the setup.'
           }
         >
           <div class="dialog-actions">
