@@ -88,7 +88,7 @@ export function PasswordDialog({ codeMethod, onConfirmed, onCancel }: PasswordDi
   const description =
     codeMethod === null
       ? 'Enter your account password to verify this operation.'
-      : 'Enter your account password and a current authentication code to verify this operation.';
+      : 'Enter your account password and a current authentication code, or one of your recovery codes, to verify this operation.';
 
   return (
     <Dialog title="Password" onClose={onCancel} description={description}>

@@ -27,10 +27,6 @@ export function LoginScreen({ notice, onLoggedIn }: LoginProps): JSX.Element {
   const ids = { username: useId(), password: useId() };
   useTitle(challenge ? 'Authentication Code' : 'Log In');
 
-  // The page is for logging in: start where the user types first.
-  useEffect(() => {
-    document.getElementById(ids.username)?.focus();
-  }, [ids.username]);
 
   // The code step is its own history entry: Back returns to the password step, not out of the app.
   useEffect(() => {
@@ -91,9 +87,13 @@ export function LoginScreen({ notice, onLoggedIn }: LoginProps): JSX.Element {
     setError(message);
   };
 
+  // The page is for logging in: start where the user types next (Username first, the password
+  // again after an error or on coming back from the code step).
   useEffect(() => {
-    if (challenge === null && error !== null) document.getElementById(ids.password)?.focus();
-  }, [challenge, error, ids.password]);
+    if (challenge !== null) return;
+    const next = error !== null || username.trim() !== '' ? ids.password : ids.username;
+    document.getElementById(next)?.focus();
+  }, [challenge, error, ids.password, ids.username]);
 
   return (
     <div class="auth-page">
