@@ -27,7 +27,10 @@ export interface DomainErrorOptions {
   attemptsLeft?: number;
   field?: string;
   clockSkewSeconds?: number;
+  reason?: SessionEndReason;
 }
+
+import type { SessionEndReason } from './types.ts';
 
 /** A broken business rule. Carries a stable code and a message that is safe to show a user. */
 export class DomainError extends Error {
@@ -40,6 +43,8 @@ export class DomainError extends Error {
   readonly attemptsLeft: number | undefined;
   /** Sent to the client: the request field a `validation_error` is about, so a form can focus it. */
   readonly field: string | undefined;
+  /** For `unauthorized`: why the session of the presented token ended (docs/api.md). */
+  readonly reason: SessionEndReason | undefined;
 
   constructor(code: ErrorCode, message: string, options: DomainErrorOptions = {}, cause?: unknown) {
     super(message, cause === undefined ? undefined : { cause });
@@ -49,6 +54,7 @@ export class DomainError extends Error {
     this.clockSkewSeconds = options.clockSkewSeconds;
     this.attemptsLeft = options.attemptsLeft;
     this.field = options.field;
+    this.reason = options.reason;
   }
 }
 

@@ -56,6 +56,7 @@ export interface ErrorDetails {
   attemptsLeft?: number | undefined;
   field?: string | undefined;
   clockSkewSeconds?: number | undefined;
+  reason?: string | undefined;
 }
 
 export function sendError(reply: FastifyReply, code: ErrorCode, message: string, status = HTTP_STATUS[code], details: ErrorDetails = {}): FastifyReply {
@@ -87,7 +88,7 @@ export function handleError(error: FastifyError | DomainError, request: FastifyR
     if (error.code === 'invalid_code') status = request.routeOptions.config.invalidCodeStatus ?? status;
     if (error.retryAfterSeconds !== undefined) void reply.header('Retry-After', String(error.retryAfterSeconds));
     if (status >= 500) request.log.error({ err: error }, 'request failed');
-    return sendError(reply, error.code, error.message, status, { attemptsLeft: error.attemptsLeft, field: error.field, clockSkewSeconds: error.clockSkewSeconds });
+    return sendError(reply, error.code, error.message, status, { attemptsLeft: error.attemptsLeft, field: error.field, clockSkewSeconds: error.clockSkewSeconds, reason: error.reason });
   }
   const mapped = frameworkError(error);
   if (mapped) return sendError(reply, mapped.code, mapped.message, HTTP_STATUS[mapped.code], { field: mapped.field });

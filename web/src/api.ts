@@ -89,6 +89,8 @@ export interface ErrorDetails {
   field?: string;
   /** Seconds from the `Retry-After` header of a `too_many_attempts`. */
   retryAfter?: number;
+  /** Why the session ended, on a 401 `unauthorized` for a token the server remembers (docs/api.md). */
+  reason?: string;
 }
 
 export class ApiError extends Error {
@@ -105,10 +107,10 @@ export class ApiError extends Error {
   }
 }
 
-let onSessionEnded: ((serverMessage: string) => void) | null = null;
+let onSessionEnded: ((serverMessage: string, reason: string | null) => void) | null = null;
 
 /** Called when any request answers 401 `unauthorized`: the session is gone (the server says why). */
-export function setSessionEndedHandler(handler: ((serverMessage: string) => void) | null): void {
+export function setSessionEndedHandler(handler: ((serverMessage: string, reason: string | null) => void) | null): void {
   onSessionEnded = handler;
 }
 
@@ -157,15 +159,16 @@ async function request<T>(method: string, path: string, body?: unknown, options:
     }
   }
   if (!response.ok) {
-    const error = (data as { error?: { code?: unknown; message?: unknown; attemptsLeft?: unknown; field?: unknown } } | null)?.error;
+    const error = (data as { error?: { code?: unknown; message?: unknown; attemptsLeft?: unknown; field?: unknown; reason?: unknown } } | null)?.error;
     const code = typeof error?.code === 'string' ? error.code : 'http_error';
     const message = typeof error?.message === 'string' ? error.message : `The server answered ${response.status}.`;
     const details: ErrorDetails = {};
     if (typeof error?.attemptsLeft === 'number') details.attemptsLeft = error.attemptsLeft;
     if (typeof error?.field === 'string') details.field = error.field;
+    if (typeof error?.reason === 'string') details.reason = error.reason;
     const retryAfter = Number(response.headers.get('Retry-After'));
     if (Number.isFinite(retryAfter) && retryAfter > 0) details.retryAfter = retryAfter;
-    if (response.status === 401 && code === 'unauthorized' && !options.quiet401) onSessionEnded?.(message);
+    if (response.status === 401 && code === 'unauthorized' && !options.quiet401) onSessionEnded?.(message, details.reason ?? null);
     throw new ApiError(response.status, code, message, details);
   }
   return data as T;

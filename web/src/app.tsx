@@ -16,6 +16,24 @@ export const SESSION_ENDED =
 export const SESSION_EXPIRED = 'Your session ended because it expired. Log in again.';
 export const LOGGED_OUT_ELSEWHERE = 'Your session ended because you logged out in another tab.';
 
+/** The server's `reason` for a session that ended (docs/api.md, "Session ended"), in a sentence. */
+export const SESSION_END_REASONS: Record<string, string> = {
+  password_changed: 'Your session ended because the password of your account was changed. Log in again.',
+  two_factor_changed: 'Your session ended because the two-factor authentication of your account was changed. Log in again.',
+  email_changed: 'Your session ended because the email address that receives your codes was changed. Log in again.',
+  revoked: 'Your session ended because it was ended from the list of sessions. Log in again.',
+  administrator: 'Your session ended because an administrator ended it. Log in again.',
+  logged_out_elsewhere: 'Your session ended because you logged out with it elsewhere. Log in again.',
+  expired: SESSION_EXPIRED,
+};
+
+/** Why the session ended: the server's reason when it gave one, else what this tab can tell. */
+function sessionEndNotice(reason: string | null, expired: boolean): string {
+  const known = reason === null ? undefined : SESSION_END_REASONS[reason];
+  if (known !== undefined) return known;
+  return expired ? SESSION_EXPIRED : SESSION_ENDED;
+}
+
 // Tabs of one browser share the session cookie: a Log Out in one ends the session in all of them.
 const tabs = typeof BroadcastChannel === 'undefined' ? null : new BroadcastChannel('twofold-session');
 // setTimeout takes at most a signed 32-bit delay.
@@ -37,18 +55,22 @@ export function App(): JSX.Element {
   }, []);
 
   useEffect(() => {
-    setSessionEndedHandler(() => {
+    setSessionEndedHandler((_message, reason) => {
       const expired = sessionExpiresAt.current !== null && Date.now() >= sessionExpiresAt.current;
-      endSession(expired ? SESSION_EXPIRED : SESSION_ENDED);
+      endSession(sessionEndNotice(reason, expired));
     });
     const onTabMessage = (event: MessageEvent): void => {
       if (event.data === 'logged-out') endSession(LOGGED_OUT_ELSEWHERE);
     };
     tabs?.addEventListener('message', onTabMessage);
+    // A reload after the session ended elsewhere still says why (the cookie is still sent).
     api
       .me({ quiet401: true })
       .then((me) => setAuth({ state: 'in', me, notice: null }))
-      .catch(() => setAuth({ state: 'out', notice: null }));
+      .catch((failure: unknown) => {
+        const reason = failure instanceof ApiError ? (failure.details.reason ?? null) : null;
+        setAuth({ state: 'out', notice: reason === null ? null : sessionEndNotice(reason, false) });
+      });
     return () => {
       setSessionEndedHandler(null);
       tabs?.removeEventListener('message', onTabMessage);
