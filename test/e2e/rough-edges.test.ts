@@ -6,6 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   ADMIN_PASSWORD,
   Authenticator,
+  apiToken,
+  callApi,
   DESKTOP,
   PHONE,
   checkA11y,
@@ -40,6 +42,8 @@ describe('rough edges of the web client', () => {
       { username: 'lou', password: 'lou-password-1' },
       { username: 'nemo', password: 'nemo-password-1' },
       { username: 'tess', password: 'tess-password-1' },
+      { username: 'rita', password: 'rita-password-1' },
+      { username: 'ada', password: 'ada-password-1' },
     );
   });
 
@@ -377,7 +381,8 @@ describe('rough edges of the web client', () => {
     const { page } = tabs[1]!;
     await openAccountMenu(page, 'paula');
     await page.getByRole('menuitem', { name: 'Change Password & Security' }).click();
-    await page.getByText(/^Your session ended because it was closed elsewhere: a password or two-factor change, an administrator/).waitFor();
+    // The server remembers why (reason `administrator`): the sentence says it, not a list of guesses.
+    await page.getByText('Your session ended because an administrator changed your account. Log in again.').waitFor();
     await screenshot(page, 'edges-desktop-08-session-ended');
     await logIn(page, 'paula', 'paula-password-1');
     await page.getByRole('status').filter({ hasText: 'An administrator turned off two-factor authentication for your account.' }).waitFor();
@@ -396,6 +401,93 @@ describe('rough edges of the web client', () => {
     await other.getByText('Your session ended because you logged out in another tab.').waitFor();
     expect(new URL(other.url()).pathname).toBe('/login');
     await other.close();
+  });
+
+  it('#10 says the password was changed, in the open tab and after a reload, and on the phone', async () => {
+    const desk = await open(DESKTOP);
+    const phone = await open(PHONE);
+    for (const { page } of [desk, phone]) {
+      await page.goto('/login');
+      await logIn(page, 'rita', 'rita-password-1');
+      await page.getByRole('heading', { name: /Welcome/ }).waitFor();
+    }
+    // The password is changed from a third session (the desktop client): both browser sessions end.
+    const token = await apiToken(harness, 'rita', 'rita-password-1');
+    await callApi(harness, 'PUT', '/api/v1/me/password', { currentPassword: 'rita-password-1', newPassword: 'rita-password-2' }, token);
+    const sentence = 'Your session ended because the password of your account was changed. Log in again.';
+    // The open tab notices at its next request (navigation)...
+    await openAccountMenu(desk.page, 'rita');
+    await desk.page.getByRole('menuitem', { name: 'Change Password & Security' }).click();
+    await desk.page.getByText(sentence).waitFor();
+    expect(new URL(desk.page.url()).pathname).toBe('/login');
+    await screenshot(desk.page, 'edges-desktop-10-password-changed');
+    // ...and a reload says it too (the browser still sends the ended session's cookie).
+    await phone.page.reload();
+    await phone.page.getByText(sentence).waitFor();
+    await screenshot(phone.page, 'edges-phone-10-password-changed');
+    // A browser that never held that session hears nothing of it.
+    const stranger = await open(DESKTOP);
+    await stranger.page.goto('/login');
+    await stranger.page.getByRole('button', { name: 'Log In' }).waitFor();
+    expect(await stranger.page.getByText(/Your session ended/).count()).toBe(0);
+  });
+
+  it('#1 #2 #3 in Add authenticator: recovery codes in its Password windows, the pending key kept, a pasted code, the result in view', async () => {
+    // Ada has an app already (through the API, as another client would) and its recovery codes.
+    const token = await apiToken(harness, 'ada', 'ada-password-1');
+    await callApi(harness, 'POST', '/api/v1/me/reauth', { password: 'ada-password-1' }, token);
+    const first = await callApi<{ secret: string }>(harness, 'POST', '/api/v1/me/two-factor/totp/setup', { name: 'Old phone' }, token);
+    const oldPhone = new Authenticator(first.secret);
+    const enabled = await callApi<{ recoveryCodes: string[] }>(harness, 'POST', '/api/v1/me/two-factor/totp/enable', { code: await oldPhone.nextCode() }, token);
+    const codes = enabled.recoveryCodes;
+    const { page } = await open(DESKTOP);
+    await page.goto('/login');
+    await logIn(page, 'ada', 'ada-password-1');
+    await paste(page, page.getByLabel('Authentication Code'), ` ${(await oldPhone.nextCode()).replace(/^(...)/, '$1 ')} `);
+    await page.getByRole('button', { name: 'Verify' }).click();
+    await page.getByRole('heading', { name: /Welcome/ }).waitFor();
+    await page.goto('/account/security');
+    const section = page.getByRole('region', { name: 'Authenticators' });
+    await section.getByRole('listitem').first().waitFor();
+
+    const passWithRecoveryCode = async (code: string): Promise<void> => {
+      const dialog = page.getByRole('dialog', { name: 'Password' });
+      await dialog.getByLabel('Password', { exact: true }).fill('ada-password-1');
+      await dialog.getByRole('button', { name: 'Use a recovery code instead' }).click();
+      await dialog.getByLabel('Recovery Code').fill(code);
+      await dialog.getByRole('button', { name: 'Confirm' }).click();
+      await dialog.waitFor({ state: 'detached' });
+    };
+    const shownKey = async (): Promise<string> => (await page.locator('a.add-to-app').getAttribute('href'))!;
+
+    // Any case, no dash: accepted in the Add authenticator Password window.
+    await section.getByRole('button', { name: 'Add authenticator' }).click();
+    await passWithRecoveryCode(codes[0]!.replace('-', '').toLowerCase());
+    await page.locator('a.add-to-app').waitFor({ state: 'attached' });
+    const key = await shownKey();
+    // Cancel and Add again: the same key comes back (reusePending), and no "replaced" warning.
+    await section.getByRole('button', { name: 'Cancel' }).click();
+    await section.getByRole('button', { name: 'Add authenticator' }).click();
+    await passWithRecoveryCode(codes[1]!.replace('-', ' '));
+    await page.locator('a.add-to-app').waitFor({ state: 'attached' });
+    expect(await shownKey()).toBe(key);
+    expect(await page.getByText('A new QR code replaced the previous one.').count()).toBe(0);
+
+    // The code as the app shows it, pasted: all six digits arrive.
+    const workPhone = Authenticator.fromURI(key);
+    const field = section.getByLabel('Authentication Code');
+    await paste(page, field, (await workPhone.nextCode()).replace(/^(...)/, '$1-'));
+    expect(await field.inputValue()).toMatch(/^[0-9]{6}$/);
+    await section.getByRole('button', { name: 'Save' }).click();
+    await expectResultInView(page, 'Edited successfully.', 'authenticator added (1280x800)');
+    await expect.poll(() => section.getByRole('listitem').count()).toBe(2);
+
+    // Remove, confirmed with a recovery code typed with a space.
+    await page.getByRole('button', { name: 'Remove Old phone' }).click();
+    await passWithRecoveryCode(codes[2]!.replace('-', ' ').toLowerCase());
+    await section.getByRole('status').filter({ hasText: 'Edited successfully.' }).waitFor();
+    await expect.poll(() => section.getByRole('listitem').count()).toBe(1);
+    await screenshot(page, 'edges-desktop-11-authenticator-added-with-recovery-codes');
   });
 
   it('#7 #12 sends one code for a double click, with one message and one countdown; the code is not in the Subject', async () => {

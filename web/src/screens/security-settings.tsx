@@ -7,7 +7,7 @@ import { PasswordDialog } from '../components/password-dialog.tsx';
 import { RecoveryCodesSection } from '../components/recovery-codes-section.tsx';
 import { RecoveryCodes } from '../components/recovery-codes.tsx';
 import { SessionsSection } from '../components/sessions.tsx';
-import { AuthenticatorsSection } from '../components/authenticators.tsx';
+import { AuthenticatorsSection, TOTP_KEY_SHOWN } from '../components/authenticators.tsx';
 import { TOTPSetupForm } from '../components/totp-setup.tsx';
 import { Dialog } from '../components/dialog.tsx';
 import { Alert, Success } from '../components/ui.tsx';
@@ -18,8 +18,7 @@ type Phase =
   | { kind: 'choose'; method: SecondFactorMethod | null; setup: TOTPSetup | null }
   | { kind: 'codes'; codes: string[]; method: SecondFactorMethod };
 
-/** Marks that this tab showed an authenticator key to this account (to tell a replaced one apart). */
-const SHOWN_KEY = 'twofold.totpKeyShown';
+const SHOWN_KEY = TOTP_KEY_SHOWN;
 
 interface Props {
   me: Me;
