@@ -9,7 +9,7 @@ export const SESSION_END_MESSAGES: Record<SessionEndReason, string> = {
   two_factor_changed: 'Your session ended because the two-factor authentication of your account was changed. Log in again.',
   email_changed: 'Your session ended because the email address that receives your codes was changed. Log in again.',
   revoked: 'Your session ended because it was ended from the list of sessions. Log in again.',
-  administrator: 'Your session ended because an administrator ended it. Log in again.',
+  administrator: 'Your session ended because an administrator changed your account. Log in again.',
   logged_out_elsewhere: 'Your session ended because you logged out with it elsewhere (another tab or window). Log in again.',
   expired: 'Your session ended because it expired. Log in again.',
 };
