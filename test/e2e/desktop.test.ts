@@ -381,11 +381,12 @@ describe('web client at desktop size', () => {
     await row.getByText('Off').waitFor();
     expect(await aliceTwoFactor(page)).toBe(false);
 
-    // Alice's sessions ended with the reset: her next request sends her to Log In with a message.
+    // Alice's sessions ended with the reset: her next request sends her to Log In saying why
+    // (the server's `reason` for her token: administrator).
     const user = alice.page;
     await openAccountMenu(user, 'alice');
     await user.getByRole('menuitem', { name: 'Change Password & Security' }).click();
-    await user.getByText(/^Your session ended because it was closed elsewhere/).waitFor();
+    await user.getByText('Your session ended because an administrator changed your account. Log in again.').waitFor();
     // The reason is told once more after logging in, by the server (issue 13 #10).
     const afterReset = 'An administrator turned off two-factor authentication for your account.';
     expect(new URL(user.url()).pathname).toBe('/login');
