@@ -24,6 +24,16 @@ export const ERROR_CODES = [
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
+export interface DomainErrorOptions {
+  retryAfterSeconds?: number;
+  attemptsLeft?: number;
+  field?: string;
+  clockSkewSeconds?: number;
+  reason?: SessionEndReason;
+}
+
+import type { SessionEndReason } from './types.ts';
+
 /** A broken business rule. Carries a stable code and a message that is safe to show a user. */
 export class DomainError extends Error {
   readonly code: ErrorCode;
@@ -31,13 +41,22 @@ export class DomainError extends Error {
   readonly retryAfterSeconds: number | undefined;
   /** For `invalid_code`: the phone's clock looks this many seconds off (negative: behind). RFC 6238 §6. */
   readonly clockSkewSeconds: number | undefined;
+  /** Sent to the client: wrong passwords still allowed before logins pause (only when few are left). */
+  readonly attemptsLeft: number | undefined;
+  /** Sent to the client: the request field a `validation_error` is about, so a form can focus it. */
+  readonly field: string | undefined;
+  /** For `unauthorized`: why the session of the presented token ended (docs/api.md). */
+  readonly reason: SessionEndReason | undefined;
 
-  constructor(code: ErrorCode, message: string, options: { retryAfterSeconds?: number; clockSkewSeconds?: number } = {}, cause?: unknown) {
+  constructor(code: ErrorCode, message: string, options: DomainErrorOptions = {}, cause?: unknown) {
     super(message, cause === undefined ? undefined : { cause });
     this.name = 'DomainError';
     this.code = code;
     this.retryAfterSeconds = options.retryAfterSeconds;
     this.clockSkewSeconds = options.clockSkewSeconds;
+    this.attemptsLeft = options.attemptsLeft;
+    this.field = options.field;
+    this.reason = options.reason;
   }
 }
 

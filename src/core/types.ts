@@ -62,6 +62,21 @@ export interface Account {
   createdAt: number;
 }
 
+/**
+ * Why a session ended, as a 401 for its token tells the client that still holds it
+ * (docs/api.md, "Session ended"). The values are part of the API: keep them.
+ */
+export const SESSION_END_REASONS = [
+  'password_changed',
+  'two_factor_changed',
+  'email_changed',
+  'revoked',
+  'administrator',
+  'logged_out_elsewhere',
+  'expired',
+] as const;
+export type SessionEndReason = (typeof SESSION_END_REASONS)[number];
+
 export interface Session {
   id: string;
   userId: string;

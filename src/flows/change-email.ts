@@ -45,7 +45,7 @@ export async function verifyEmailChange(
       // The address IS the email method's secret: moving it is a two-factor change, so other
       // sessions end and an earlier Password window no longer counts for further changes.
       await store.markTwoFactorChanged(account.id, now);
-      await endOtherSessions(store, account.id, now, session.id);
+      await endOtherSessions(store, account.id, now, session.id, 'email_changed');
     }
     await recordAudit(deps, { type: 'email.verified', outcome: 'success', userId: account.id, username: account.username, client: session.client, ip: context.ip }, store);
   });

@@ -28,7 +28,7 @@ export async function changePassword(
   const passwordHash = await deps.passwords.hash(input.newPassword);
   await deps.store.transaction(async (store) => {
     await store.updatePasswordHash(account.id, passwordHash, deps.clock());
-    await endOtherSessions(store, account.id, deps.clock(), session.id);
+    await endOtherSessions(store, account.id, deps.clock(), session.id, 'password_changed');
     await recordAudit(
       deps,
       { type: 'password.changed', outcome: 'success', userId: account.id, username: account.username, client: session.client, ip: context.ip },

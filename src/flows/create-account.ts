@@ -19,15 +19,19 @@ export interface CreateAccountInput {
 
 /** Creates an account. An address typed by an administrator stays unverified until its owner proves it. */
 export async function createAccount(deps: FlowDeps, input: CreateAccountInput, actor: AdminActor): Promise<Account> {
-  requireAdminReauthentication(deps, actor);
+  // The input is judged before the Password window is asked for: an administrator should hear
+  // "too short" before typing their own password, not after.
   const username = input.username.normalize('NFC');
-  const problem = checkUsername(username) ?? checkPasswordStrength(input.password);
-  if (problem !== null) throw new DomainError('validation_error', problem);
+  const badUsername = checkUsername(username);
+  if (badUsername !== null) throw new DomainError('validation_error', badUsername, { field: 'username' });
+  const weakness = checkPasswordStrength(input.password);
+  if (weakness !== null) throw new DomainError('validation_error', weakness, { field: 'password' });
   const email = input.email === undefined || input.email === null || input.email === '' ? null : input.email.trim();
-  if (email !== null && !isEmailAddress(email)) throw new DomainError('validation_error', 'Email must be an email address.');
+  if (email !== null && !isEmailAddress(email)) throw new DomainError('validation_error', 'Enter a valid email address.', { field: 'email' });
   const displayName = (input.displayName ?? '').trim() || username;
   const badName = checkDisplayName(displayName);
-  if (badName !== null) throw new DomainError('validation_error', badName);
+  if (badName !== null) throw new DomainError('validation_error', badName, { field: 'displayName' });
+  requireAdminReauthentication(deps, actor);
 
   const passwordHash = await deps.passwords.hash(input.password);
   const now = deps.clock();
@@ -51,6 +55,6 @@ export async function createAccount(deps: FlowDeps, input: CreateAccountInput, a
     );
     return true;
   });
-  if (!created) throw new DomainError('conflict', `The username "${username}" is already taken.`);
+  if (!created) throw new DomainError('conflict', `The username "${username}" is already taken.`, { field: 'username' });
   return { ...account, twoFactorMethod: null, authenticatorCount: 0, twoFactorChangedAt: null, sessionEpoch: 0 };
 }

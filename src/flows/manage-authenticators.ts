@@ -88,7 +88,7 @@ export async function removeAuthenticator(
     if ((await store.countAuthenticators(account.id)) <= 1) throw new DomainError('conflict', ONLY_AUTHENTICATOR);
     if (!(await store.removeAuthenticator(account.id, input.id))) throw noSuchAuthenticator();
     await store.markTwoFactorChanged(account.id, now);
-    const ended = await endOtherSessions(store, account.id, now, session.id);
+    const ended = await endOtherSessions(store, account.id, now, session.id, 'two_factor_changed');
     await recordAudit(
       deps,
       {

@@ -33,14 +33,15 @@ export async function listSessions(deps: FlowDeps, account: Account, current: Se
 /** Ends one of the user's own sessions (a lost phone, a shared computer). */
 export async function revokeSession(deps: FlowDeps, account: Account, sessionId: string, context: RequestContext): Promise<void> {
   await deps.store.transaction(async (store) => {
-    if (!(await store.deleteSession(sessionId, account.id))) throw new DomainError('not_found', 'No such session.');
+    if (!(await store.deleteSession(sessionId, account.id, { reason: 'revoked', now: deps.clock() }))) throw new DomainError('not_found', 'No such session.');
     await recordAudit(deps, { type: 'session.revoked', outcome: 'success', userId: account.id, username: account.username, ip: context.ip }, store);
   });
 }
 
 export async function logOut(deps: FlowDeps, account: Account, session: Session, context: RequestContext): Promise<void> {
   await deps.store.transaction(async (store) => {
-    await store.deleteSession(session.id, account.id);
+    // Whoever presents this token later is not the one who logged out (another tab, a copy).
+    await store.deleteSession(session.id, account.id, { reason: 'logged_out_elsewhere', now: deps.clock() });
     await recordAudit(
       deps,
       { type: 'logout', outcome: 'success', userId: account.id, username: account.username, client: session.client, ip: context.ip },

@@ -1,9 +1,10 @@
 import type {} from '@fastify/cookie';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError } from '../core/errors.ts';
-import type { ClientKind, RequestContext } from '../core/types.ts';
+import type { ClientKind, RequestContext, SessionEndReason } from '../core/types.ts';
 import { authenticateSession, type Authenticated } from '../flows/authenticate-session.ts';
 import type { FlowDeps } from '../flows/shared/deps.ts';
+import { findSessionEnd, sessionRequired } from '../flows/session-end.ts';
 
 export const SESSION_COOKIE = 'twofold_session';
 /** Cookie-authenticated writes must carry this header; a cross-site form or image cannot set it. */
@@ -12,6 +13,8 @@ export const CSRF_HEADER = 'x-csrf-protection';
 declare module 'fastify' {
   interface FastifyRequest {
     auth: Authenticated | null;
+    /** Why the session of the presented token ended, when it did and that is remembered. */
+    sessionEnd: SessionEndReason | null;
   }
   interface FastifyContextConfig {
     /** The route serves callers without a session (signing in); every other API route needs one. */
@@ -51,6 +54,7 @@ function bearerToken(request: FastifyRequest): string | null {
  */
 export function registerAuthentication(app: FastifyInstance, deps: FlowDeps): void {
   app.decorateRequest('auth', null);
+  app.decorateRequest('sessionEnd', null);
   app.addHook('onRequest', async (request: FastifyRequest) => {
     const unsafe = !SAFE_METHODS.has(request.method);
     const origin = request.headers.origin;
@@ -66,13 +70,15 @@ export function registerAuthentication(app: FastifyInstance, deps: FlowDeps): vo
         throw new DomainError('forbidden', `Requests authenticated by cookie must send the ${CSRF_HEADER} header.`);
       }
       request.auth = await authenticateSession(deps, token);
+      // Only on the failure path, and only for the token's holder: a 401 can then say why.
+      if (request.auth === null) request.sessionEnd = await findSessionEnd(deps, token);
     }
-    if (request.auth === null && request.routeOptions.config.public !== true) throw new DomainError('unauthorized', 'Log in to continue.');
+    if (request.auth === null && request.routeOptions.config.public !== true) throw sessionRequired(request.sessionEnd);
   });
 }
 
 export function requireAuth(request: FastifyRequest): Authenticated {
-  if (request.auth === null) throw new DomainError('unauthorized', 'Log in to continue.');
+  if (request.auth === null) throw sessionRequired(request.sessionEnd);
   return request.auth;
 }
 

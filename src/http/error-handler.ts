@@ -2,6 +2,7 @@ import type { Socket } from 'node:net';
 import { STATUS_CODES } from 'node:http';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError, type ErrorCode } from '../core/errors.ts';
+import { describeValidationError } from './validation-messages.ts';
 
 /** The one table from error code to HTTP status. */
 export const HTTP_STATUS: Record<ErrorCode, number> = {
@@ -63,32 +64,31 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   return /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(message);
 }
 
-export function sendError(
-  reply: FastifyReply,
-  code: ErrorCode,
-  message: string,
-  status = HTTP_STATUS[code],
-  extra: { clockSkewSeconds?: number } = {},
-): FastifyReply {
+/** Optional members of the error object (docs/api.md, "Errors"); absent ones are left out. */
+export interface ErrorDetails {
+  attemptsLeft?: number | undefined;
+  field?: string | undefined;
+  clockSkewSeconds?: number | undefined;
+  reason?: string | undefined;
+}
+
+export function sendError(reply: FastifyReply, code: ErrorCode, message: string, status = HTTP_STATUS[code], details: ErrorDetails = {}): FastifyReply {
+  const extra = Object.fromEntries(Object.entries(details).filter(([, value]) => value !== undefined));
   return reply.status(status).send({ error: { code, message, ...extra } });
 }
 
-function frameworkError(error: FastifyError): { code: ErrorCode; message: string } | null {
+function frameworkError(error: FastifyError): { code: ErrorCode; message: string; field?: string } | null {
   const status = error.statusCode ?? 500;
   if (status >= 500) return null;
-  if (error.validation) {
-    const first = error.validation[0];
-    const where = `${error.validationContext ?? 'body'}${first?.instancePath ?? ''}`;
-    const extra = first?.keyword === 'additionalProperties' ? ` (unknown field "${String(first.params.additionalProperty)}")` : '';
-    return { code: 'validation_error', message: `${where} ${first?.message ?? 'is invalid'}${extra}` };
-  }
+  if (error.validation) return { code: 'validation_error', ...describeValidationError(error.validation) };
   if (status === 413) return { code: 'payload_too_large', message: 'The request body is too large (16 KiB at most).' };
   if (status === 415) return { code: 'unsupported_media_type', message: 'Send JSON with Content-Type: application/json.' };
   if (status === 404) return { code: 'not_found', message: 'Not found.' };
   if (error.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || error instanceof SyntaxError) {
     return { code: 'validation_error', message: 'The request body is not valid JSON.' };
   }
-  return { code: 'validation_error', message: error.message };
+  // Framework wording is for developers: the client gets a sentence, the log keeps the detail.
+  return { code: 'validation_error', message: 'The request could not be read. Send a JSON object as the body.' };
 }
 
 /**
@@ -101,10 +101,10 @@ export function handleError(error: FastifyError | DomainError, request: FastifyR
     if (error.code === 'invalid_code') status = request.routeOptions.config.invalidCodeStatus ?? status;
     if (error.retryAfterSeconds !== undefined) void reply.header('Retry-After', String(error.retryAfterSeconds));
     if (status >= 500) request.log.error({ err: error }, 'request failed');
-    return sendError(reply, error.code, error.message, status, error.clockSkewSeconds === undefined ? {} : { clockSkewSeconds: error.clockSkewSeconds });
+    return sendError(reply, error.code, error.message, status, { attemptsLeft: error.attemptsLeft, field: error.field, clockSkewSeconds: error.clockSkewSeconds, reason: error.reason });
   }
   const mapped = frameworkError(error);
-  if (mapped) return sendError(reply, mapped.code, mapped.message);
+  if (mapped) return sendError(reply, mapped.code, mapped.message, HTTP_STATUS[mapped.code], { field: mapped.field });
   if (isDatabaseUnavailable(error)) {
     request.log.error({ err: error }, 'database unavailable');
     void reply.header('Retry-After', '5');

@@ -29,7 +29,8 @@ function render(to: string, subject: string, paragraphs: string[], issuer: strin
 export function codeMail(options: CodeMail & { issuer: string }): MailMessage {
   return render(
     options.to,
-    `${options.issuer} authentication code: ${options.code}`,
+    // Never the code: a Subject shows on lock screens and in notification previews.
+    `Your ${options.issuer} authentication code`,
     [
       `Your authentication code is ${options.code}`,
       `Enter it ${CODE_REASONS[options.purpose]} as ${options.username}. It is valid for ${options.validMinutes} minutes and can be used once.`,

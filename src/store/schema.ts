@@ -155,7 +155,17 @@ export interface KnownDevicesTable {
   first_seen_at: number;
 }
 
+export interface EndedSessionsTable {
+  token_hash: string;
+  user_id: string;
+  /** A SessionEndReason (core/types.ts). */
+  reason: string;
+  ended_at: number;
+  keep_until: number;
+}
+
 export interface Database {
+  ended_sessions: EndedSessionsTable;
   known_devices: KnownDevicesTable;
   users: UsersTable;
   pending_totp_secrets: PendingTOTPSecretsTable;

@@ -7,6 +7,7 @@ import type {
   LoginChallenge,
   Role,
   Session,
+  SessionEndReason,
 } from '../core/types.ts';
 
 export interface NewAccount {
@@ -23,6 +24,12 @@ export interface NewAccount {
 
 /** A session as created: a login's origin and times, plus the token's hash (never the token). */
 export type NewSession = Omit<Session, 'lastSeenAt' | 'reauthenticatedAt' | 'reauthAmr'> & { tokenHash: string };
+
+/** Why and when sessions end; remembered for the token's holder (store/migrations/013). */
+export interface SessionEnding {
+  reason: SessionEndReason;
+  now: number;
+}
 
 /** A login challenge as created; its id is stored only as a hash. */
 export type NewLoginChallenge = Omit<LoginChallenge, 'id' | 'attempts' | 'consumedAt'> & { idHash: string };
@@ -154,7 +161,8 @@ export interface SessionStore {
   /** Records a Password-window confirmation and how it was proved (RFC 8176 amr). */
   markSessionReauthenticated(sessionId: string, now: number, amr: readonly AMRValue[]): Promise<void>;
   listSessions(userId: string, now: number): Promise<Session[]>;
-  deleteSession(sessionId: string, userId: string): Promise<boolean>;
+  /** Ends one session and records why (for the holder of its token), in one statement pair. */
+  deleteSession(sessionId: string, userId: string, ending: SessionEnding): Promise<boolean>;
   /**
    * Ends every session of the account but `keepSessionId`, and voids its open login challenges.
    * The account's session epoch moves on first, and only sessions of the current epoch
@@ -162,8 +170,16 @@ export interface SessionStore {
    * on arrival. `kept` is false when the session to keep was itself already stale: the caller
    * must then refuse the change (it came from a session that should no longer exist).
    */
-  endSessionsOfAccount(userId: string, now: number, keepSessionId?: string): Promise<{ ended: number; kept: boolean }>;
-  /** Removes expired sessions, challenges, pending secrets, codes and idle attempt counters. */
+  endSessionsOfAccount(userId: string, ending: SessionEnding, keepSessionId?: string): Promise<{ ended: number; kept: boolean }>;
+  /**
+   * Why the session of this token hash ended, while that is remembered (one session lifetime
+   * after the end), or 'expired' for an expired session not yet swept; null otherwise.
+   */
+  findSessionEnd(tokenHash: string, now: number): Promise<SessionEndReason | null>;
+  /**
+   * Removes expired sessions (remembering them as 'expired'), challenges, pending secrets,
+   * codes, idle attempt counters and forgotten session ends.
+   */
   deleteExpired(now: number): Promise<void>;
 
   /** Remembers a device; returns whether it was new. The primary key makes this exactly-once. */

@@ -151,7 +151,7 @@ describe('security settings extras at desktop size', () => {
     await page.getByRole('button', { name: 'Use a recovery code instead' }).click();
     await page.getByLabel('Recovery Code').fill(oldCodes[0]!);
     await page.getByRole('button', { name: 'Verify' }).click();
-    await page.getByRole('alert').filter({ hasText: 'The authentication code is incorrect.' }).waitFor();
+    await page.getByRole('alert').filter({ hasText: 'The recovery code is incorrect, or it was already used.' }).waitFor();
     await screenshot(page, 'extras-05-old-recovery-code-refused');
 
     await page.getByLabel('Recovery Code').fill(newCodes[0]!);
@@ -309,7 +309,7 @@ describe('administration by an administrator with two-factor on', () => {
     // The password alone is not enough.
     await dialog.getByLabel('Password', { exact: true }).fill('root-password-1');
     await dialog.getByRole('button', { name: 'Confirm' }).click();
-    await dialog.getByRole('alert').filter({ hasText: 'Enter the 6-digit authentication code.' }).waitFor();
+    await dialog.getByRole('alert').filter({ hasText: 'Enter the 6-digit authentication code, or a recovery code.' }).waitFor();
 
     // A wrong code: an error, and no account.
     await code.fill(rootApp.wrongCode());

@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { simpleParser } from 'mailparser';
 import { expect } from 'vitest';
 import * as OTPAuth from 'otpauth';
 import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
@@ -243,9 +244,12 @@ export async function readMailedCode(harness: Harness, address: string): Promise
   const outbox = path.join(harness.dataDir, 'outbox');
   const files = (await readdir(outbox)).filter((f) => f.endsWith('.eml') && !readMails.has(path.join(outbox, f))).sort();
   for (const file of files.reverse()) {
-    const raw = await readFile(path.join(outbox, file), 'utf8');
-    const to = /^To: (.*)$/m.exec(raw)?.[1] ?? '';
-    const code = /^Subject: .*authentication code: ([0-9]{6})\s*$/m.exec(raw)?.[1];
+    const mail = await simpleParser(await readFile(path.join(outbox, file)));
+    const to = [mail.to ?? []].flat().map((a) => a.text).join(', ');
+    if (!/^Your .+ authentication code$/.test(mail.subject ?? '')) continue;
+    // The code is in the body only: a Subject shows on lock screens.
+    expect(mail.subject).not.toMatch(/[0-9]{6}/);
+    const code = /Your authentication code is ([0-9]{6})/.exec(mail.text ?? '')?.[1];
     if (code && to.includes(address)) {
       readMails.add(path.join(outbox, file));
       return code;

@@ -111,6 +111,8 @@ function summary(response: LightMyRequestResponse) {
     keys: parsed !== null && typeof parsed === 'object' ? Object.keys(parsed) : parsed,
     code: error?.code,
     hasMessage: typeof error?.message === 'string' && error.message.trim().length > 0,
+    // `message` is documented as safe to show: a validator's wording must never get there (issue 13 #6).
+    validatorWording: typeof error?.message === 'string' && /\bmust (NOT )?(have|match|be equal)|\b(body|querystring|params)\/|instancePath|schema/i.test(error.message),
     leaksInternals: /\bat [\w.<>]+ \(|node_modules|\.ts:\d+|\.js:\d+|Error: /.test(response.body),
   };
 }
@@ -219,6 +221,7 @@ describe.each(DIALECTS)('bad input (%s)', (dialect) => {
           keys: ['error'],
           code: c.code,
           hasMessage: true,
+          validatorWording: false,
           leaksInternals: false,
         });
         // Compared after every case, so a failure names the body that changed something.
@@ -229,6 +232,13 @@ describe.each(DIALECTS)('bad input (%s)', (dialect) => {
       expect(({} as Record<string, unknown>).isAdmin).toBeUndefined();
     });
   }
+
+  it('answers an empty login with a sentence and the field, as every client may show it', async () => {
+    const empty = await post(t.app, '/api/v1/auth/login', { username: '', password: '', client: 'web' });
+    expect(body(empty)).toEqual({ error: { code: 'validation_error', message: 'Enter your username.', field: 'username' } });
+    const noPassword = await post(t.app, '/api/v1/auth/login', { username: 'someone', client: 'web' });
+    expect(body(noPassword)).toEqual({ error: { code: 'validation_error', message: 'Enter your password.', field: 'password' } });
+  });
 
   it('names the unknown field and the wrongly typed one in the message', async () => {
     const extra = await post(t.app, '/api/v1/auth/login', { username: 'x', password: 'y', client: 'web', role: 'admin' });

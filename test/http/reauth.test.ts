@@ -35,6 +35,45 @@ describe.each(DIALECTS)('reauthentication (%s)', (dialect) => {
       .execute();
   }
 
+  it('warns before wrong passwords in the Password window pause logins, and says what is paused (issue 13 #4)', async () => {
+    const user = await signedIn();
+    const answers: { code: string; message: string; attemptsLeft?: number }[] = [];
+    for (let i = 0; i < 10; i++) {
+      const response = await post(t.app, '/api/v1/me/reauth', { password: 'wrong-password' }, user.token);
+      expect(response.statusCode).toBe(401);
+      answers.push(body<{ error: { code: string; message: string; attemptsLeft?: number } }>(response).error);
+    }
+    // Silent while many are left, then counted down, from the server, for every client.
+    expect(answers.slice(0, 6).map((a) => a.attemptsLeft)).toEqual([undefined, undefined, undefined, undefined, undefined, undefined]);
+    expect(answers.slice(6).map((a) => a.attemptsLeft)).toEqual([3, 2, 1, 0]);
+    expect(answers[7]!.message).toBe('The password is incorrect. 2 attempts left before logins to your account are paused for 15 minutes.');
+    expect(answers[8]!.message).toBe('The password is incorrect. 1 attempt left before logins to your account are paused for 15 minutes.');
+    expect(answers[9]!.message).toMatch(/^The password is incorrect\. Too many wrong passwords: logins to your account are paused for 15 minutes on every client\./);
+    // And it is so: the right password no longer logs in.
+    const login = await post(t.app, '/api/v1/auth/login', { username: user.username, password: user.password, client: 'desktop' });
+    expect(login.statusCode).toBe(429);
+    expect(body<{ error: { message: string } }>(login).error.message).toBe(
+      'Too many attempts. Logins to this account with a password are paused: try again in 15 minutes.',
+    );
+  });
+
+  it('hands back the pending authenticator key on request, and a new one otherwise (issue 13 #3)', async () => {
+    const user = await signedIn();
+    expect((await post(t.app, '/api/v1/me/reauth', { password: user.password }, user.token)).statusCode).toBe(200);
+    const setup = async (payload: unknown) => body<{ secret: string; reused: boolean }>(await post(t.app, '/api/v1/me/two-factor/totp/setup', payload, user.token));
+    const first = await setup({ reusePending: true });
+    expect(first.reused).toBe(false);
+    const again = await setup({ reusePending: true });
+    expect(again).toMatchObject({ secret: first.secret, reused: true });
+    const fresh = await setup({});
+    expect(fresh.reused).toBe(false);
+    expect(fresh.secret).not.toBe(first.secret);
+    expect(await setup({ reusePending: true })).toMatchObject({ secret: fresh.secret, reused: true });
+    // The kept key is the one that enables.
+    const enabled = await post(t.app, '/api/v1/me/two-factor/totp/enable', { code: totpCode(fresh.secret) }, user.token);
+    expect(enabled.statusCode).toBe(200);
+  });
+
   it('lasts 5 minutes: a reauthentication moved 5 min 1 s back no longer opens setup', async () => {
     const user = await signedIn();
     expect((await post(t.app, '/api/v1/me/reauth', { password: user.password }, user.token)).statusCode).toBe(200);

@@ -124,4 +124,13 @@ describe.each(DIALECTS)('upgrade from release 276272a (%s)', (dialect) => {
     clock.advance(30_000);
     expect((await loginWithCode(t.app, 'dave', dave.password, totpCode(dave.secret!, 0, clock()))).statusCode).toBe(200);
   });
+
+  it('migration 013: sessions made by the old release, once ended, remember why', async () => {
+    const db = t.services.database.db;
+    const carol = (await t.services.flows.store.findAccountByUsernameKey('carol'))!;
+    const old = await db.selectFrom('sessions').select(['token_hash']).where('user_id', '=', carol.id).execute();
+    expect(old.length).toBeGreaterThan(0);
+    await t.services.flows.store.transaction((store) => store.endSessionsOfAccount(carol.id, { reason: 'administrator', now: clock() }));
+    for (const { token_hash } of old) expect(await t.services.flows.store.findSessionEnd(token_hash, clock())).toBe('administrator');
+  });
 });

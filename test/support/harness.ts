@@ -95,8 +95,9 @@ export function createMailCapture(): MailTransport & { sent: { to: string; subje
       sent.push(message);
     },
     lastCode(to) {
-      const mail = sent.filter((m) => m.to === to && /authentication code: [0-9]{6}/.test(m.subject)).at(-1);
-      const code = mail === undefined ? undefined : /([0-9]{6})$/.exec(mail.subject)?.[1];
+      // The code is in the body only: a Subject shows on lock screens (issue 13 #12).
+      const mail = sent.filter((m) => m.to === to && /^Your authentication code is [0-9]{6}$/m.test(m.text)).at(-1);
+      const code = mail === undefined ? undefined : /^Your authentication code is ([0-9]{6})$/m.exec(mail.text)?.[1];
       if (code === undefined) throw new Error(`no code mailed to ${to}`);
       return code;
     },

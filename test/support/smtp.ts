@@ -78,10 +78,12 @@ export async function startMailbox(): Promise<TestMailbox> {
   };
 }
 
-/** The 6-digit code of a code mail (from its subject, checked against its text). */
+/** The 6-digit code of a code mail: from its body, and never in its Subject (lock screens show that). */
 export function codeFromMail(mail: ParsedMail): string {
-  const match = /authentication code: ([0-9]{6})$/.exec(mail.subject ?? '');
-  if (!match?.[1]) throw new Error(`not a code mail: ${mail.subject}`);
-  if (!mail.text?.includes(match[1])) throw new Error('code missing from the text body');
+  if (!/^Your .+ authentication code$/.test(mail.subject ?? '')) throw new Error(`not a code mail: ${mail.subject}`);
+  const match = /Your authentication code is ([0-9]{6})/.exec(mail.text ?? '');
+  if (!match?.[1]) throw new Error('code missing from the text body');
+  if (/[0-9]{6}/.test(mail.subject ?? '')) throw new Error('the code is in the Subject');
+  if (!mail.html || !mail.html.includes(match[1])) throw new Error('code missing from the HTML body');
   return match[1];
 }

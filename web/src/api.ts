@@ -51,7 +51,7 @@ export interface AdminUser extends User {
 }
 
 export type LoginResult =
-  | { status: 'ok'; expiresAt: string; user: User; recoveryCodesLeft?: number }
+  | { status: 'ok'; expiresAt: string; user: User; recoveryCodesLeft?: number; notice?: string }
   | { status: 'second_factor_required'; challengeId: string; methods: ChallengeMethod[]; expiresAt: string };
 
 export interface TOTPSetup {
@@ -61,6 +61,7 @@ export interface TOTPSetup {
   algorithm: string;
   digits: number;
   period: number;
+  reused: boolean;
 }
 
 export interface CodeSent {
@@ -96,22 +97,36 @@ export interface SessionInfo {
   current: boolean;
 }
 
+/** Optional members of an error (docs/api.md, "Errors"). */
+export interface ErrorDetails {
+  /** Wrong passwords left before logins pause, sent only when few are left. */
+  attemptsLeft?: number;
+  /** The request field a `validation_error` is about. */
+  field?: string;
+  /** Seconds from the `Retry-After` header of a `too_many_attempts`. */
+  retryAfter?: number;
+  /** Why the session ended, on a 401 `unauthorized` for a token the server remembers (docs/api.md). */
+  reason?: string;
+}
+
 export class ApiError extends Error {
   readonly status: number;
   readonly code: string;
+  readonly details: ErrorDetails;
 
-  constructor(status: number, code: string, message: string) {
+  constructor(status: number, code: string, message: string, details: ErrorDetails = {}) {
     super(message);
     this.name = 'ApiError';
     this.status = status;
     this.code = code;
+    this.details = details;
   }
 }
 
-let onSessionEnded: (() => void) | null = null;
+let onSessionEnded: ((serverMessage: string, reason: string | null) => void) | null = null;
 
-/** Called when any request answers 401 `unauthorized`: the session is gone. */
-export function setSessionEndedHandler(handler: (() => void) | null): void {
+/** Called when any request answers 401 `unauthorized`: the session is gone (the server says why). */
+export function setSessionEndedHandler(handler: ((serverMessage: string, reason: string | null) => void) | null): void {
   onSessionEnded = handler;
 }
 
@@ -160,11 +175,17 @@ async function request<T>(method: string, path: string, body?: unknown, options:
     }
   }
   if (!response.ok) {
-    const error = (data as { error?: { code?: unknown; message?: unknown } } | null)?.error;
+    const error = (data as { error?: { code?: unknown; message?: unknown; attemptsLeft?: unknown; field?: unknown; reason?: unknown } } | null)?.error;
     const code = typeof error?.code === 'string' ? error.code : 'http_error';
     const message = typeof error?.message === 'string' ? error.message : `The server answered ${response.status}.`;
-    if (response.status === 401 && code === 'unauthorized' && !options.quiet401) onSessionEnded?.();
-    throw new ApiError(response.status, code, message);
+    const details: ErrorDetails = {};
+    if (typeof error?.attemptsLeft === 'number') details.attemptsLeft = error.attemptsLeft;
+    if (typeof error?.field === 'string') details.field = error.field;
+    if (typeof error?.reason === 'string') details.reason = error.reason;
+    const retryAfter = Number(response.headers.get('Retry-After'));
+    if (Number.isFinite(retryAfter) && retryAfter > 0) details.retryAfter = retryAfter;
+    if (response.status === 401 && code === 'unauthorized' && !options.quiet401) onSessionEnded?.(message, details.reason ?? null);
+    throw new ApiError(response.status, code, message, details);
   }
   return data as T;
 }
@@ -194,7 +215,12 @@ export const api = {
   reauth: (password: string, code?: string): Promise<{ reauthenticatedUntil: string; secondFactorVerified: boolean }> =>
     request('POST', '/api/v1/me/reauth', code === undefined ? { password } : { password, code }),
   sendReauthEmailCode: (): Promise<CodeSent> => request('POST', '/api/v1/me/reauth/email-code', {}),
-  startTOTPSetup: (name?: string): Promise<TOTPSetup> => request('POST', '/api/v1/me/two-factor/totp/setup', name === undefined ? {} : { name }),
+  /**
+   * Hands back the still-pending secret of an earlier setup when there is one (a reload, a second
+   * visit), so the entry the user already scanned keeps working.
+   */
+  startTOTPSetup: (name?: string): Promise<TOTPSetup> =>
+    request('POST', '/api/v1/me/two-factor/totp/setup', name === undefined ? { reusePending: true } : { name, reusePending: true }),
   enableTOTP: (code: string): Promise<Enabled> => endsOtherSessions(request('POST', '/api/v1/me/two-factor/totp/enable', { code })),
   startEmailSetup: (): Promise<CodeSent> => request('POST', '/api/v1/me/two-factor/email/setup', {}),
   enableEmail: (code: string): Promise<Enabled> => endsOtherSessions(request('POST', '/api/v1/me/two-factor/email/enable', { code })),

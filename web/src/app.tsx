@@ -1,5 +1,5 @@
 import type { JSX } from 'preact';
-import { useCallback, useEffect, useState } from 'preact/hooks';
+import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, api, messageOf, setSessionEndedHandler, type Me } from './api.ts';
 import { Layout } from './components/layout.tsx';
 import { ROUTES, navigate, usePath } from './router.ts';
@@ -11,7 +11,31 @@ import { NotFoundScreen } from './screens/not-found.tsx';
 
 type Auth = { state: 'loading' } | { state: 'out'; notice: string | null } | { state: 'in'; me: Me; notice: string | null };
 
-export const SESSION_ENDED = 'Your session has ended. Log in again.';
+export const SESSION_ENDED =
+  'Your session ended because it was closed elsewhere: a password or two-factor change, an administrator, or Log Out on another device. Log in again.';
+export const SESSION_EXPIRED = 'Your session ended because it expired. Log in again.';
+export const LOGGED_OUT_ELSEWHERE = 'Your session ended because you logged out in another tab.';
+
+/** The server's `reason` for a session that ended (docs/api.md, "Session ended"), in a sentence. */
+export const SESSION_END_REASONS: Record<string, string> = {
+  password_changed: 'Your session ended because the password of your account was changed. Log in again.',
+  two_factor_changed: 'Your session ended because the two-factor authentication of your account was changed. Log in again.',
+  email_changed: 'Your session ended because the email address that receives your codes was changed. Log in again.',
+  revoked: 'Your session ended because it was ended from the list of sessions. Log in again.',
+  administrator: 'Your session ended because an administrator changed your account. Log in again.',
+  logged_out_elsewhere: 'Your session ended because you logged out with it elsewhere. Log in again.',
+  expired: SESSION_EXPIRED,
+};
+
+/** Why the session ended: the server's reason when it gave one, else what this tab can tell. */
+function sessionEndNotice(reason: string | null, expired: boolean): string {
+  const known = reason === null ? undefined : SESSION_END_REASONS[reason];
+  if (known !== undefined) return known;
+  return expired ? SESSION_EXPIRED : SESSION_ENDED;
+}
+
+// Tabs of one browser share the session cookie: a Log Out in one ends the session in all of them.
+const tabs = typeof BroadcastChannel === 'undefined' ? null : new BroadcastChannel('twofold-session');
 // setTimeout takes at most a signed 32-bit delay.
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
@@ -21,6 +45,7 @@ let returnTo: string = ROUTES.home;
 export function App(): JSX.Element {
   const path = usePath();
   const [auth, setAuth] = useState<Auth>({ state: 'loading' });
+  const sessionExpiresAt = useRef<number | null>(null);
 
   const endSession = useCallback((notice: string | null) => {
     setAuth({ state: 'out', notice });
@@ -30,19 +55,34 @@ export function App(): JSX.Element {
   }, []);
 
   useEffect(() => {
-    setSessionEndedHandler(() => endSession(SESSION_ENDED));
+    setSessionEndedHandler((_message, reason) => {
+      const expired = sessionExpiresAt.current !== null && Date.now() >= sessionExpiresAt.current;
+      endSession(sessionEndNotice(reason, expired));
+    });
+    const onTabMessage = (event: MessageEvent): void => {
+      if (event.data === 'logged-out') endSession(LOGGED_OUT_ELSEWHERE);
+    };
+    tabs?.addEventListener('message', onTabMessage);
+    // A reload after the session ended elsewhere still says why (the cookie is still sent).
     api
       .me({ quiet401: true })
       .then((me) => setAuth({ state: 'in', me, notice: null }))
-      .catch(() => setAuth({ state: 'out', notice: null }));
-    return () => setSessionEndedHandler(null);
+      .catch((failure: unknown) => {
+        const reason = failure instanceof ApiError ? (failure.details.reason ?? null) : null;
+        setAuth({ state: 'out', notice: reason === null ? null : sessionEndNotice(reason, false) });
+      });
+    return () => {
+      setSessionEndedHandler(null);
+      tabs?.removeEventListener('message', onTabMessage);
+    };
   }, [endSession]);
 
   // The server ends the session at expiresAt; say so then rather than on the next click.
   const expiresAt = auth.state === 'in' ? Date.parse(auth.me.session.expiresAt) : NaN;
+  sessionExpiresAt.current = Number.isNaN(expiresAt) ? null : expiresAt;
   useEffect(() => {
     if (Number.isNaN(expiresAt)) return undefined;
-    const timer = setTimeout(() => endSession(SESSION_ENDED), Math.min(Math.max(expiresAt - Date.now(), 0), MAX_TIMER_MS));
+    const timer = setTimeout(() => endSession(SESSION_EXPIRED), Math.min(Math.max(expiresAt - Date.now(), 0), MAX_TIMER_MS));
     return () => clearTimeout(timer);
   }, [expiresAt, endSession]);
 
@@ -97,6 +137,7 @@ export function App(): JSX.Element {
   const { me } = auth;
   const logOut = (): void => {
     const leave = (): void => {
+      tabs?.postMessage('logged-out');
       returnTo = ROUTES.home;
       setAuth({ state: 'out', notice: 'You have logged out.' });
       navigate(ROUTES.login, { replace: true });
@@ -122,8 +163,15 @@ export function App(): JSX.Element {
   } else {
     screen = <NotFoundScreen />;
   }
+  // Home shows the notice itself; elsewhere (a login that returned to another screen) it goes on top.
+  const onHome = path === ROUTES.home || path === ROUTES.login;
   return (
     <Layout me={me} onLogOut={logOut}>
+      {!onHome && auth.notice && (
+        <div class="alert alert-info page-notice" role="status">
+          {auth.notice}
+        </div>
+      )}
       {screen}
     </Layout>
   );

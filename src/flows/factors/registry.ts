@@ -64,7 +64,7 @@ export function readProof(method: ProofMethod, input: ProofInput): SecondFactorP
 export async function passwordWindowProofs(deps: FlowDeps, account: Account, code: string): Promise<SecondFactorProof[]> {
   const shape = classifyCode(code);
   if (shape === 'recovery_code') return [{ method: 'recovery_code', code }];
-  if (shape === null) throw new DomainError('validation_error', 'body/code must be 6 digits or a recovery code');
+  if (shape === null) throw new DomainError('validation_error', 'Enter the 6-digit code or a recovery code such as ABCDE-FGHJK.', { field: 'code' });
   const kinds = (await availableMethods(deps, account)).filter((m): m is 'totp' | 'email' => m === 'totp' || m === 'email');
   return kinds.map((method) => ({ method, code }));
 }

@@ -1,4 +1,5 @@
 import { DomainError } from '../../core/errors.ts';
+import type { AttemptCounter } from '../../store/store.ts';
 import type { FlowDeps } from './deps.ts';
 
 export interface AttemptPolicy {
@@ -38,9 +39,17 @@ async function retryAfterSeconds(deps: FlowDeps, key: string, policy: AttemptPol
   return Math.max(1, Math.ceil((until - now) / 1000));
 }
 
+/** Says what is paused, not only for how long: a locked login surprises users on their other clients. */
+function lockedMessage(key: string): string {
+  if (key.startsWith('password:username:')) return 'Too many attempts. Logins to this account with a password are paused: try again in {wait}.';
+  if (key.startsWith('password:ip:')) return 'Too many attempts. Logins from this network address are paused: try again in {wait}.';
+  if (key.startsWith('second-factor:')) return 'Too many attempts. Entering codes for this account is paused: try again in {wait}.';
+  return 'Too many attempts. Try again in {wait}.';
+}
+
 async function tooManyAttempts(deps: FlowDeps, key: string, policy: AttemptPolicy): Promise<DomainError> {
   const seconds = await retryAfterSeconds(deps, key, policy);
-  return new DomainError('too_many_attempts', `Too many attempts. Try again in ${formatWait(seconds)}.`, {
+  return new DomainError('too_many_attempts', lockedMessage(key).replace('{wait}', formatWait(seconds)), {
     retryAfterSeconds: seconds,
   });
 }
@@ -85,10 +94,8 @@ export async function recordFailedAttempt(
   await deps.store.recordAttemptFailure(key, now, options.reserved);
   const counter = await deps.store.findAttemptCounter(key);
   if (counter === null || counter.failures < policy.limit) return null;
-  const lastLockEnded = counter.lockedUntil;
-  const level = lastLockEnded > 0 && now - lastLockEnded > policy.maxLockMs ? 0 : counter.lockouts;
-  const lockMs = Math.min(policy.lockMs * 2 ** Math.min(level, 20), policy.maxLockMs);
-  const lockedUntil = now + lockMs;
+  const level = lockLevel(counter, policy, now);
+  const lockedUntil = now + lockDurationMs(policy, level);
   const locked = await deps.store.lockAttemptCounter(key, now, {
     until: lockedUntil,
     seen: counter.lockouts,
@@ -96,6 +103,32 @@ export async function recordFailedAttempt(
     limit: policy.limit,
   });
   return locked ? lockedUntil : null;
+}
+
+function lockLevel(counter: AttemptCounter, policy: AttemptPolicy, now: number): number {
+  const lastLockEnded = counter.lockedUntil;
+  return lastLockEnded > 0 && now - lastLockEnded > policy.maxLockMs ? 0 : counter.lockouts;
+}
+
+function lockDurationMs(policy: AttemptPolicy, level: number): number {
+  return Math.min(policy.lockMs * 2 ** Math.min(level, 20), policy.maxLockMs);
+}
+
+export interface AttemptsRemaining {
+  /** Failures still allowed in this window before `key` locks. */
+  left: number;
+  /** How long the lock that the last of them would cause lasts. */
+  lockMs: number;
+}
+
+/** What is left of `key`'s window after a failure: for warning a user before the lock, not after. */
+export async function attemptsRemaining(deps: FlowDeps, key: string, policy: AttemptPolicy): Promise<AttemptsRemaining> {
+  const now = deps.clock();
+  const counter = await deps.store.findAttemptCounter(key);
+  if (counter === null) return { left: policy.limit, lockMs: policy.lockMs };
+  const inWindow = now - counter.windowStartedAt < policy.windowMs;
+  const left = inWindow ? Math.max(0, policy.limit - counter.failures) : policy.limit;
+  return { left, lockMs: lockDurationMs(policy, lockLevel(counter, policy, now)) };
 }
 
 /**

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { DomainError } from '../../core/errors.ts';
 import { generateToken, hashToken } from '../../core/tokens.ts';
-import type { AMRValue, Account, ClientKind, Session } from '../../core/types.ts';
+import type { AMRValue, Account, ClientKind, Session, SessionEndReason } from '../../core/types.ts';
 import type { Store } from '../../store/store.ts';
 import type { FlowDeps } from './deps.ts';
 
@@ -73,11 +73,12 @@ export async function notifyNewDevice(deps: FlowDeps, account: Account, origin: 
 }
 
 /**
- * Ends the account's other sessions (and open challenges) inside the caller's transaction. If
- * the session asking for the change is itself no longer current, the change is refused.
+ * Ends the account's other sessions (and open challenges) inside the caller's transaction, and
+ * remembers `reason` for their tokens' holders. If the session asking for the change is itself
+ * no longer current, the change is refused.
  */
-export async function endOtherSessions(store: Store, userId: string, now: number, currentSessionId: string): Promise<number> {
-  const { ended, kept } = await store.endSessionsOfAccount(userId, now, currentSessionId);
+export async function endOtherSessions(store: Store, userId: string, now: number, currentSessionId: string, reason: SessionEndReason): Promise<number> {
+  const { ended, kept } = await store.endSessionsOfAccount(userId, { reason, now }, currentSessionId);
   if (!kept) throw new DomainError('unauthorized', 'Your session has ended. Log in again.');
   return ended;
 }

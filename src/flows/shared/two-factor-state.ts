@@ -37,16 +37,22 @@ export async function addAuthenticator(
   await store.markTwoFactorChanged(account.id, now);
   if (!wasOff) return null;
   const recoveryCodes = await issueRecoveryCodes(deps, store, account.id, now);
-  await endOtherSessions(store, account.id, now, keepSessionId);
+  await endOtherSessions(store, account.id, now, keepSessionId, 'two_factor_changed');
   return recoveryCodes;
 }
 
 /** Turns two-factor off and removes every credential of it; runs inside the caller's transaction. */
-export async function switchTwoFactorOff(store: Store, userId: string, now: number, keepSessionId?: string): Promise<number> {
+export async function switchTwoFactorOff(
+  store: Store,
+  userId: string,
+  now: number,
+  reason: 'two_factor_changed' | 'administrator',
+  keepSessionId?: string,
+): Promise<number> {
   await store.removeAuthenticators(userId);
   await store.deletePendingTOTPSecret(userId);
   await store.deleteRecoveryCodes(userId);
   await store.markTwoFactorChanged(userId, now);
-  if (keepSessionId === undefined) return (await store.endSessionsOfAccount(userId, now)).ended;
-  return endOtherSessions(store, userId, now, keepSessionId);
+  if (keepSessionId === undefined) return (await store.endSessionsOfAccount(userId, { reason, now })).ended;
+  return endOtherSessions(store, userId, now, keepSessionId, reason);
 }

@@ -35,7 +35,7 @@ const AuditQuery = Type.Object(
 function parseCursor(cursor: string | undefined): { at: number; id: string } | undefined {
   if (cursor === undefined) return undefined;
   const match = /^([0-9]{1,15})_([0-9a-f-]{36})$/.exec(cursor);
-  if (!match) throw new DomainError('validation_error', 'querystring/before is not a cursor from a previous page');
+  if (!match) throw new DomainError('validation_error', 'The cursor is not one from a previous page.', { field: 'before' });
   return { at: Number(match[1]), id: match[2]! };
 }
 

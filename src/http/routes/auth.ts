@@ -9,6 +9,7 @@ import type { FlowDeps } from '../../flows/shared/deps.ts';
 import { signIn } from '../../flows/sign-in.ts';
 import { sendLoginEmailCode } from '../../flows/send-email-code.ts';
 import { verifySecondFactor } from '../../flows/verify-second-factor.ts';
+import { loginNotice } from '../../flows/login-notices.ts';
 import { clearSessionCookie, deliverToken, requestContext, requireAuth } from '../authentication.ts';
 import { iso, presentUser } from '../presenters.ts';
 import { AnyCode, ChallengeMethod, ClientKind, EmptyBody, Password, Username, strictObject } from '../schemas/common.ts';
@@ -33,6 +34,10 @@ const SecondFactorBody = strictObject({
 
 
 export function authRoutes(deps: FlowDeps) {
+  const noticeFor = async (userId: string, startedAt: number): Promise<{ notice?: string }> => {
+    const notice = await loginNotice(deps, userId, startedAt);
+    return notice === null ? {} : { notice };
+  };
   return async function register(app: FastifyInstance): Promise<void> {
     const api = app.withTypeProvider<TypeBoxTypeProvider>();
 
@@ -41,6 +46,7 @@ export function authRoutes(deps: FlowDeps) {
 
     api.post('/api/v1/auth/login', { schema: { body: LoginBody }, config: open }, async (request, reply) => {
       const context = requestContext(request);
+      const startedAt = deps.clock();
       const result = await signIn(deps, {
         username: request.body.username,
         password: request.body.password,
@@ -57,11 +63,12 @@ export function authRoutes(deps: FlowDeps) {
           expiresAt: iso(result.expiresAt),
         };
       }
-      return { status: 'ok', ...deliverToken(request, reply, request.body.client, result), user: presentUser(result.account) };
+      return { status: 'ok', ...deliverToken(request, reply, request.body.client, result), user: presentUser(result.account), ...(await noticeFor(result.account.id, startedAt)) };
     });
 
     api.post('/api/v1/auth/login/second-factor', { schema: { body: SecondFactorBody }, config: open }, async (request, reply) => {
       const { challengeId, method, code, response } = request.body;
+      const startedAt = deps.clock();
       // The proof its method expects, read by that method's factor (a code's shape, or an
       // assertion's presence), checked before any attempt is spent.
       const proof = readProof(method, { code, response: response === undefined ? undefined : toAuthenticationResponse(response) });
@@ -71,6 +78,7 @@ export function authRoutes(deps: FlowDeps) {
         ...deliverToken(request, reply, result.clientKind, result),
         user: presentUser(result.account),
         ...(result.recoveryCodesLeft === null ? {} : { recoveryCodesLeft: result.recoveryCodesLeft }),
+        ...(await noticeFor(result.account.id, startedAt)),
       };
     });
 

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { Type } from 'typebox';
 import QRCode from 'qrcode';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { disableTwoFactor } from '../../flows/disable-two-factor.ts';
@@ -12,10 +13,9 @@ import type { Account } from '../../core/types.ts';
 import { requestContext, requireAuth } from '../authentication.ts';
 import { presentAuthenticator } from '../presenters.ts';
 import { AuthenticatorName, EmptyBody, SixDigitCode, strictObject } from '../schemas/common.ts';
-import { Type } from 'typebox';
 
 const EnableBody = strictObject({ code: SixDigitCode });
-const TOTPSetupBody = strictObject({ name: Type.Optional(AuthenticatorName) });
+const TOTPSetupBody = strictObject({ name: Type.Optional(AuthenticatorName), reusePending: Type.Optional(Type.Boolean()) });
 
 /**
  * `twoFactor` as it is after the change; `recoveryCodes` only when this turned two-factor on
@@ -38,7 +38,8 @@ export function twoFactorRoutes(deps: FlowDeps) {
 
     api.post('/api/v1/me/two-factor/totp/setup', { schema: { body: TOTPSetupBody }, config: enrollment }, async (request) => {
       const { account, session } = requireAuth(request);
-      const setup = await startTOTPSetup(deps, session, account, requestContext(request), { name: request.body.name });
+      const options = { name: request.body.name, reusePending: request.body.reusePending === true };
+      const setup = await startTOTPSetup(deps, session, account, requestContext(request), options);
       // Rendered here, never by a third party: the secret must not leave this server.
       const qrCode = await QRCode.toDataURL(setup.otpauthUri, { errorCorrectionLevel: 'M', margin: 2, scale: 6 });
       return { ...setup, qrCode };

@@ -1,12 +1,42 @@
-import type { Kysely, Selectable } from 'kysely';
-import type { Account, ClientKind, Session } from '../../core/types.ts';
+import { sql, type Kysely, type Selectable } from 'kysely';
+import { SESSION_END_REASONS, type Account, type ClientKind, type Session, type SessionEndReason } from '../../core/types.ts';
 import { decodeAMR, encodeAMR } from '../../core/amr.ts';
 import type { AMRValue } from '../../core/types.ts';
 import { derivedTwoFactorColumns, toAccount } from './accounts.ts';
 import type { Database, SessionsTable } from '../schema.ts';
-import type { NewSession, SessionStore } from '../store.ts';
+import type { NewSession, SessionEnding, SessionStore } from '../store.ts';
 import { changedRows } from './rows.ts';
 import { isLockBusy, withoutLockWait } from '../sqlite-lock-wait.ts';
+
+/**
+ * Copies the chosen sessions' token hashes into ended_sessions with the reason, kept for one
+ * session lifetime (expires_at - created_at: the TTL they were issued with) after `now`.
+ * Runs just before those sessions are deleted, in the caller's transaction.
+ */
+async function rememberEnded(
+  db: Kysely<Database>,
+  ending: SessionEnding,
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  narrow: (query: any) => any,
+): Promise<void> {
+  const chosen = narrow(
+    db
+      .selectFrom('sessions')
+      .select((eb) => [
+        'token_hash',
+        'user_id',
+        eb.val(ending.reason).as('reason'),
+        sql<number>`${ending.now}`.as('ended_at'),
+        sql<number>`${ending.now} + (expires_at - created_at)`.as('keep_until'),
+      ]),
+  );
+  await db
+    .insertInto('ended_sessions')
+    .columns(['token_hash', 'user_id', 'reason', 'ended_at', 'keep_until'])
+    .expression(chosen)
+    .onConflict((oc) => oc.column('token_hash').doNothing())
+    .execute();
+}
 
 function toSession(row: Selectable<SessionsTable>): Session {
   return {
@@ -128,7 +158,8 @@ export function sessionQueries(db: Kysely<Database>): SessionStore {
       return rows.map(toSession);
     },
 
-    async deleteSession(sessionId: string, userId: string): Promise<boolean> {
+    async deleteSession(sessionId: string, userId: string, ending: SessionEnding): Promise<boolean> {
+      await rememberEnded(db, ending, (q) => q.where('id', '=', sessionId).where('user_id', '=', userId));
       const result = await db
         .deleteFrom('sessions')
         .where('id', '=', sessionId)
@@ -137,7 +168,8 @@ export function sessionQueries(db: Kysely<Database>): SessionStore {
       return changedRows(result) === 1;
     },
 
-    async endSessionsOfAccount(userId: string, now: number, keepSessionId?: string): Promise<{ ended: number; kept: boolean }> {
+    async endSessionsOfAccount(userId: string, ending: SessionEnding, keepSessionId?: string): Promise<{ ended: number; kept: boolean }> {
+      const { now } = ending;
       // Callers run this inside their transaction: the steps stand or fall together. The update
       // also takes the account row's lock (PostgreSQL), so two such changes queue up.
       const bumped = await db
@@ -166,12 +198,31 @@ export function sessionQueries(db: Kysely<Database>): SessionStore {
         .where('user_id', '=', userId)
         .where('consumed_at', 'is', null)
         .execute();
+      await rememberEnded(db, ending, (q) => {
+        const mine = q.where('user_id', '=', userId);
+        return kept && keepSessionId !== undefined ? mine.where('id', '!=', keepSessionId) : mine;
+      });
       let query = db.deleteFrom('sessions').where('user_id', '=', userId);
       if (kept && keepSessionId !== undefined) query = query.where('id', '!=', keepSessionId);
       return { ended: changedRows(await query.executeTakeFirst()), kept };
     },
 
+    async findSessionEnd(tokenHash: string, now: number): Promise<SessionEndReason | null> {
+      const ended = await db
+        .selectFrom('ended_sessions')
+        .select('reason')
+        .where('token_hash', '=', tokenHash)
+        .where('keep_until', '>', now)
+        .executeTakeFirst();
+      if (ended !== undefined) return (SESSION_END_REASONS as readonly string[]).includes(ended.reason) ? (ended.reason as SessionEndReason) : null;
+      const expired = await db.selectFrom('sessions').select('id').where('token_hash', '=', tokenHash).where('expires_at', '<=', now).executeTakeFirst();
+      return expired === undefined ? null : 'expired';
+    },
+
     async deleteExpired(now: number): Promise<void> {
+      await db.deleteFrom('ended_sessions').where('keep_until', '<=', now).execute();
+      // Same `now` in both statements: the set of expired sessions cannot change in between.
+      await rememberEnded(db, { reason: 'expired', now }, (q) => q.where('expires_at', '<=', now));
       await db.deleteFrom('sessions').where('expires_at', '<=', now).execute();
       await db.deleteFrom('login_challenges').where('expires_at', '<=', now).execute();
       await db.deleteFrom('pending_totp_secrets').where('expires_at', '<=', now).execute();

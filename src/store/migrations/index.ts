@@ -6,6 +6,7 @@ import * as pendingTime from './004-pending-attempt-time.ts';
 import * as authenticators from './005-authenticators.ts';
 import * as auditIndexes from './006-audit-indexes.ts';
 import * as webauthn from './009-webauthn.ts';
+import * as endedSessions from './013-ended-sessions.ts';
 
 /** Migrations are compiled in, not read from disk, so a bundled or relocated build still finds them. */
 export const migrationProvider: MigrationProvider = {
@@ -18,6 +19,8 @@ export const migrationProvider: MigrationProvider = {
       '005-authenticators': authenticators,
       '006-audit-indexes': auditIndexes,
       '009-webauthn': webauthn,
+      // 006-012 are taken by branches in flight; numbers only order, gaps are harmless.
+      '013-ended-sessions': endedSessions,
     };
   },
 };

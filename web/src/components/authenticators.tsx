@@ -10,6 +10,9 @@ const KINDS: Record<AuthenticatorInfo['type'], string> = { totp: 'Authenticator 
 // The server's words for the same refusal (409), shown at once instead of after a Password window.
 const ONLY_ONE = 'This is your only authenticator. To stop using two-factor authentication, turn it off instead.';
 
+/** Marks that this tab showed an authenticator key to this account (to tell a replaced one apart). */
+export const TOTP_KEY_SHOWN = 'twofold.totpKeyShown';
+
 function when(iso: string): string {
   return new Date(iso).toLocaleDateString(undefined, { dateStyle: 'medium' });
 }
@@ -46,6 +49,7 @@ export function AuthenticatorsSection({ me, refreshMe, onStart }: Props): JSX.El
   const [name, setName] = useState('');
   const [message, setMessage] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const [replaced, setReplaced] = useState(false);
   const nameId = useId();
   const renameId = useId();
   const latest = useRef(0);
@@ -72,6 +76,10 @@ export function AuthenticatorsSection({ me, refreshMe, onStart }: Props): JSX.El
 
   const startAdding = async (): Promise<void> => {
     const setup = await api.startTOTPSetup();
+    // The server hands back the pending key while it is valid (a reload, Cancel and Add again);
+    // when it had to make a new one after this tab showed another, say so plainly.
+    setReplaced(!setup.reused && sessionStorage.getItem(TOTP_KEY_SHOWN) === me.id);
+    sessionStorage.setItem(TOTP_KEY_SHOWN, me.id);
     setName('');
     setMode({ kind: 'adding', setup });
   };
@@ -88,6 +96,8 @@ export function AuthenticatorsSection({ me, refreshMe, onStart }: Props): JSX.El
   };
 
   const added = async (): Promise<void> => {
+    sessionStorage.removeItem(TOTP_KEY_SHOWN);
+    setReplaced(false);
     setMode({ kind: 'list' });
     setMessage('Edited successfully.');
     await refreshMe();
@@ -201,6 +211,11 @@ export function AuthenticatorsSection({ me, refreshMe, onStart }: Props): JSX.El
             autoComplete="off"
             hint="So you can tell your authenticators apart."
           />
+          {replaced && (
+            <div class="alert alert-info" role="status">
+              A new QR code replaced the previous one. Delete the old entry from your authenticator app and scan this one.
+            </div>
+          )}
           <TOTPSetupForm
             setup={mode.setup}
             username={me.username}

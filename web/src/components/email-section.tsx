@@ -130,9 +130,11 @@ export function EmailSection({ me, refreshMe, onStart }: Props): JSX.Element {
             )}
           </p>
           <p class="hint">
-            {me.email !== null && !me.emailVerified
-              ? 'Security notices go only to a verified address. To verify it, choose Change Email and enter the same address to receive a code.'
-              : 'Security notices and email authentication codes are sent to this address.'}
+            {me.email === null
+              ? 'Add an address with Change Email to receive security notices and email authentication codes.'
+              : !me.emailVerified
+                ? 'Security notices go only to a verified address. To verify it, choose Change Email and enter the same address to receive a code.'
+                : 'Security notices and email authentication codes are sent to this address.'}
           </p>
         </div>
         <button

@@ -1,6 +1,6 @@
 import type { JSX } from 'preact';
-import { useId, useState } from 'preact/hooks';
-import { api, messageOf, type Enabled } from '../api.ts';
+import { useId, useRef, useState } from 'preact/hooks';
+import { ApiError, api, messageOf, type Enabled } from '../api.ts';
 import { useSecondsLeft } from '../countdown.ts';
 import { Alert, CodeField } from './ui.tsx';
 
@@ -17,8 +17,12 @@ export function EmailSetupForm({ email, onEnabled }: { email: string; onEnabled:
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const codeId = useId();
+  const sending = useRef(false);
 
   const send = async (): Promise<void> => {
+    // One request per click burst: a second one would only come back refused, with another countdown.
+    if (sending.current) return;
+    sending.current = true;
     setError(null);
     try {
       const sent = await api.startEmailSetup();
@@ -26,7 +30,11 @@ export function EmailSetupForm({ email, onEnabled }: { email: string; onEnabled:
       setResendAt(Date.now() + sent.resendAfter * 1000);
       document.getElementById(codeId)?.focus();
     } catch (failure) {
-      setError(messageOf(failure));
+      if (failure instanceof ApiError && failure.code === 'too_many_attempts' && failure.details.retryAfter !== undefined) {
+        setResendAt(Date.now() + failure.details.retryAfter * 1000);
+      } else setError(messageOf(failure));
+    } finally {
+      sending.current = false;
     }
   };
 
@@ -58,11 +66,12 @@ export function EmailSetupForm({ email, onEnabled }: { email: string; onEnabled:
       </p>
       <div class="inline-actions">
         <button type="button" class="button button-secondary" onClick={send} disabled={wait > 0}>
-          Send
+          {sentTo ? 'Send again' : 'Send code'}
         </button>
         <span class="hint" role="status">
-          {sentTo ? `A code was sent to ${sentTo}.` : ''}
-          {wait > 0 ? ` You can send another in ${wait} s.` : ''}
+          {sentTo && wait > 0 && `A code was sent to ${sentTo}. You can send another in ${wait} s.`}
+          {sentTo && wait === 0 && `A code was sent to ${sentTo}.`}
+          {!sentTo && wait > 0 && `You can send a code in ${wait} s.`}
         </span>
       </div>
       {error && <Alert>{error}</Alert>}

@@ -3,7 +3,8 @@ import { useId, useRef, useState } from 'preact/hooks';
 import { ApiError, api, messageOf, type Me, type SecondFactorMethod } from '../api.ts';
 import { useSecondsLeft } from '../countdown.ts';
 import { Dialog } from './dialog.tsx';
-import { Alert, CodeField, Field } from './ui.tsx';
+import { readAnyCode } from '../codes.ts';
+import { Alert, Field } from './ui.tsx';
 import { PromptDismissed, PromptFailed, askForPasskey } from '../webauthn.ts';
 
 interface PasswordDialogProps {
@@ -24,8 +25,10 @@ export function PasswordDialog({ codeMethod, onConfirmed, onCancel }: PasswordDi
   const [busy, setBusy] = useState(false);
   const [sentTo, setSentTo] = useState<string | null>(null);
   const [resendAt, setResendAt] = useState<number | null>(null);
+  const [recovery, setRecovery] = useState(false);
   const wait = useSecondsLeft(resendAt);
   const ids = { password: useId(), code: useId() };
+  const sending = useRef(false);
 
   const confirm = async (event: Event): Promise<void> => {
     event.preventDefault();
@@ -36,8 +39,10 @@ export function PasswordDialog({ codeMethod, onConfirmed, onCancel }: PasswordDi
       document.getElementById(ids.password)?.focus();
       return;
     }
-    if (codeMethod !== null && !useKey && !/^(?:[0-9]{6}|[A-Za-z2-9]{5}[- ]?[A-Za-z2-9]{5})$/.test(code.trim())) {
-      setError(codeMethod === 'webauthn' ? 'Enter a 6-digit authentication code or a recovery code.' : 'Enter the 6-digit authentication code.');
+    // The API takes a current code or a recovery code here; either is accepted however it was pasted.
+    const normalized = codeMethod === null || useKey ? undefined : readAnyCode(code);
+    if (normalized === null) {
+      setError(recovery ? 'Enter a recovery code such as ABCDE-FGHJK.' : 'Enter the 6-digit authentication code, or a recovery code.');
       document.getElementById(ids.code)?.focus();
       return;
     }
@@ -47,7 +52,7 @@ export function PasswordDialog({ codeMethod, onConfirmed, onCancel }: PasswordDi
         const response = await askForPasskey(await api.reauthWebAuthnOptions());
         await api.reauthWithWebAuthn(password, response);
       } else {
-        await api.reauth(password, codeMethod === null ? undefined : code.trim());
+        await api.reauth(password, normalized);
       }
       await onConfirmed();
     } catch (failure) {
@@ -66,14 +71,27 @@ export function PasswordDialog({ codeMethod, onConfirmed, onCancel }: PasswordDi
   };
 
   const send = async (): Promise<void> => {
+    if (sending.current) return;
+    sending.current = true;
     setError(null);
     try {
       const sent = await api.sendReauthEmailCode();
       setSentTo(sent.sentTo);
       setResendAt(Date.now() + sent.resendAfter * 1000);
+      document.getElementById(ids.code)?.focus();
     } catch (failure) {
-      setError(messageOf(failure));
+      if (failure instanceof ApiError && failure.code === 'too_many_attempts' && failure.details.retryAfter !== undefined) {
+        setResendAt(Date.now() + failure.details.retryAfter * 1000);
+      } else setError(messageOf(failure));
+    } finally {
+      sending.current = false;
     }
+  };
+
+  const switchToRecovery = (next: boolean): void => {
+    setRecovery(next);
+    setCode('');
+    requestAnimationFrame(() => document.getElementById(ids.code)?.focus());
   };
 
   const description =
@@ -81,30 +99,48 @@ export function PasswordDialog({ codeMethod, onConfirmed, onCancel }: PasswordDi
       ? 'Enter your account password to verify this operation.'
       : useKey
         ? 'Enter your account password and confirm with your passkey or security key to verify this operation.'
-        : 'Enter your account password and a current authentication code to verify this operation.';
+        : 'Enter your account password and a current authentication code, or one of your recovery codes, to verify this operation.';
 
   return (
     <Dialog title="Password" onClose={onCancel} description={description}>
       <form onSubmit={confirm} noValidate>
         {error && <Alert>{error}</Alert>}
         <Field id={ids.password} label="Password" type="password" value={password} onValue={setPassword} autocomplete="current-password" required />
-        {codeMethod === 'email' && (
+        {codeMethod === 'email' && !recovery && (
           <div class="inline-actions">
             <button type="button" class="button button-secondary" onClick={send} disabled={wait > 0}>
-              Send
+              {sentTo ? 'Send again' : 'Send code'}
             </button>
-            {sentTo ? (
-              <span class="hint" role="status">
-                A code was sent to {sentTo}.{wait > 0 ? ` You can send another in ${wait} s.` : ''}
-              </span>
-            ) : (
-              <span class="hint">Email me a code.</span>
-            )}
+            <span class="hint" role="status">
+              {sentTo && wait > 0 && `A code was sent to ${sentTo}. You can send another in ${wait} s.`}
+              {sentTo && wait === 0 && `A code was sent to ${sentTo}.`}
+              {!sentTo && (wait > 0 ? `You can send a code in ${wait} s.` : 'Select Send code to get a code by email.')}
+            </span>
           </div>
         )}
-        {codeMethod !== null && !useKey && codeMethod !== 'webauthn' && <CodeField id={ids.code} value={code} onValue={setCode} />}
-        {codeMethod === 'webauthn' && !useKey && (
-          <Field id={ids.code} label="Authentication Code" value={code} onValue={setCode} autocomplete="one-time-code" spellcheck={false} hint="A code from your authenticator app, or a recovery code." />
+        {codeMethod !== null && !useKey && (
+          <>
+            <Field
+              id={ids.code}
+              label={recovery ? 'Recovery Code' : 'Authentication Code'}
+              value={code}
+              onValue={setCode}
+              class={recovery ? 'code-input code-input-recovery' : 'code-input'}
+              hint={recovery ? 'Any case; the dash is optional.' : undefined}
+              hintFirst
+              inputMode={recovery ? 'text' : 'numeric'}
+              autocomplete={recovery ? 'off' : 'one-time-code'}
+              autoCapitalize={recovery ? 'characters' : 'off'}
+              placeholder={recovery ? 'ABCDE-FGHJK' : undefined}
+              spellcheck={false}
+              required
+            />
+            <p class="dialog-switch">
+              <button type="button" class="link-button" onClick={() => switchToRecovery(!recovery)}>
+                {recovery ? 'Use an authentication code instead' : 'Use a recovery code instead'}
+              </button>
+            </p>
+          </>
         )}
         {codeMethod === 'webauthn' && (
           <p>

@@ -1,6 +1,6 @@
 import type { JSX } from 'preact';
 import { useCallback, useEffect, useId, useState } from 'preact/hooks';
-import { api, messageOf, type AdminUser, type Me, type Role } from '../api.ts';
+import { ApiError, api, messageOf, type AdminUser, type Me, type Role } from '../api.ts';
 import { Dialog } from '../components/dialog.tsx';
 import { useReauth, type Reauth } from '../components/password-dialog.tsx';
 import { Alert, Field, Success } from '../components/ui.tsx';
@@ -83,7 +83,8 @@ function AdminConsole({ me, refreshMe }: Props): JSX.Element {
     // Cancelled in the Password window: nothing changed.
     if (result === undefined) return;
     setConfirming(null);
-    setMessage(result.message);
+    // Name the account: an administrator works down a list, and "Edited successfully." alone says not which row.
+    setMessage(`Edited successfully. Two-factor authentication is off for ${user.username}.`);
     void load();
   };
 
@@ -95,7 +96,7 @@ function AdminConsole({ me, refreshMe }: Props): JSX.Element {
       const result = await withReauth(() => api.adminUnlock(user.username));
       // Cancelled in the Password window: nothing changed, and focus is back on the button.
       if (result === undefined) return;
-      setMessage(result.message);
+      setMessage(`Edited successfully. ${user.username} can log in again.`);
       await load();
       // The Unlock button goes with the lock: focus stays on the account's row instead of falling to the page.
       document.getElementById(rowIds(user).header)?.focus();
@@ -241,6 +242,14 @@ function ConfirmDisable({ user, onCancel, onConfirm }: { user: AdminUser; onCanc
   );
 }
 
+const MIN_PASSWORD_LENGTH = 8;
+const CREATE_FIELDS = ['username', 'password', 'displayName', 'email'] as const;
+type CreateField = (typeof CREATE_FIELDS)[number];
+
+function isCreateField(field: string): field is CreateField {
+  return (CREATE_FIELDS as readonly string[]).includes(field);
+}
+
 function CreateAccountForm({ withReauth, onCreated }: { withReauth: Reauth['withReauth']; onCreated: (username: string) => void }): JSX.Element {
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
@@ -248,16 +257,25 @@ function CreateAccountForm({ withReauth, onCreated }: { withReauth: Reauth['with
   const [email, setEmail] = useState('');
   const [role, setRole] = useState<Role>('user');
   const [error, setError] = useState<string | null>(null);
+  const [fieldErrors, setFieldErrors] = useState<Partial<Record<CreateField, string>>>({});
   const [busy, setBusy] = useState(false);
   const ids = { username: useId(), password: useId(), displayName: useId(), email: useId(), role: useId() };
 
+  /** Shows `message` under `field` and puts the cursor there. */
+  const fieldError = (field: CreateField, message: string): void => {
+    setFieldErrors({ [field]: message });
+    requestAnimationFrame(() => document.getElementById(ids[field])?.focus());
+  };
+
   const submit = async (event: Event): Promise<void> => {
     event.preventDefault();
+    if (busy) return;
     setError(null);
-    if (username.trim() === '' || password === '') {
-      setError('Enter a username and a password.');
-      return;
-    }
+    setFieldErrors({});
+    // What the form can judge itself is judged before the Password window opens.
+    if (username.trim() === '') return fieldError('username', 'Enter a username.');
+    if (password === '') return fieldError('password', 'Enter an initial password.');
+    if ([...password].length < MIN_PASSWORD_LENGTH) return fieldError('password', 'The password must be at least 8 characters.');
     setBusy(true);
     try {
       const input = {
@@ -277,7 +295,11 @@ function CreateAccountForm({ withReauth, onCreated }: { withReauth: Reauth['with
       setEmail('');
       setRole('user');
     } catch (failure) {
-      setError(messageOf(failure));
+      // The server judges the rest (a taken name, a common password) before asking for the
+      // Password window, and names the field.
+      const field = failure instanceof ApiError ? failure.details.field : undefined;
+      if (field !== undefined && isCreateField(field)) fieldError(field, messageOf(failure));
+      else setError(messageOf(failure));
     } finally {
       setBusy(false);
     }
@@ -290,19 +312,37 @@ function CreateAccountForm({ withReauth, onCreated }: { withReauth: Reauth['with
       </h2>
       {error && <Alert>{error}</Alert>}
       <div class="form-grid">
-        <Field id={ids.username} label="Username" value={username} onValue={setUsername} autocomplete="off" autoCapitalize="none" spellcheck={false} required />
+        <Field
+          id={ids.username}
+          label="Username"
+          value={username}
+          onValue={setUsername}
+          error={fieldErrors.username}
+          autocomplete="off"
+          autoCapitalize="none"
+          spellcheck={false}
+          required
+        />
         <Field
           id={ids.password}
           label="Initial Password"
           type="password"
           value={password}
           onValue={setPassword}
+          error={fieldErrors.password}
           autocomplete="new-password"
           hint="At least 8 characters. Tell it to the person safely."
           required
         />
-        <Field id={ids.displayName} label="Display Name (optional)" value={displayName} onValue={setDisplayName} autocomplete="off" />
-        <Field id={ids.email} label="Email (optional)" type="email" value={email} onValue={setEmail} autocomplete="off" />
+        <Field
+          id={ids.displayName}
+          label="Display Name (optional)"
+          value={displayName}
+          onValue={setDisplayName}
+          error={fieldErrors.displayName}
+          autocomplete="off"
+        />
+        <Field id={ids.email} label="Email (optional)" type="email" value={email} onValue={setEmail} error={fieldErrors.email} autocomplete="off" />
         <div class="field">
           <label for={ids.role}>Role</label>
           <select id={ids.role} value={role} onChange={(event) => setRole((event.currentTarget as HTMLSelectElement).value as Role)}>

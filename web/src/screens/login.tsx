@@ -1,10 +1,11 @@
 import type { JSX } from 'preact';
-import { useEffect, useId, useState } from 'preact/hooks';
+import { useEffect, useId, useRef, useState } from 'preact/hooks';
 import { ApiError, api, messageOf, type ChallengeMethod, type Me } from '../api.ts';
 import { Brand } from '../components/layout.tsx';
 import { PasskeyLogin } from '../components/passkey-login.tsx';
 import { WebAuthnStep } from '../components/webauthn-step.tsx';
-import { Alert, CodeField, Field } from '../components/ui.tsx';
+import { Alert, CodeField, Field, RecoveryCodeField } from '../components/ui.tsx';
+import { normalizeRecoveryCode } from '../codes.ts';
 import { useSecondsLeft } from '../countdown.ts';
 import { useTitle } from '../title.ts';
 
@@ -23,28 +24,51 @@ export function LoginScreen({ notice, onLoggedIn }: LoginProps): JSX.Element {
   const [password, setPassword] = useState('');
   const [challenge, setChallenge] = useState<Challenge | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const [fieldErrors, setFieldErrors] = useState<{ username?: string; password?: string }>({});
   const [busy, setBusy] = useState(false);
   const ids = { username: useId(), password: useId() };
   useTitle(challenge ? 'Authentication Code' : 'Log In');
 
-  const finish = async (recoveryCodesLeft?: number): Promise<void> => {
+
+  // The code step is its own history entry: Back returns to the password step, not out of the app.
+  useEffect(() => {
+    if (challenge === null) return undefined;
+    window.history.pushState({ twofoldStep: 'code' }, '');
+    const onBack = (): void => {
+      if ((window.history.state as { twofoldStep?: string } | null)?.twofoldStep !== 'code') restart(null);
+    };
+    window.addEventListener('popstate', onBack);
+    return () => window.removeEventListener('popstate', onBack);
+  }, [challenge]);
+
+  const finish = async (recoveryCodesLeft?: number, serverNotice?: string): Promise<void> => {
     const me = await api.me();
     const left =
       recoveryCodesLeft === undefined
         ? null
-        : `You logged in with a recovery code. ${recoveryCodesLeft} recovery ${recoveryCodesLeft === 1 ? 'code is' : 'codes are'} left.`;
-    onLoggedIn(me, left);
+        : recoveryCodesLeft === 1
+          ? 'You logged in with a recovery code. 1 recovery code is left.'
+          : `You logged in with a recovery code. ${recoveryCodesLeft} recovery codes are left.`;
+    // The server's notice (say, an administrator turned two-factor off) matters more.
+    onLoggedIn(me, serverNotice ?? left);
   };
 
   const submit = async (event: Event): Promise<void> => {
     event.preventDefault();
     if (busy) return;
     setError(null);
+    // Nothing is sent for an empty form: say which field is missing, and go to it.
+    const missing = { username: username.trim() === '' ? 'Enter your username.' : undefined, password: password === '' ? 'Enter your password.' : undefined };
+    setFieldErrors(missing);
+    if (missing.username || missing.password) {
+      document.getElementById(missing.username ? ids.username : ids.password)?.focus();
+      return;
+    }
     setBusy(true);
     try {
       const result = await api.login(username.trim(), password);
       if (result.status === 'ok') {
-        await finish();
+        await finish(undefined, result.notice);
         return;
       }
       setChallenge({ id: result.challengeId, methods: result.methods });
@@ -58,14 +82,20 @@ export function LoginScreen({ notice, onLoggedIn }: LoginProps): JSX.Element {
   };
 
   const restart = (message: string | null): void => {
+    // Leaving the code step by a button takes its history entry along, so Back then leaves Log In.
+    if ((window.history.state as { twofoldStep?: string } | null)?.twofoldStep === 'code') window.history.replaceState(null, '');
     setChallenge(null);
     setPassword('');
     setError(message);
   };
 
+  // The page is for logging in: start where the user types next (Username first, the password
+  // again after an error or on coming back from the code step).
   useEffect(() => {
-    if (challenge === null && error !== null) document.getElementById(ids.password)?.focus();
-  }, [challenge, error, ids.password]);
+    if (challenge !== null) return;
+    const next = error !== null || username.trim() !== '' ? ids.password : ids.username;
+    document.getElementById(next)?.focus();
+  }, [challenge, error, ids.password, ids.username]);
 
   return (
     <div class="auth-page">
@@ -77,7 +107,7 @@ export function LoginScreen({ notice, onLoggedIn }: LoginProps): JSX.Element {
           <CodeStep
             challenge={challenge}
             onRestart={restart}
-            onVerified={(left) => finish(left).catch((failure: unknown) => restart(messageOf(failure)))}
+            onVerified={(left, serverNotice) => finish(left, serverNotice).catch((failure: unknown) => restart(messageOf(failure)))}
           />
         ) : (
           <form onSubmit={submit} noValidate>
@@ -95,6 +125,7 @@ export function LoginScreen({ notice, onLoggedIn }: LoginProps): JSX.Element {
               label="Username"
               value={username}
               onValue={setUsername}
+              error={fieldErrors.username}
               autocomplete="username webauthn"
               autoCapitalize="none"
               spellcheck={false}
@@ -106,11 +137,12 @@ export function LoginScreen({ notice, onLoggedIn }: LoginProps): JSX.Element {
               type="password"
               value={password}
               onValue={setPassword}
+              error={fieldErrors.password}
               autocomplete="current-password"
               required
             />
-            <button type="submit" class="button button-primary button-block" disabled={busy}>
-              Log In
+            <button type="submit" class="button button-primary button-block" aria-disabled={busy} data-busy={busy || undefined}>
+              {busy ? 'Logging in…' : 'Log In'}
             </button>
             <PasskeyLogin
               disabled={busy}
@@ -127,7 +159,7 @@ export function LoginScreen({ notice, onLoggedIn }: LoginProps): JSX.Element {
 interface CodeStepProps {
   challenge: Challenge;
   onRestart: (message: string | null) => void;
-  onVerified: (recoveryCodesLeft?: number) => void;
+  onVerified: (recoveryCodesLeft?: number, serverNotice?: string) => void;
 }
 
 function CodeStep({ challenge, onRestart, onVerified }: CodeStepProps): JSX.Element {
@@ -143,28 +175,33 @@ function CodeStep({ challenge, onRestart, onVerified }: CodeStepProps): JSX.Elem
   const [resendAt, setResendAt] = useState<number | null>(null);
   const wait = useSecondsLeft(resendAt);
   const codeId = useId();
+  const sendId = useId();
+  const sending = useRef(false);
 
+  // By email nothing is sent until the user asks: start on Send code, then on the code field.
   useEffect(() => {
-    if (method !== 'webauthn') document.getElementById(codeId)?.focus();
+    if (method !== 'webauthn') document.getElementById(method === 'email' && sentTo === null ? sendId : codeId)?.focus();
   }, [method, codeId]);
 
   const verify = async (event: Event): Promise<void> => {
     event.preventDefault();
     if (busy || method === 'webauthn') return;
-    const value = method === 'recovery_code' ? code.trim() : code;
-    if (method !== 'recovery_code' && !/^[0-9]{6}$/.test(value)) {
+    const value = method === 'recovery_code' ? normalizeRecoveryCode(code) : code;
+    if (method !== 'recovery_code' && !/^[0-9]{6}$/.test(code)) {
       setError('Enter the 6-digit code.');
+      document.getElementById(codeId)?.focus();
       return;
     }
-    if (method === 'recovery_code' && !/^[A-Za-z2-9]{5}[- ]?[A-Za-z2-9]{5}$/.test(value)) {
+    if (value === null) {
       setError('Enter a recovery code such as ABCDE-FGHJK.');
+      document.getElementById(codeId)?.focus();
       return;
     }
     setBusy(true);
     setError(null);
     try {
       const result = await api.verifySecondFactor(challenge.id, method, value);
-      if (result.status === 'ok') onVerified(result.recoveryCodesLeft);
+      if (result.status === 'ok') onVerified(result.recoveryCodesLeft, result.notice);
     } catch (failure) {
       if (failure instanceof ApiError && failure.code === 'challenge_invalid') {
         onRestart(failure.message);
@@ -179,6 +216,9 @@ function CodeStep({ challenge, onRestart, onVerified }: CodeStepProps): JSX.Elem
   };
 
   const sendEmail = async (): Promise<void> => {
+    // A double click must send one request: state updates too late to stop the second.
+    if (sending.current) return;
+    sending.current = true;
     setError(null);
     try {
       const sent = await api.sendLoginEmailCode(challenge.id);
@@ -187,7 +227,12 @@ function CodeStep({ challenge, onRestart, onVerified }: CodeStepProps): JSX.Elem
       document.getElementById(codeId)?.focus();
     } catch (failure) {
       if (failure instanceof ApiError && failure.code === 'challenge_invalid') onRestart(failure.message);
-      else setError(messageOf(failure));
+      else if (failure instanceof ApiError && failure.code === 'too_many_attempts' && failure.details.retryAfter !== undefined) {
+        // One countdown, the server's: not a second message that disagrees with it.
+        setResendAt(Date.now() + failure.details.retryAfter * 1000);
+      } else setError(messageOf(failure));
+    } finally {
+      sending.current = false;
     }
   };
 
@@ -243,36 +288,23 @@ function CodeStep({ challenge, onRestart, onVerified }: CodeStepProps): JSX.Elem
       {method === 'totp' && <p class="lead">Open the authenticator app on your phone and enter the 6-digit code it shows for Twofold.</p>}
       {method === 'email' && (
         <div class="lead">
-          <p>We email you a 6-digit code to finish logging in.</p>
+          <p>{sentTo ? 'Enter the 6-digit code from the email to finish logging in.' : 'Select Send code to get a 6-digit code by email.'}</p>
           <div class="inline-actions">
-            <button type="button" class="button button-secondary" onClick={sendEmail} disabled={wait > 0}>
+            <button id={sendId} type="button" class="button button-secondary" onClick={sendEmail} disabled={wait > 0}>
               {sentTo ? 'Send again' : 'Send code'}
             </button>
-            {wait > 0 && <span class="hint">You can send another code in {wait} s.</span>}
           </div>
-          {sentTo && (
-            <p class="hint" role="status">
-              A code was sent to {sentTo}.
-            </p>
-          )}
+          <p class="hint" role="status">
+            {sentTo && wait > 0 && `A code was sent to ${sentTo}. You can send another in ${wait} s.`}
+            {sentTo && wait === 0 && `A code was sent to ${sentTo}.`}
+            {!sentTo && wait > 0 && `You can send a code in ${wait} s.`}
+          </p>
         </div>
       )}
       {method === 'recovery_code' && <p class="lead">Enter one of the recovery codes you saved when you turned on two-factor authentication. Each code works once.</p>}
       {error && <Alert>{error}</Alert>}
       {method === 'recovery_code' ? (
-        <Field
-          id={codeId}
-          label="Recovery Code"
-          value={code}
-          onValue={setCode}
-          autocomplete="off"
-          autoCapitalize="characters"
-          spellcheck={false}
-          placeholder="ABCDE-FGHJK"
-          class="code-input"
-          maxLength={11}
-          required
-        />
+        <RecoveryCodeField id={codeId} value={code} onValue={setCode} />
       ) : (
         <CodeField id={codeId} value={code} onValue={setCode} />
       )}

@@ -1,5 +1,5 @@
 import type { JSX } from 'preact';
-import { useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, api, messageOf, type Enabled, type Me, type SecondFactorMethod, type TOTPSetup } from '../api.ts';
 import { EmailSection } from '../components/email-section.tsx';
 import { EmailSetupForm } from '../components/email-setup.tsx';
@@ -8,8 +8,9 @@ import { PasswordDialog } from '../components/password-dialog.tsx';
 import { RecoveryCodesSection } from '../components/recovery-codes-section.tsx';
 import { RecoveryCodes } from '../components/recovery-codes.tsx';
 import { SessionsSection } from '../components/sessions.tsx';
-import { AuthenticatorsSection } from '../components/authenticators.tsx';
+import { AuthenticatorsSection, TOTP_KEY_SHOWN } from '../components/authenticators.tsx';
 import { TOTPSetupForm } from '../components/totp-setup.tsx';
+import { Dialog } from '../components/dialog.tsx';
 import { Alert, Success } from '../components/ui.tsx';
 import { methodName } from './home.tsx';
 
@@ -17,6 +18,8 @@ type Phase =
   | { kind: 'idle' }
   | { kind: 'choose'; method: SecondFactorMethod | null; setup: TOTPSetup | null }
   | { kind: 'codes'; codes: string[]; method: SecondFactorMethod };
+
+const SHOWN_KEY = TOTP_KEY_SHOWN;
 
 interface Props {
   me: Me;
@@ -29,17 +32,52 @@ export function SecuritySettingsPanel({ me, refreshMe }: Props): JSX.Element {
   const [message, setMessage] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [loading, setLoading] = useState(false);
+  // The authenticator key of this visit: switching to Email and back, or Back and forth, keeps it.
+  const totpSetup = useRef<TOTPSetup | null>(null);
+  const [replacedNotice, setReplacedNotice] = useState(false);
+  const [leaving, setLeaving] = useState(false);
 
   const settingUp = phase.kind === 'choose';
-  // Right after Save the codes are on screen and two-factor is on, whatever /me has caught up to.
-  const checked = settingUp || phase.kind === 'codes' || me.twoFactor.enabled;
+  // The box shows what the server has: on only once Save succeeded (the codes are then on screen).
+  const checked = phase.kind === 'codes' || me.twoFactor.enabled;
+
+  // Setup and the recovery codes after it are a history entry of their own: Back asks before
+  // throwing the setup (or unsaved codes) away, instead of leaving silently.
+  const guarded = phase.kind !== 'idle';
+  useEffect(() => {
+    if (!guarded) return undefined;
+    window.history.pushState({ twofoldStep: 'security-setup' }, '');
+    const onBack = (): void => {
+      if ((window.history.state as { twofoldStep?: string } | null)?.twofoldStep === 'security-setup') return;
+      setLeaving(true);
+    };
+    window.addEventListener('popstate', onBack);
+    return () => {
+      window.removeEventListener('popstate', onBack);
+      // Ended by the page itself (Done, unticking): its entry goes, so the next Back is not spent on it.
+      if ((window.history.state as { twofoldStep?: string } | null)?.twofoldStep === 'security-setup') window.history.back();
+    };
+  }, [guarded]);
+
+  const stay = (): void => {
+    setLeaving(false);
+    window.history.pushState({ twofoldStep: 'security-setup' }, '');
+  };
+  const leave = (): void => {
+    setLeaving(false);
+    setPhase({ kind: 'idle' });
+    totpSetup.current = null;
+    // Carry on with the Back the user asked for.
+    setTimeout(() => window.history.back(), 0);
+  };
 
   const onCheckbox = (event: MouseEvent): void => {
     // The box only changes once the server agrees; until then it shows the current state.
     event.preventDefault();
     setMessage(null);
     setError(null);
-    if (settingUp) setPhase({ kind: 'idle' });
+    // The box stays off while setting up: a click then means "on", which the setup below is doing.
+    if (settingUp) document.querySelector<HTMLInputElement>('.methods input:not([disabled])')?.focus();
     else if (phase.kind === 'codes') setDialog('disable');
     else setDialog(me.twoFactor.enabled ? 'disable' : 'enable');
   };
@@ -47,11 +85,21 @@ export function SecuritySettingsPanel({ me, refreshMe }: Props): JSX.Element {
   const chooseMethod = async (method: SecondFactorMethod): Promise<void> => {
     if (phase.kind !== 'choose' || phase.method === method) return;
     setError(null);
+    if (method === 'totp' && totpSetup.current !== null) {
+      setPhase({ kind: 'choose', method, setup: totpSetup.current });
+      return;
+    }
     setPhase({ kind: 'choose', method, setup: null });
     if (method !== 'totp') return;
     setLoading(true);
     try {
       const setup = await api.startTOTPSetup();
+      const shownBefore = sessionStorage.getItem(SHOWN_KEY);
+      // The server hands back the pending key while it is valid; when it had to make a new one
+      // after the user saw another, the old entry in the app is useless: say so plainly.
+      setReplacedNotice(!setup.reused && shownBefore === me.id);
+      sessionStorage.setItem(SHOWN_KEY, me.id);
+      totpSetup.current = setup;
       setPhase({ kind: 'choose', method: 'totp', setup });
     } catch (failure) {
       setError(messageOf(failure));
@@ -63,6 +111,9 @@ export function SecuritySettingsPanel({ me, refreshMe }: Props): JSX.Element {
   };
 
   const onEnabled = (method: SecondFactorMethod, result: Enabled): void => {
+    totpSetup.current = null;
+    setReplacedNotice(false);
+    sessionStorage.removeItem(SHOWN_KEY);
     setMessage(result.message);
     setPhase({ kind: 'codes', codes: result.recoveryCodes ?? [], method });
     void refreshMe();
@@ -136,6 +187,11 @@ export function SecuritySettingsPanel({ me, refreshMe }: Props): JSX.Element {
               Preparing your authenticator key…
             </p>
           )}
+          {phase.method === 'totp' && phase.setup && replacedNotice && (
+            <div class="alert alert-info" role="status">
+              A new QR code replaced the previous one. Delete the old entry from your authenticator app and scan this one.
+            </div>
+          )}
           {phase.method === 'totp' && phase.setup && (
             <TOTPSetupForm setup={phase.setup} username={me.username} onEnabled={(result) => onEnabled('totp', result)} />
           )}
@@ -143,6 +199,19 @@ export function SecuritySettingsPanel({ me, refreshMe }: Props): JSX.Element {
           {phase.method === 'webauthn' && (
             <PasskeySetupForm onAdded={(result) => onEnabled('webauthn', result)} />
           )}
+          <div class="setup-cancel">
+            <button
+              type="button"
+              class="button button-secondary"
+              onClick={() => {
+                setPhase({ kind: 'idle' });
+                setError(null);
+                document.getElementById('two-factor-toggle')?.focus();
+              }}
+            >
+              Cancel Setup
+            </button>
+          </div>
         </div>
       )}
 
@@ -168,6 +237,26 @@ export function SecuritySettingsPanel({ me, refreshMe }: Props): JSX.Element {
             setPhase({ kind: 'choose', method: null, setup: null });
           }}
         />
+      )}
+      {leaving && (
+        <Dialog
+          title={phase.kind === 'codes' ? 'Leave your recovery codes?' : 'Stop setting up two-factor authentication?'}
+          onClose={stay}
+          description={
+            phase.kind === 'codes'
+              ? 'The recovery codes are not shown again. Leave only after you saved them.'
+              : 'Two-factor authentication stays off until you finish the setup.'
+          }
+        >
+          <div class="dialog-actions">
+            <button type="button" class="button button-secondary" onClick={stay} data-autofocus>
+              {phase.kind === 'codes' ? 'Stay' : 'Continue Setup'}
+            </button>
+            <button type="button" class="button button-primary" onClick={leave}>
+              Leave
+            </button>
+          </div>
+        </Dialog>
       )}
       {dialog === 'disable' && <PasswordDialog codeMethod={me.twoFactor.method ?? 'totp'} onCancel={() => setDialog(null)} onConfirmed={disable} />}
     </div>

@@ -16,7 +16,7 @@ export const recoveryCodeFactor: SecondFactor<{ method: 'recovery_code'; code: s
   // RFC 8176 has no value for a single-use backup code; the session still gets 'mfa'.
   amr: [],
   readProof(input) {
-    if (input.code === undefined || classifyCode(input.code) !== 'recovery_code') throw new DomainError('validation_error', 'body/code must be a recovery code');
+    if (input.code === undefined || classifyCode(input.code) !== 'recovery_code') throw new DomainError('validation_error', 'Enter a recovery code such as ABCDE-FGHJK.', { field: 'code' });
     return { method: 'recovery_code', code: input.code };
   },
   isAvailable: async (deps, account) => account.authenticatorCount > 0 && (await deps.store.countUnusedRecoveryCodes(account.id)) > 0,

@@ -17,6 +17,8 @@ export interface TOTPSetup {
   algorithm: 'SHA1';
   digits: 6;
   period: 30;
+  /** True when this is the pending secret of an earlier setup, false when it is new. */
+  reused: boolean;
 }
 
 export const AUTHENTICATOR_NAME_MAX = 64;
@@ -32,19 +34,27 @@ export function checkAuthenticatorName(name: string): string {
 
 /**
  * Creates a new secret and keeps it pending (sealed) until a code proves the app has it. A
- * pending secret never takes part in login, and a new setup replaces the previous one. While
- * two-factor is on this adds an app, a two-factor change: it needs the Password window with a code.
+ * pending secret never takes part in login, and a new setup replaces the previous one, unless
+ * the client asks to `reusePending`: then a still-valid pending secret (and the name it was
+ * started with) is handed back, so a reload mid-setup does not invalidate the entry the user
+ * already scanned. While two-factor is on this adds an app, a two-factor change: it needs the
+ * Password window with a code.
  */
 export async function startTOTPSetup(
   deps: FlowDeps,
   session: Session,
   account: Account,
   context: RequestContext,
-  options: { name?: string } = {},
+  options: { name?: string; reusePending?: boolean } = {},
 ): Promise<TOTPSetup> {
   requireRecentAuthentication(deps, session, account, { factors: 2 });
   const name = checkAuthenticatorName(options.name ?? totpKind.defaultName);
   if ((await deps.store.countAuthenticators(account.id, 'totp')) >= totpKind.maxPerAccount) throw tooManyOfKind('totp');
+  if (options.reusePending === true) {
+    const pending = await deps.store.findPendingTOTPSecret(account.id, deps.clock());
+    const secret = pending === null ? null : deps.secretBox.open(pending.sealedSecret, pendingTOTPAssociatedData(account.id));
+    if (secret !== null) return describeSetup(deps, account, secret, true);
+  }
   // 160 bits: the HMAC-SHA1 output size, as RFC 4226 §4 recommends.
   const secret = encodeBase32(randomBytes(20));
   const now = deps.clock();
@@ -61,9 +71,14 @@ export async function startTOTPSetup(
       store,
     );
   });
+  return describeSetup(deps, account, secret, false);
+}
+
+function describeSetup(deps: FlowDeps, account: Account, secret: string, reused: boolean): TOTPSetup {
   return {
     secret,
     otpauthUri: createTOTPKeyURI({ issuer: deps.settings.issuer, accountName: account.username, secret }),
     ...TOTP_DEFAULTS,
+    reused,
   };
 }

@@ -1,0 +1,44 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DIALECTS, adminToken, body, createTestEnvironment, createUser, enableTOTP, login, loginToken, startTestApp, type TestApp } from '../support/harness.ts';
+import { del } from '../support/security.ts';
+
+const RESET_NOTICE = /^An administrator turned off two-factor authentication for your account\./;
+
+// Issue 13 #10: a user whose two-factor an administrator turned off hears it at the next login,
+// from the server (so every client can show it), once.
+describe.each(DIALECTS)('login notices (%s)', (dialect) => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp(createTestEnvironment(dialect));
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  const notice = async (username: string, password: string): Promise<string | undefined> => {
+    const response = await login(t.app, username, password);
+    expect(response.statusCode).toBe(200);
+    const json = body<{ status: string; notice?: string }>(response);
+    expect(json.status).toBe('ok');
+    return json.notice;
+  };
+
+  it('tells of an administrator reset at the first login after it, and only then', async () => {
+    const user = await createUser(t.app);
+    await enableTOTP(t.app, await loginToken(t.app, user.username, user.password), user.password);
+    const admin = await adminToken(t.app);
+    expect((await del(t.app, `/api/v1/admin/users/${encodeURIComponent(user.username)}/two-factor`, admin)).statusCode).toBe(200);
+
+    expect(await notice(user.username, user.password)).toMatch(RESET_NOTICE);
+    expect(await notice(user.username, user.password)).toBeUndefined();
+  });
+
+  it('says nothing to an account an administrator never touched, or whose reset found two-factor off', async () => {
+    const user = await createUser(t.app);
+    expect(await notice(user.username, user.password)).toBeUndefined();
+    const admin = await adminToken(t.app);
+    // Resetting an account without two-factor changes nothing for its owner: nothing to tell.
+    await del(t.app, `/api/v1/admin/users/${encodeURIComponent(user.username)}/two-factor`, admin);
+    expect(await notice(user.username, user.password)).toBeUndefined();
+  });
+});
