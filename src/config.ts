@@ -6,6 +6,8 @@ export interface Config {
   port: number;
   dataDir: string;
   issuer: string;
+  /** Where users reach the service (scheme, host, port; no path): links in mails point here. */
+  publicUrl: string;
   /** 32-byte key from TWOFOLD_MASTER_KEY, or null to use (or create) `<dataDir>/master.key`. */
   masterKey: Buffer | null;
   /** Only read when the database has no accounts yet. */
@@ -118,6 +120,23 @@ function readMetricsToken(raw: string | undefined): string | null {
   return raw;
 }
 
+function readPublicUrl(raw: string | undefined, port: number): string {
+  if (raw === undefined || raw === '') return `http://localhost:${port}`;
+  const problem = 'TWOFOLD_PUBLIC_URL must be an absolute http(s) URL without a path, such as https://twofold.example.com';
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(problem);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError(`${problem}, got ${url.protocol}//`);
+  // A path, query, fragment or credentials would end up in every link we mail.
+  if (url.pathname !== '/' || url.search !== '' || url.hash !== '' || url.username !== '' || url.password !== '' || /[?#]/.test(raw)) {
+    throw new ConfigError(problem);
+  }
+  return url.origin;
+}
+
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 /** The only reader of process.env. Throws ConfigError with a message meant for the operator. */
@@ -140,9 +159,11 @@ export function loadConfig(env: Env = process.env): Config {
   // Its strength is checked when it is used (first start only), so a stale value never blocks the CLI.
   const adminPassword = env.TWOFOLD_ADMIN_PASSWORD === '' ? null : (env.TWOFOLD_ADMIN_PASSWORD ?? null);
 
+  const port = readInteger(env, 'TWOFOLD_PORT', 8080, 0, 65_535);
   return Object.freeze({
     host,
-    port: readInteger(env, 'TWOFOLD_PORT', 8080, 0, 65_535),
+    port,
+    publicUrl: readPublicUrl(env.TWOFOLD_PUBLIC_URL, port),
     dataDir: path.resolve(env.TWOFOLD_DATA_DIR ?? './data'),
     issuer,
     masterKey: readMasterKey(env.TWOFOLD_MASTER_KEY),
