@@ -4,6 +4,7 @@ import * as knownDevices from './002-known-devices.ts';
 import * as sessionEpochs from './003-session-epochs-and-pending-attempts.ts';
 import * as pendingTime from './004-pending-attempt-time.ts';
 import * as authenticators from './005-authenticators.ts';
+import * as accountAdministration from './007-account-administration.ts';
 
 /** Migrations are compiled in, not read from disk, so a bundled or relocated build still finds them. */
 export const migrationProvider: MigrationProvider = {
@@ -14,6 +15,7 @@ export const migrationProvider: MigrationProvider = {
       '003-session-epochs-and-pending-attempts': sessionEpochs,
       '004-pending-attempt-time': pendingTime,
       '005-authenticators': authenticators,
+      '007-account-administration': accountAdministration,
     };
   },
 };
