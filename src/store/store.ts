@@ -63,6 +63,8 @@ export interface AuditQuery {
   /** Only events strictly older than this `(at, id)` position: keyset pagination. */
   before?: { at: number; id: string };
   userId?: string;
+  /** Events recorded under this username (those of a deleted account). */
+  username?: string;
 }
 
 /** What an administrator can change on an account; an email set here is unverified. */

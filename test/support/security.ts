@@ -126,6 +126,7 @@ export async function snapshotTables(t: TestApp): Promise<Record<string, unknown
     attempt_counters: await db.selectFrom('attempt_counters').selectAll().orderBy('key').execute(),
     audit_events: await db.selectFrom('audit_events').selectAll().orderBy('id').execute(),
     email_codes: await db.selectFrom('email_codes').selectAll().orderBy('key').execute(),
+    password_tokens: await db.selectFrom('password_tokens').selectAll().orderBy('token_hash').execute(),
   };
 }
 
