@@ -1,7 +1,9 @@
 import type { JSX } from 'preact';
 import { useEffect, useId, useState } from 'preact/hooks';
-import { ApiError, api, messageOf, type ChallengeMethod, type Me } from '../api.ts';
+import { ApiError, api, messageOf, type ChallengeMethod, type LoginResult, type Me } from '../api.ts';
+import { ForgotPassword } from '../components/forgot-password.tsx';
 import { Brand } from '../components/layout.tsx';
+import { RequiredPasswordChange } from '../components/required-password-change.tsx';
 import { Alert, CodeField, Field } from '../components/ui.tsx';
 import { useSecondsLeft } from '../countdown.ts';
 import { useTitle } from '../title.ts';
@@ -20,10 +22,13 @@ export function LoginScreen({ notice, onLoggedIn }: LoginProps): JSX.Element {
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
   const [challenge, setChallenge] = useState<Challenge | null>(null);
+  // Set when an administrator reset the password: this login must choose a new one first.
+  const [changeToken, setChangeToken] = useState<string | null>(null);
+  const [forgot, setForgot] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const ids = { username: useId(), password: useId() };
-  useTitle(challenge ? 'Authentication Code' : 'Log In');
+  useTitle(challenge ? 'Authentication Code' : changeToken ? 'Choose a New Password' : forgot ? 'Forgot Password' : 'Log In');
 
   const finish = async (recoveryCodesLeft?: number): Promise<void> => {
     const me = await api.me();
@@ -34,18 +39,28 @@ export function LoginScreen({ notice, onLoggedIn }: LoginProps): JSX.Element {
     onLoggedIn(me, left);
   };
 
+  /** What a proven password leads to, from the login or from the required password change. */
+  const proceed = async (result: LoginResult): Promise<void> => {
+    if (result.status === 'ok') {
+      await finish();
+      return;
+    }
+    setPassword('');
+    if (result.status === 'password_change_required') {
+      setChangeToken(result.passwordChangeToken);
+      return;
+    }
+    setChangeToken(null);
+    setChallenge({ id: result.challengeId, methods: result.methods });
+  };
+
   const submit = async (event: Event): Promise<void> => {
     event.preventDefault();
     if (busy) return;
     setError(null);
     setBusy(true);
     try {
-      const result = await api.login(username.trim(), password);
-      if (result.status === 'ok') {
-        await finish();
-        return;
-      }
-      setChallenge({ id: result.challengeId, methods: result.methods });
+      await proceed(await api.login(username.trim(), password));
     } catch (failure) {
       setError(messageOf(failure));
       setPassword('');
@@ -57,13 +72,15 @@ export function LoginScreen({ notice, onLoggedIn }: LoginProps): JSX.Element {
 
   const restart = (message: string | null): void => {
     setChallenge(null);
+    setChangeToken(null);
+    setForgot(false);
     setPassword('');
     setError(message);
   };
 
   useEffect(() => {
-    if (challenge === null && error !== null) document.getElementById(ids.password)?.focus();
-  }, [challenge, error, ids.password]);
+    if (challenge === null && changeToken === null && !forgot && error !== null) document.getElementById(ids.password)?.focus();
+  }, [challenge, changeToken, forgot, error, ids.password]);
 
   return (
     <div class="auth-page">
@@ -71,7 +88,11 @@ export function LoginScreen({ notice, onLoggedIn }: LoginProps): JSX.Element {
         <div class="auth-brand">
           <Brand />
         </div>
-        {challenge ? (
+        {changeToken ? (
+          <RequiredPasswordChange token={changeToken} onResult={(result) => proceed(result).catch((failure: unknown) => restart(messageOf(failure)))} onRestart={restart} />
+        ) : forgot ? (
+          <ForgotPassword initialUsername={username.trim()} onBack={() => restart(null)} />
+        ) : challenge ? (
           <CodeStep
             challenge={challenge}
             onRestart={restart}
@@ -100,6 +121,18 @@ export function LoginScreen({ notice, onLoggedIn }: LoginProps): JSX.Element {
             <button type="submit" class="button button-primary button-block" disabled={busy}>
               Log In
             </button>
+            <div class="auth-links">
+              <button
+                type="button"
+                class="link-button"
+                onClick={() => {
+                  setError(null);
+                  setForgot(true);
+                }}
+              >
+                Forgot password?
+              </button>
+            </div>
           </form>
         )}
       </main>
