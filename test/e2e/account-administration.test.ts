@@ -108,7 +108,7 @@ describe('account administration and Forgot password in Chromium', () => {
     await checkA11y(page, 'new password shown');
     await screenshot(page, 'admin-accounts-05-new-password');
     await shown.getByRole('button', { name: 'Done' }).click();
-    await row.getByText('Must choose a new password at next login').waitFor();
+    await row.getByText('Must change password at next login').waitFor();
 
     // gina, on her phone: the administrator's password leads to "Choose a New Password".
     const user = await openTab(harness, PHONE);
@@ -130,7 +130,7 @@ describe('account administration and Forgot password in Chromium', () => {
     await screenshot(user.page, 'admin-accounts-07-logged-in-phone');
     await page.reload();
     await page.getByRole('row', { name: /gina/ }).waitFor();
-    expect(await row.getByText('Must choose a new password at next login').count()).toBe(0);
+    expect(await row.getByText('Must change password at next login').count()).toBe(0);
   }, 120_000);
 
   it('Forgot password: the mailed link sets a new password once', async () => {

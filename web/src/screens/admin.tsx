@@ -174,7 +174,7 @@ function AdminConsole({ me, refreshMe }: Props): JSX.Element {
                         {user.username === me.username && <span class="hint"> (you)</span>}
                         {user.email && <span class="cell-sub">{user.email}</span>}
                         {user.disabled && <span class="cell-sub"><span class="badge badge-disabled">Disabled</span></span>}
-                        {user.passwordChangeRequired && <span class="cell-sub">Must choose a new password at next login</span>}
+                        {user.passwordChangeRequired && <span class="cell-sub">Must change password at next login</span>}
                         {user.passwordLockedUntil && (
                           <span id={ids.passwordLock} class="cell-sub cell-lock">
                             Sign-in locked until {lockEnd(user.passwordLockedUntil)}
@@ -373,7 +373,7 @@ function CreateAccountForm({ withReauth, onCreated }: { withReauth: Reauth['with
           value={password}
           onValue={setPassword}
           autocomplete="new-password"
-          hint="At least 8 characters. Tell it to the person safely."
+          hint="At least 8 characters, not a commonly used password. Tell it to the person safely."
           required
         />
         <Field id={ids.displayName} label="Display Name (optional)" value={displayName} onValue={setDisplayName} autocomplete="off" />
