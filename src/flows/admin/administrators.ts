@@ -11,10 +11,9 @@ export const LAST_ADMINISTRATOR = 'The last active administrator cannot be delet
  * same moment cannot both succeed.
  */
 export async function requireAnotherActiveAdministrator(store: Store, account: Account): Promise<void> {
-  if (account.role !== 'admin' || account.disabled) return;
   await store.lockAdministrators();
+  // Re-read under the lock: a racing change may have promoted, demoted or disabled this account.
   const current = await store.findAccountById(account.id);
-  // Re-read under the lock: a racing change may already have demoted or disabled this account.
   if (current === null || current.role !== 'admin' || current.disabled) return;
   if ((await store.countActiveAdministrators()) <= 1) throw new DomainError('conflict', LAST_ADMINISTRATOR);
 }
