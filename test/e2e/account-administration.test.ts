@@ -8,8 +8,10 @@ import {
   PHONE,
   apiToken,
   callApi,
+  SCREENSHOT_DIR,
   checkA11y,
   createAccounts,
+  expectInside,
   logIn,
   openTab,
   readMailedCode,
@@ -88,6 +90,12 @@ describe('account administration and Forgot password in Chromium', () => {
     await checkA11y(page, 'administration with a disabled account (phone width)');
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(PHONE.width);
     await screenshot(page, 'admin-accounts-03-disabled-phone-width');
+    // The dialog fits a phone too.
+    await row.getByRole('button', { name: 'Edit gina' }).click();
+    await expectInside(edit.getByRole('button', { name: 'Delete Account' }), edit, 'Delete Account in the dialog (phone width)');
+    await checkA11y(page, 'edit account dialog (phone width)');
+    await page.screenshot({ path: `${SCREENSHOT_DIR}/admin-accounts-03b-edit-dialog-phone.png` });
+    await edit.getByRole('button', { name: 'Cancel' }).click();
     await page.setViewportSize(DESKTOP);
 
     await row.getByRole('button', { name: 'Edit gina' }).click();

@@ -134,10 +134,15 @@ describe.each(DIALECTS)('Forgot password: reset by mail over real SMTP (%s)', (d
     await nextResetMail(known.email, 0);
     expect(resetMails(`${dialect}.unverified@example.com`)).toEqual([]);
     expect(resetMails(disabled.email)).toEqual([]);
-    const reasons = body<{ events: { type: string; detail: { reason: string } | null; username: string | null }[] }>(
-      await get(t.app, '/api/v1/admin/audit-events?limit=30', admin),
-    ).events.filter((e) => e.type === 'password.reset_requested');
-    expect(reasons.map((e) => e.detail?.reason)).toEqual(expect.arrayContaining(['unknown_user', 'no_verified_email', 'account_disabled', 'mail_sent']));
+    // Judged after the answer: the audit log shows each request's outcome once it has been handled.
+    const reasonsNow = async () =>
+      body<{ events: { type: string; detail: { reason: string } | null; username: string | null }[] }>(
+        await get(t.app, '/api/v1/admin/audit-events?limit=30', admin),
+      ).events.filter((e) => e.type === 'password.reset_requested');
+    await expect
+      .poll(async () => (await reasonsNow()).map((e) => e.detail?.reason))
+      .toEqual(expect.arrayContaining(['unknown_user', 'no_verified_email', 'account_disabled', 'mail_sent']));
+    const reasons = await reasonsNow();
     // The name typed for an unknown account is not kept.
     expect(JSON.stringify(reasons)).not.toContain('no-such-user-anywhere');
   });
@@ -178,8 +183,8 @@ describe.each(DIALECTS)('Forgot password: reset by mail over real SMTP (%s)', (d
   it('answers unknown and known names in similar time, even with a slow mail relay (the mail goes out after the answer)', async () => {
     const known = await verifiedUser();
     const timings = { known: [] as number[], unknown: [] as number[] };
-    // Each mail now takes the relay 400 ms: a flow that waited for it would show it.
-    mailbox.delayAnswers(400);
+    // Each mail now takes the relay a second: a flow that waited for it would show it.
+    mailbox.delayAnswers(1_000);
     for (let i = 0; i < 6; i++) {
       for (const [kind, username] of [
         ['unknown', `ghost-${i}`],
@@ -194,8 +199,8 @@ describe.each(DIALECTS)('Forgot password: reset by mail over real SMTP (%s)', (d
     mailbox.delayAnswers(0);
     const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
     const [k, u] = [median(timings.known), median(timings.unknown)];
-    // Lenient for a shared machine, yet well under the relay's 400 ms.
-    expect(Math.abs(k - u), `known ${k.toFixed(1)} ms, unknown ${u.toFixed(1)} ms`).toBeLessThan(150);
+    // Lenient for a shared machine (the answer does the same work for every name), yet well under the relay's second.
+    expect(Math.abs(k - u), `known ${k.toFixed(1)} ms, unknown ${u.toFixed(1)} ms`).toBeLessThan(400);
     // The mails did go out (5 an hour: the sixth request was over the limit).
     await mailbox.waitFor(known.email, () => resetMails(known.email).length >= 5);
   });

@@ -35,15 +35,24 @@ type Outcome = 'mail_sent' | 'unknown_user' | 'no_verified_email' | 'account_dis
 /**
  * "Forgot password?": mails a single-use link to the account's verified address. The caller
  * learns nothing: unknown names, accounts without a proven address, disabled accounts and
- * requests over the limits all get the same answer, and the mail goes out after the answer
- * (SMTP time would otherwise tell a real account from an unknown one).
+ * requests over the limits all get the same answer, and everything that depends on the name
+ * (the lookup, the link, the mail) happens after the answer, so its time cannot tell a real
+ * account from an unknown one. Only the per-address count, the same for every name, comes first.
  */
 export async function requestPasswordReset(deps: FlowDeps, input: { username: string }, context: RequestContext): Promise<{ message: string }> {
-  const key = usernameKey(input.username);
+  const allowed = await countUnderLimit(deps, resetKeys.byAddress(context.ip), RESET_REQUESTS_PER_ADDRESS_PER_HOUR);
+  handleResetRequest(deps, usernameKey(input.username), context, allowed).catch((error: unknown) => {
+    deps.log?.warn({ err: error }, 'a password reset request could not be handled');
+  });
+  return { message: PASSWORD_RESET_REQUESTED };
+}
+
+/** The part of a reset request that depends on the name; runs after the answer went out. */
+async function handleResetRequest(deps: FlowDeps, key: string, context: RequestContext, addressAllowed: boolean): Promise<void> {
   let account: Account | null = null;
   let outcome: Outcome;
   let scope: 'address' | 'username' | null = null;
-  if (!(await countUnderLimit(deps, resetKeys.byAddress(context.ip), RESET_REQUESTS_PER_ADDRESS_PER_HOUR))) {
+  if (!addressAllowed) {
     outcome = 'too_many_requests';
     scope = 'address';
   } else {
@@ -81,13 +90,12 @@ export async function requestPasswordReset(deps: FlowDeps, input: { username: st
     ip: context.ip,
     detail: { reason: outcome, ...(scope === null ? {} : { scope }) },
   });
-  if (link !== null && account !== null) deliverResetMail(deps, account, link);
-  return { message: PASSWORD_RESET_REQUESTED };
+  if (link !== null && account !== null) await deliverResetMail(deps, account, link);
 }
 
-function deliverResetMail(deps: FlowDeps, account: Account, link: string): void {
+async function deliverResetMail(deps: FlowDeps, account: Account, link: string): Promise<void> {
   const mail = { to: account.email!, link, username: account.username, validMinutes: PASSWORD_RESET_TTL_MS / 60_000 };
-  deps.mailer.sendPasswordReset(mail).catch(async (error: unknown) => {
+  await deps.mailer.sendPasswordReset(mail).catch(async (error: unknown) => {
     deps.log?.warn({ err: error, userId: account.id }, 'password reset mail could not be sent');
     // Nothing went out: the link is withdrawn and the mail does not count against the user.
     try {
