@@ -1,82 +1,56 @@
-import { mkdirSync } from 'node:fs';
-import SQLite from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, type Migration } from 'kysely';
-import pg from 'pg';
-import { afterAll, describe, expect, it } from 'vitest';
-import { hashPassword } from '../../src/core/passwords.ts';
-import { createDatabase, sqliteFilePath } from '../../src/store/database.ts';
-import * as initial from '../../src/store/migrations/001-initial.ts';
-import * as knownDevices from '../../src/store/migrations/002-known-devices.ts';
-import * as sessionEpochs from '../../src/store/migrations/003-session-epochs-and-pending-attempts.ts';
-import * as pendingTime from '../../src/store/migrations/004-pending-attempt-time.ts';
-import { DIALECTS, POSTGRES_URL, createTestEnvironment, type TestEnvironment } from '../support/harness.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DIALECTS, adminToken, body, createTestClock, login, startTestApp, type TestApp } from '../support/harness.ts';
+import { loadFixture, readManifest } from '../support/release-276272a.ts';
 
-// An upgrade must never lose a user: a database made by the release before (migrations 001-004,
-// rows written as that release wrote them) is opened by this one, which adds 007.
-const PREVIOUS_RELEASE: Record<string, Migration> = {
-  '001-initial': initial,
-  '002-known-devices': knownDevices,
-  '003-session-epochs-and-pending-attempts': sessionEpochs,
-  '004-pending-attempt-time': pendingTime,
-};
+// An upgrade must never lose a user: migration 007 runs (after 005 and its re-sealing) on the
+// committed databases release 276272a made, the SQLite file and the PostgreSQL dump.
+describe.each(DIALECTS)('migration 007 on the database of release 276272a (%s)', (dialect) => {
+  const manifest = readManifest(dialect);
+  const clock = createTestClock(manifest.users.alice!.lastUsedAt! + 60_000);
+  let t: TestApp;
+  let before: { id: string; username: string; role: string; password_hash: string; session_epoch: number }[];
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-async function openRaw(environment: TestEnvironment): Promise<Kysely<any>> {
-  if (environment.dialect === 'sqlite') {
-    mkdirSync(environment.dataDir, { recursive: true });
-    return new Kysely({ dialect: new SqliteDialect({ database: new SQLite(sqliteFilePath(environment.dataDir)) }) });
-  }
-  const schema = environment.config.databaseSchema;
-  const admin = new pg.Client({ connectionString: POSTGRES_URL });
-  await admin.connect();
-  await admin.query(`create schema if not exists ${schema}`);
-  await admin.end();
-  return new Kysely({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: POSTGRES_URL, max: 1, options: `-c search_path=${schema}` }) }) });
-}
-
-describe.each(DIALECTS)('migration 007 on a database of the previous release (%s)', (dialect) => {
-  const environment = createTestEnvironment(dialect);
+  beforeAll(async () => {
+    const environment = await loadFixture(dialect, manifest);
+    t = await startTestApp(environment, { clock });
+  });
   afterAll(async () => {
-    await environment.dropDatabase();
+    await t.close();
   });
 
-  it('keeps every account and session, and new columns start as "enabled, no change required"', async () => {
-    const raw = await openRaw(environment);
-    const migrator = new Migrator({
-      db: raw,
-      provider: { getMigrations: async () => PREVIOUS_RELEASE },
-      ...(dialect === 'postgres' ? { migrationTableSchema: environment.config.databaseSchema } : {}),
-    });
-    const { error } = await migrator.migrateToLatest();
-    expect(error).toBeUndefined();
-    const passwordHash = await hashPassword('old-release-password-1');
-    for (const [id, username, role] of [
-      ['u-1', 'admin', 'admin'],
-      ['u-2', 'Alice', 'user'],
-    ] as const) {
-      await raw
-        .insertInto('users')
-        .values({ id, username, username_key: username.toLowerCase(), display_name: username, email: null, email_verified: 0, role, password_hash: passwordHash, two_factor_method: null, two_factor_changed_at: null, created_at: 1, updated_at: 1, session_epoch: 3 })
-        .execute();
+  it('keeps every account with its password, role and epoch; new columns start as "enabled, no change required"', async () => {
+    const accounts = await t.services.flows.store.listAccounts();
+    expect(accounts.map((a) => a.username).sort()).toEqual(Object.keys(manifest.users).sort());
+    for (const account of accounts) {
+      expect([account.username, account.disabled, account.passwordChangeRequired]).toEqual([account.username, false, false]);
+      expect(await t.services.flows.passwords.verify(account.passwordHash, manifest.users[account.username]!.password), account.username).toBe(true);
     }
-    await raw
-      .insertInto('sessions')
-      .values({ id: 's-1', token_hash: 'h'.repeat(64), user_id: 'u-2', client: 'web', device_name: null, ip: '127.0.0.1', user_agent: null, created_at: 1, last_seen_at: 1, expires_at: 9e12, reauthenticated_at: null, reauth_second_factor: 0, account_epoch: 3 })
-      .execute();
-    await raw.destroy();
+    const rows = await t.services.database.db.selectFrom('users').select(['id', 'username', 'role', 'password_hash', 'session_epoch', 'disabled', 'password_change_required']).execute();
+    expect(rows.every((r) => Number(r.disabled) === 0 && Number(r.password_change_required) === 0)).toBe(true);
+    before = rows.map((r) => ({ id: r.id, username: r.username, role: r.role, password_hash: r.password_hash, session_epoch: Number(r.session_epoch) }));
+    expect(before.filter((r) => r.role === 'admin').map((r) => r.username)).toEqual(['admin']);
+    expect(await t.services.flows.store.countActiveAdministrators()).toBe(1);
+    expect(await t.services.database.db.selectFrom('password_tokens').selectAll().execute()).toEqual([]);
+  });
 
-    const handle = await createDatabase(environment.config);
-    try {
-      const accounts = await handle.store.listAccounts();
-      expect(accounts.map((a) => [a.username, a.role, a.disabled, a.passwordChangeRequired, a.sessionEpoch, a.passwordHash === passwordHash])).toEqual([
-        ['admin', 'admin', false, false, 3, true],
-        ['Alice', 'user', false, false, 3, true],
-      ]);
-      expect((await handle.store.findLiveSession('h'.repeat(64), Date.now()))?.account.username).toBe('Alice');
-      expect(await handle.store.countActiveAdministrators()).toBe(1);
-      expect(await handle.store.findPasswordToken('x')).toBeNull();
-    } finally {
-      await handle.close();
+  it('logs everyone in as before, and the new columns take effect (disable, forced change)', async () => {
+    for (const [name, user] of Object.entries(manifest.users)) {
+      const json = body<{ status: string }>(await login(t.app, name, user.password));
+      expect(json.status, name).toBe(user.method === null ? 'ok' : 'second_factor_required');
+    }
+    const admin = await adminToken(t.app);
+    const patch = await t.app.inject({ method: 'PATCH', url: '/api/v1/admin/users/carol', payload: { disabled: true }, headers: { authorization: `Bearer ${admin}` } });
+    expect(patch.statusCode, patch.body).toBe(200);
+    expect((await login(t.app, 'carol', manifest.users.carol!.password)).statusCode).toBe(401);
+    const reset = await t.app.inject({ method: 'POST', url: '/api/v1/admin/users/alice/password', payload: {}, headers: { authorization: `Bearer ${admin}` } });
+    expect(reset.statusCode, reset.body).toBe(200);
+    const { password } = body<{ password: string }>(reset);
+    expect(body(await login(t.app, 'alice', password))).toMatchObject({ status: 'password_change_required' });
+    // The others are as they were.
+    const after = await t.services.database.db.selectFrom('users').select(['id', 'username', 'role', 'password_hash', 'session_epoch']).execute();
+    for (const row of before.filter((r) => r.username !== 'alice' && r.username !== 'carol')) {
+      expect(after.find((r) => r.id === row.id)).toMatchObject({ ...row, session_epoch: expect.anything() });
+      expect(Number(after.find((r) => r.id === row.id)!.session_epoch)).toBe(row.session_epoch);
     }
   });
 });

@@ -1,24 +1,18 @@
-import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Migrator } from 'kysely';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrationProvider } from '../../src/store/migrations/index.ts';
 import { resealAuthenticatorSecrets } from '../../src/store/upgrades/reseal-authenticator-secrets.ts';
+import { loadFixture, readManifest } from '../support/release-276272a.ts';
 import {
   DIALECTS,
-  POSTGRES_URL,
   body,
   createMailCapture,
   createTestClock,
-  createTestEnvironment,
   login,
   loginWithCode,
   post,
   startTestApp,
   totpCode,
-  type Dialect,
   type TestApp,
   type TestEnvironment,
 } from '../support/harness.ts';
@@ -26,51 +20,9 @@ import {
 // Migration 005 and its re-sealing step on databases made by the release before it (276272a),
 // through that release's own flows (test/fixtures/release-276272a/make-fixture.ts). Every user
 // must still log in exactly as before, with replay state kept, on both dialects.
-const FIXTURES = path.join(path.dirname(fileURLToPath(import.meta.url)), '../fixtures/release-276272a');
-
-interface FixtureUser {
-  password: string;
-  method: 'totp' | 'email' | null;
-  secret?: string;
-  lastUsedStep?: number;
-  lastUsedAt?: number;
-  email?: string;
-  recoveryCodes?: string[];
-  usedRecoveryCode?: string | null;
-}
-interface Manifest {
-  masterKey: string;
-  createdAt: number;
-  users: Record<string, FixtureUser>;
-}
-
-/** A fresh database holding the old release's data: a copy of the SQLite file, or the dump loaded into a new schema. */
-async function loadFixture(dialect: Dialect, manifest: Manifest): Promise<TestEnvironment> {
-  const environment = createTestEnvironment(dialect, { TWOFOLD_MASTER_KEY: manifest.masterKey });
-  if (dialect === 'sqlite') {
-    mkdirSync(environment.dataDir, { recursive: true });
-    copyFileSync(path.join(FIXTURES, 'twofold.sqlite'), path.join(environment.dataDir, 'twofold.sqlite'));
-    return environment;
-  }
-  const schema = environment.env.TWOFOLD_DATABASE_SCHEMA!;
-  // pg_dump's psql meta-commands (\restrict) are for psql; the SQL itself loads as is.
-  const dump = readFileSync(path.join(FIXTURES, 'postgres.sql'), 'utf8')
-    .split('\n')
-    .filter((line) => !line.startsWith('\\'))
-    .join('\n')
-    .replaceAll('fixture_276272a', schema);
-  const client = new pg.Client({ connectionString: POSTGRES_URL });
-  await client.connect();
-  try {
-    await client.query(dump);
-  } finally {
-    await client.end();
-  }
-  return environment;
-}
 
 describe.each(DIALECTS)('upgrade from release 276272a (%s)', (dialect) => {
-  const manifest = JSON.parse(readFileSync(path.join(FIXTURES, `manifest-${dialect}.json`), 'utf8')) as Manifest;
+  const manifest = readManifest(dialect);
   const alice = manifest.users.alice!;
   const dave = manifest.users.dave!;
   const bob = manifest.users.bob!;

@@ -5,6 +5,7 @@ import { usernameKey } from '../../core/usernames.ts';
 import { attemptKeys } from '../shared/attempt-limits.ts';
 import { recordAudit } from '../shared/audit.ts';
 import type { FlowDeps } from '../shared/deps.ts';
+import { dropUnfinishedEnrollments } from '../shared/two-factor-state.ts';
 import { issuePasswordToken, loadLivePasswordToken } from '../shared/password-tokens.ts';
 
 export const PASSWORD_RESET_TTL_MS = 30 * 60_000;
@@ -135,6 +136,8 @@ export async function confirmPasswordReset(
     await store.updatePasswordHash(account.id, passwordHash, now);
     const { ended } = await store.endSessionsOfAccount(account.id, now);
     await store.deletePasswordTokens(account.id);
+    // Confirmed authenticators stay (the next login still asks for one); half-done setups go.
+    await dropUnfinishedEnrollments(store, account.id);
     await store.clearAttemptCounter(attemptKeys.passwordByUsername(usernameKey(account.username)));
     await recordAudit(
       deps,

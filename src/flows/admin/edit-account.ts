@@ -6,6 +6,7 @@ import type { AccountChanges } from '../../store/store.ts';
 import type { AdminActor } from '../admin-reset-two-factor.ts';
 import { recordAudit } from '../shared/audit.ts';
 import type { FlowDeps } from '../shared/deps.ts';
+import { dropUnfinishedEnrollments } from '../shared/two-factor-state.ts';
 import { requireAdminReauthentication } from '../shared/reauthentication.ts';
 import { requireAnotherActiveAdministrator } from './administrators.ts';
 import { findAccountOrFail } from './find-account.ts';
@@ -29,17 +30,7 @@ function changesFor(account: Account, edit: AccountEdit): AccountChanges {
   if (edit.email !== undefined) {
     const email = edit.email === null || edit.email.trim() === '' ? null : edit.email.trim();
     if (email !== null && !isEmailAddress(email)) throw new DomainError('validation_error', 'Email must be an email address.');
-    if (email !== account.email) {
-      // The address is this account's second factor: moving it here would hand the codes to an
-      // address nobody proved. The user changes it themselves (with a code), or two-factor goes first.
-      if (account.twoFactorMethod === 'email') {
-        throw new DomainError(
-          'conflict',
-          `${account.username} receives authentication codes at this address. Ask them to change it under Security Settings, or disable their two-factor authentication first.`,
-        );
-      }
-      changes.email = email;
-    }
+    if (email !== account.email) changes.email = email;
   }
   if (edit.role !== undefined && edit.role !== account.role) changes.role = edit.role;
   if (edit.disabled !== undefined && edit.disabled !== account.disabled) changes.disabled = edit.disabled;
@@ -60,12 +51,26 @@ export async function editAccount(deps: FlowDeps, username: string, edit: Accoun
   await deps.store.transaction(async (store) => {
     const now = deps.clock();
     if (changes.disabled === true || changes.role === 'user') await requireAnotherActiveAdministrator(store, account);
+    if (changes.email !== undefined) {
+      // The address may be one of this account's authenticators (any of them, not only the
+      // oldest): moving it here would hand the codes to an address nobody proved. The user
+      // changes it themselves (with a code), or two-factor goes first. The account row is
+      // locked first, as adding an authenticator does, so an email method added meanwhile is seen.
+      await store.lockAccountForUpdate(account.id, now);
+      if ((await store.countAuthenticators(account.id, 'email')) > 0) {
+        throw new DomainError(
+          'conflict',
+          `${account.username} receives authentication codes at this address. Ask them to change it under Security Settings, or disable their two-factor authentication first.`,
+        );
+      }
+    }
     await store.updateAccount(account.id, changes, now);
     const base = { userId: account.id, username: account.username, actor: actor.name, ip: actor.ip, outcome: 'success' as const };
     let ended = 0;
     if (changes.disabled === true) {
       ended = (await store.endSessionsOfAccount(account.id, now)).ended;
       await store.deletePasswordTokens(account.id);
+      await dropUnfinishedEnrollments(store, account.id);
       await recordAudit(deps, { ...base, type: 'account.disabled', detail: { sessions_ended: ended } }, store);
     }
     if (changes.disabled === false) await recordAudit(deps, { ...base, type: 'account.enabled' }, store);

@@ -5,6 +5,7 @@ import type { Account } from '../../core/types.ts';
 import type { AdminActor } from '../admin-reset-two-factor.ts';
 import { recordAudit } from '../shared/audit.ts';
 import type { FlowDeps } from '../shared/deps.ts';
+import { dropUnfinishedEnrollments } from '../shared/two-factor-state.ts';
 import { requireAdminReauthentication } from '../shared/reauthentication.ts';
 import { findAccountOrFail } from './find-account.ts';
 
@@ -35,6 +36,8 @@ export async function adminResetPassword(
     await store.updatePasswordHash(account.id, passwordHash, now, { changeRequired: true });
     const { ended } = await store.endSessionsOfAccount(account.id, now);
     await store.deletePasswordTokens(account.id);
+    // Confirmed authenticators stay (the next login still asks for one); half-done setups go.
+    await dropUnfinishedEnrollments(store, account.id);
     await recordAudit(
       deps,
       {
