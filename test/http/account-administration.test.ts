@@ -203,6 +203,40 @@ describe.each(DIALECTS)('account administration (%s)', (dialect) => {
     expect(body(await login(t.app, again.username, again.password))).toMatchObject({ status: 'ok' });
   });
 
+  it('refuses to move an address that is one of the account\'s authenticators, even when it is not the oldest one', async () => {
+    const user = await createUser(t.app, { email: 'codes@example.com' });
+    const token = await loginToken(t.app, user.username, user.password);
+    await enrollTOTP(t.app, token, user.password);
+    const id = await userId(t, user.username);
+    // The email method added after the app (the flow is tested in http/authenticators): the
+    // account's oldest authenticator, and so twoFactor.method, stays "totp".
+    const added = await t.services.flows.store.addAuthenticator({
+      id: `email-${id}`, userId: id, type: 'email', name: 'Email', sealedSecret: null, lastUsedStep: null, clockOffsetSeconds: null, createdAt: Date.now() + 60_000,
+    });
+    expect(added).toBe(true);
+    expect((await t.services.flows.store.findAccountById(id))?.twoFactorMethod).toBe('totp');
+    expectError(await patch(user.username, { email: 'elsewhere@example.com' }), 409, 'conflict');
+    expect((await listed(user.username))?.email).toBe('codes@example.com');
+  });
+
+  it('a reset keeps the confirmed authenticators but drops a setup someone had started', async () => {
+    const user = await createUser(t.app);
+    const token = await loginToken(t.app, user.username, user.password);
+    const { secret } = await enrollTOTP(t.app, token, user.password);
+    const id = await userId(t, user.username);
+    // Adding an app while two-factor is on needs the Password window with a current code.
+    const reauth = await post(t.app, '/api/v1/me/reauth', { password: user.password, code: totpCode(secret, 1) }, token);
+    expect(reauth.statusCode, reauth.body).toBe(200);
+    // A second app's setup started (secret shown) but not finished by whoever held the session.
+    expect((await post(t.app, '/api/v1/me/two-factor/totp/setup', { name: 'Not mine' }, token)).statusCode).toBe(200);
+    const db = t.services.database.db;
+    expect(await db.selectFrom('pending_totp_secrets').selectAll().where('user_id', '=', id).execute()).toHaveLength(1);
+    const authenticators = await db.selectFrom('authenticators').selectAll().where('user_id', '=', id).execute();
+    expect((await resetPassword(user.username)).statusCode).toBe(200);
+    expect(await db.selectFrom('pending_totp_secrets').selectAll().where('user_id', '=', id).execute()).toEqual([]);
+    expect(await db.selectFrom('authenticators').selectAll().where('user_id', '=', id).execute()).toEqual(authenticators);
+  });
+
   it('resets a password: shown once, sessions end, the user must choose a new one, then the second factor is still asked', async () => {
     const user = await createUser(t.app);
     const token = await loginToken(t.app, user.username, user.password);
