@@ -46,9 +46,18 @@ export interface CodeMail {
   validMinutes: number;
 }
 
+/** The "Forgot password?" mail: the single-use link to the reset form. */
+export interface PasswordResetMail {
+  to: string;
+  link: string;
+  username: string;
+  validMinutes: number;
+}
+
 /** The mails flows send; the words are rendered in mail/, never in a flow. Throws when not delivered. */
 export interface Mailer {
   sendCode(mail: CodeMail): Promise<void>;
+  sendPasswordReset(mail: PasswordResetMail): Promise<void>;
 }
 
 /** Security events the account owner hears about (by email when the address is verified). */
@@ -61,7 +70,12 @@ export type SecurityNotice =
   | 'new_device_sign_in'
   | 'email_changed'
   | 'authenticator_added'
-  | 'authenticator_removed';
+  | 'authenticator_removed'
+  | 'password_admin_reset'
+  | 'password_reset'
+  | 'account_disabled'
+  | 'account_enabled'
+  | 'role_changed';
 
 export interface SecurityNotifier {
   /** Must not throw: a notification that cannot be sent never undoes the change it reports. */

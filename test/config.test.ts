@@ -53,6 +53,11 @@ describe('loadConfig', () => {
     [{ TWOFOLD_MAIL_FROM: 'not an address' }, /TWOFOLD_MAIL_FROM must be an address/],
     [{ TWOFOLD_METRICS_TOKEN: 'short' }, /TWOFOLD_METRICS_TOKEN must be at least 16/],
     [{ TWOFOLD_LOG_LEVEL: 'loud' }, /TWOFOLD_LOG_LEVEL must be one of/],
+    [{ TWOFOLD_PUBLIC_URL: 'twofold.example.com' }, /TWOFOLD_PUBLIC_URL must be an absolute http\(s\) URL/],
+    [{ TWOFOLD_PUBLIC_URL: 'ftp://twofold.example.com' }, /TWOFOLD_PUBLIC_URL must be an absolute http\(s\) URL/],
+    [{ TWOFOLD_PUBLIC_URL: 'https://example.com/twofold' }, /TWOFOLD_PUBLIC_URL must be an absolute http\(s\) URL without a path/],
+    [{ TWOFOLD_PUBLIC_URL: 'https://example.com/?a=1' }, /TWOFOLD_PUBLIC_URL/],
+    [{ TWOFOLD_PUBLIC_URL: 'https://user:pw@example.com' }, /TWOFOLD_PUBLIC_URL/],
     [{ TWOFOLD_TRUST_PROXY_HOPS: '-1' }, /TWOFOLD_TRUST_PROXY_HOPS must be a whole number/],
     [{ TWOFOLD_PUBLIC_URL: 'uc.example.com' }, /TWOFOLD_PUBLIC_URL must be an absolute http\(s\) URL without a path/],
     [{ TWOFOLD_PUBLIC_URL: 'ftp://uc.example.com' }, /TWOFOLD_PUBLIC_URL must be an absolute http\(s\) URL/],
@@ -66,6 +71,12 @@ describe('loadConfig', () => {
   ])('refuses %o', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);
+  });
+
+  it('takes the public URL as its origin, defaulting to localhost at the configured port', () => {
+    expect(loadConfig({ TWOFOLD_PORT: '9090' }).publicUrl).toBe('http://localhost:9090');
+    expect(loadConfig({ TWOFOLD_PUBLIC_URL: 'https://Twofold.Example.com/' }).publicUrl).toBe('https://twofold.example.com');
+    expect(loadConfig({ TWOFOLD_PUBLIC_URL: 'http://10.0.0.5:8443' }).publicUrl).toBe('http://10.0.0.5:8443');
   });
 
   it('accepts SMTP with a sender, and leaves a short admin password to be judged when used', () => {

@@ -3,6 +3,7 @@ import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../config.ts';
 import { DomainError } from '../core/errors.ts';
+import type { AccountEdit } from '../flows/admin/edit-account.ts';
 import type { Services } from '../runtime/services.ts';
 import { randomBytes } from 'node:crypto';
 
@@ -15,6 +16,14 @@ const USAGE = `Usage: twofold <command>
   user list                          accounts with their two-factor status
   user create <username> [--email A] [--display-name N] [--role user|admin] [--password-stdin]
                                      create an account; without --password-stdin a password is generated and printed
+  user edit <username> [--display-name N] [--email A] [--role user|admin]
+                                     change an account (--email "" removes the address; a new one is unverified)
+  user disable <username>            suspend an account: it cannot log in and its sessions end
+  user enable <username>             let a disabled account log in again
+  user delete <username>             delete an account (its audit events stay)
+  user reset-password <username> [--password-stdin]
+                                     set a password the user must change at the next login; without
+                                     --password-stdin one is generated and printed; ends their sessions
   user disable-2fa <username>        turn off two-factor for a user who lost their device; ends their sessions
   user unlock <username>             lift password and second-factor lockouts
   audit [--limit N] [--user NAME]    recent audit events, newest first
@@ -70,7 +79,7 @@ async function userCommand(args: string[]): Promise<void> {
     });
     return;
   }
-  if (!['create', 'disable-2fa', 'unlock'].includes(sub ?? '')) throw new UsageError(`unknown command: twofold user ${sub ?? ''}`);
+  if (!['create', 'disable-2fa', 'unlock', 'edit', 'delete', 'disable', 'enable', 'reset-password'].includes(sub ?? '')) throw new UsageError(`unknown command: twofold user ${sub ?? ''}`);
   const username = positionals[0];
   if (username === undefined) throw new UsageError(`twofold user ${sub ?? ''} needs a username`);
   if (positionals.length > 1) throw new UsageError(`twofold user ${sub ?? ''} takes one username (put names with spaces in quotes)`);
@@ -99,6 +108,48 @@ async function userCommand(args: string[]): Promise<void> {
           ? `Two-factor authentication is now off for "${result.account.username}"; ${result.sessionsEnded} session(s) ended.`
           : `Two-factor authentication was already off for "${result.account.username}"; ${result.sessionsEnded} session(s) ended.`,
       );
+    });
+    return;
+  }
+  if (sub === 'edit') {
+    if (values.role !== undefined && values.role !== 'user' && values.role !== 'admin') throw new UsageError('--role must be user or admin');
+    const edit: AccountEdit = {
+      ...(values['display-name'] === undefined ? {} : { displayName: values['display-name'] }),
+      ...(values.email === undefined ? {} : { email: values.email === '' ? null : values.email }),
+      ...(values.role === undefined ? {} : { role: values.role as 'user' | 'admin' }),
+    };
+    if (Object.keys(edit).length === 0) throw new UsageError('twofold user edit needs --display-name, --email or --role');
+    await withServices(async ({ flows }) => {
+      const { editAccount } = await import('../flows/admin/edit-account.ts');
+      const account = await editAccount(flows, username, edit, actor());
+      const email = account.email === null ? 'no email' : `${account.email}${account.emailVerified ? '' : ' (unverified)'}`;
+      console.log(`Saved "${account.username}": ${account.role}, "${account.displayName}", ${email}.`);
+    });
+    return;
+  }
+  if (sub === 'disable' || sub === 'enable') {
+    await withServices(async ({ flows }) => {
+      const { editAccount } = await import('../flows/admin/edit-account.ts');
+      const account = await editAccount(flows, username, { disabled: sub === 'disable' }, actor());
+      console.log(sub === 'disable' ? `Disabled "${account.username}": it cannot log in, and its sessions ended.` : `Enabled "${account.username}".`);
+    });
+    return;
+  }
+  if (sub === 'delete') {
+    await withServices(async ({ flows }) => {
+      const { deleteAccount } = await import('../flows/admin/delete-account.ts');
+      await deleteAccount(flows, username, actor());
+      console.log(`Deleted "${username}". Its audit events are kept.`);
+    });
+    return;
+  }
+  if (sub === 'reset-password') {
+    const given = values['password-stdin'] ? readFileSync(0, 'utf8').replace(/\r?\n$/, '') : undefined;
+    await withServices(async ({ flows }) => {
+      const { adminResetPassword } = await import('../flows/admin/reset-password.ts');
+      const result = await adminResetPassword(flows, username, given === undefined ? {} : { password: given }, actor());
+      console.log(`New password set for "${result.account.username}"; ${result.sessionsEnded} session(s) ended. They must choose their own at the next login.`);
+      if (given === undefined) console.log(`Password (shown once): ${result.password}`);
     });
     return;
   }

@@ -2,6 +2,7 @@ import { availableParallelism } from 'node:os';
 import { hash, verify } from '@node-rs/argon2';
 import pLimit from 'p-limit';
 import type { PasswordHasher } from '../ports.ts';
+import { isCommonPassword } from './common-passwords.ts';
 
 // OWASP's Argon2id baseline is m=19 MiB, t=2, p=1; these parameters stay at or above it.
 const ARGON2ID = 2; // Algorithm.Argon2id; the package's const enum does not survive isolatedModules.
@@ -71,9 +72,12 @@ export function createArgon2PasswordHasher(parameters: Argon2Parameters = PASSWO
   };
 }
 
-/** Returns a reason the password is unacceptable, or null. */
+/** Returns a reason a new password is unacceptable (every path that sets one asks), or null. */
 export function checkPasswordStrength(password: string): string | null {
   if ([...password].length < PASSWORD_MIN_LENGTH) return `Password must be at least ${PASSWORD_MIN_LENGTH} characters.`;
   if (password.length > PASSWORD_MAX_LENGTH) return `Password must be at most ${PASSWORD_MAX_LENGTH} characters.`;
+  if (isCommonPassword(password)) {
+    return 'This password is on a list of commonly used or breached passwords, so it is easy to guess. Choose another.';
+  }
   return null;
 }

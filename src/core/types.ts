@@ -59,6 +59,10 @@ export interface Account {
   twoFactorChangedAt: number | null;
   /** Moves on whenever the account's sessions must end; only sessions of the current epoch count. */
   sessionEpoch: number;
+  /** A disabled account cannot log in; its sessions ended when it was disabled. */
+  disabled: boolean;
+  /** Set by an administrator's password reset: the next login must choose a new password first. */
+  passwordChangeRequired: boolean;
   createdAt: number;
 }
 
@@ -142,8 +146,16 @@ export type AuditEventType =
   | 'recovery_codes.regenerated'
   | 'recovery_code.used'
   | 'password.changed'
+  | 'password.admin_reset'
+  | 'password.reset_requested'
+  | 'password.reset'
   | 'account.created'
   | 'account.unlocked'
+  | 'account.updated'
+  | 'account.role_changed'
+  | 'account.disabled'
+  | 'account.enabled'
+  | 'account.deleted'
   | 'session.revoked'
   | 'logout'
   | 'email.change_requested'

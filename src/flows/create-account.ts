@@ -56,5 +56,5 @@ export async function createAccount(deps: FlowDeps, input: CreateAccountInput, a
     return true;
   });
   if (!created) throw new DomainError('conflict', `The username "${username}" is already taken.`, { field: 'username' });
-  return { ...account, twoFactorMethod: null, authenticatorCount: 0, twoFactorChangedAt: null, sessionEpoch: 0 };
+  return { ...account, twoFactorMethod: null, authenticatorCount: 0, twoFactorChangedAt: null, sessionEpoch: 0, disabled: false, passwordChangeRequired: false };
 }

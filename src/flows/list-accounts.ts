@@ -11,14 +11,17 @@ export interface AccountSummary {
   emailVerified: boolean;
   role: Role;
   twoFactor: { enabled: boolean; method: SecondFactorMethod | null; authenticators: number };
+  disabled: boolean;
   /** When the second factor is locked after too many wrong codes, until when. */
   secondFactorLockedUntil: number | null;
   /** When password login is locked after too many wrong passwords, until when. */
   passwordLockedUntil: number | null;
+  /** An administrator set the password; the user must choose their own at the next login. */
+  passwordChangeRequired: boolean;
   createdAt: number;
 }
 
-export function summarizeAccount(account: Account): Omit<AccountSummary, 'secondFactorLockedUntil' | 'passwordLockedUntil'> {
+export function summarizeAccount(account: Account): Omit<AccountSummary, 'secondFactorLockedUntil' | 'passwordLockedUntil' | 'passwordChangeRequired'> {
   return {
     id: account.id,
     username: account.username,
@@ -27,6 +30,7 @@ export function summarizeAccount(account: Account): Omit<AccountSummary, 'second
     emailVerified: account.emailVerified,
     role: account.role,
     twoFactor: { enabled: account.authenticatorCount > 0, method: account.twoFactorMethod, authenticators: account.authenticatorCount },
+    disabled: account.disabled,
     createdAt: account.createdAt,
   };
 }
@@ -44,6 +48,7 @@ export async function listAccounts(deps: FlowDeps): Promise<AccountSummary[]> {
         ...summarizeAccount(account),
         secondFactorLockedUntil: await lockedUntil(attemptKeys.secondFactor(account.id)),
         passwordLockedUntil: await lockedUntil(attemptKeys.passwordByUsername(usernameKey(account.username))),
+        passwordChangeRequired: account.passwordChangeRequired,
       };
     }),
   );

@@ -14,12 +14,14 @@ export async function listAuditEvents(
   query: { limit: number; before?: { at: number; id: string }; username?: string },
 ): Promise<AuditPage> {
   let userId: string | undefined;
+  let username: string | undefined;
   if (query.username !== undefined) {
     const account = await deps.store.findAccountByUsernameKey(usernameKey(query.username));
-    if (account === null) return { events: [], nextCursor: null };
-    userId = account.id;
+    // A deleted account's events keep its name: they are found by that name, as it was written.
+    if (account === null) username = query.username;
+    else userId = account.id;
   }
-  const events = await deps.store.listAuditEvents({ limit: query.limit, before: query.before, userId });
+  const events = await deps.store.listAuditEvents({ limit: query.limit, before: query.before, userId, username });
   const last = events.at(-1);
   return { events, nextCursor: events.length === query.limit && last ? { at: last.at, id: last.id } : null };
 }

@@ -16,6 +16,7 @@ import { recordPasswordLock } from './shared/password-check.ts';
 import { recordAudit } from './shared/audit.ts';
 import type { FlowDeps } from './shared/deps.ts';
 import { issueSession, notifyNewDevice, rememberSignInDevice, type SessionOrigin } from './shared/sessions.ts';
+import { startRequiredPasswordChange } from './account/required-password-change.ts';
 
 export interface SignInInput extends SessionOrigin {
   username: string;
@@ -24,7 +25,8 @@ export interface SignInInput extends SessionOrigin {
 
 export type SignInResult =
   | { status: 'ok'; token: string; expiresAt: number; account: Account }
-  | { status: 'second_factor_required'; challengeId: string; methods: ChallengeMethod[]; expiresAt: number };
+  | { status: 'second_factor_required'; challengeId: string; methods: ChallengeMethod[]; expiresAt: number }
+  | { status: 'password_change_required'; passwordChangeToken: string; expiresAt: number };
 
 const INVALID = 'Incorrect username or password.';
 
@@ -51,10 +53,18 @@ export async function signIn(deps: FlowDeps, input: SignInInput): Promise<SignIn
     throw error;
   }
 
-  if (!account || !passwordOk) {
+  // A disabled account answers exactly like a wrong password: the login form must not tell
+  // whoever holds the password that the account exists but is suspended.
+  const disabled = account !== null && passwordOk && account.disabled;
+  if (!account || !passwordOk || disabled) {
     const base = { userId: account?.id ?? null, username: account?.username ?? null, client: input.client, ip: input.ip };
-    await recordPasswordLock(deps, account, base, await recordFailedAttempt(deps, byUsername, passwordPolicy(deps, 'username')));
-    await recordPasswordLock(deps, null, base, await recordFailedAttempt(deps, byIp, passwordPolicy(deps, 'ip'), { reserved: false }), 'address');
+    if (disabled) {
+      // The right password is no guess: its slot goes back.
+      await releaseAttempt(deps, byUsername);
+    } else {
+      await recordPasswordLock(deps, account, base, await recordFailedAttempt(deps, byUsername, passwordPolicy(deps, 'username')));
+      await recordPasswordLock(deps, null, base, await recordFailedAttempt(deps, byIp, passwordPolicy(deps, 'ip'), { reserved: false }), 'address');
+    }
     // The attempted name is kept only when it is a real account: people type passwords into the
     // username field, and that must not end up in the audit log.
     await recordAudit(deps, {
@@ -64,18 +74,34 @@ export async function signIn(deps: FlowDeps, input: SignInInput): Promise<SignIn
       username: account?.username ?? null,
       client: input.client,
       ip: input.ip,
-      detail: { reason: account ? 'wrong_password' : 'unknown_user' },
+      detail: { reason: disabled ? 'account_disabled' : account ? 'wrong_password' : 'unknown_user' },
     });
     throw new DomainError('invalid_credentials', INVALID);
   }
   await releaseAttempt(deps, byUsername);
 
+  if (account.passwordChangeRequired) return startRequiredPasswordChange(deps, account, input);
+  return finishPasswordStep(deps, account, input);
+}
+
+/**
+ * What a proven password leads to: a session when two-factor is off, else a challenge. Also the
+ * end of the forced password change, which must answer exactly as the login would have.
+ */
+export async function finishPasswordStep(
+  deps: FlowDeps,
+  account: Account,
+  input: SessionOrigin,
+  auditDetail: Record<string, string | number | boolean> = {},
+): Promise<Exclude<SignInResult, { status: 'password_change_required' }>> {
   const now = deps.clock();
   const audit = { userId: account.id, username: account.username, client: input.client, ip: input.ip };
   if (account.authenticatorCount === 0) {
     const { issued, newDevice } = await deps.store.transaction(async (store) => {
-      const result = await issueSession(deps, { account, origin: { client: input.client, deviceName: input.deviceName, ip: input.ip, userAgent: input.userAgent }, amr: combineAMR({ password: true, secondFactor: null }) }, store);
-      await recordAudit(deps, { ...audit, type: 'login.password', outcome: 'success', detail: { second_factor: false } }, store);
+      // The origin is rebuilt field by field: `input` may be the whole login request, password included.
+      const origin: SessionOrigin = { client: input.client, deviceName: input.deviceName, ip: input.ip, userAgent: input.userAgent };
+      const result = await issueSession(deps, { account, origin, amr: combineAMR({ password: true, secondFactor: null }) }, store);
+      await recordAudit(deps, { ...audit, type: 'login.password', outcome: 'success', detail: { ...auditDetail, second_factor: false } }, store);
       return { issued: result, newDevice: await rememberSignInDevice(deps, account, input, store) };
     });
     if (newDevice) await notifyNewDevice(deps, account, input);
@@ -96,7 +122,7 @@ export async function signIn(deps: FlowDeps, input: SignInInput): Promise<SignIn
       createdAt: now,
       expiresAt,
     });
-    await recordAudit(deps, { ...audit, type: 'login.password', outcome: 'success', detail: { second_factor: true } }, store);
+    await recordAudit(deps, { ...audit, type: 'login.password', outcome: 'success', detail: { ...auditDetail, second_factor: true } }, store);
   });
   return { status: 'second_factor_required', challengeId, methods: await availableMethods(deps, account), expiresAt };
 }

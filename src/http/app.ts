@@ -62,6 +62,15 @@ const SECURITY_HEADERS: Record<string, string> = {
 export function loggerOptions(level: string): pino.LoggerOptions {
   return {
     level,
+    serializers: {
+      // Without the query string: the password reset link carries its token there.
+      req: (request: { method?: string; url?: string; host?: string; hostname?: string; ip?: string; socket?: { remoteAddress?: string } }) => ({
+        method: request.method,
+        url: typeof request.url === 'string' ? request.url.split('?')[0] : undefined,
+        host: request.host ?? request.hostname,
+        remoteAddress: request.ip ?? request.socket?.remoteAddress,
+      }),
+    },
     redact: {
       paths: [
         'req.headers.authorization',
@@ -73,6 +82,7 @@ export function loggerOptions(level: string): pino.LoggerOptions {
         'body.code',
         'req.body.code',
         '*.token',
+        '*.passwordChangeToken',
         'req.body.password',
         '*.secret',
         '*.challengeId',

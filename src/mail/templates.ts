@@ -1,4 +1,4 @@
-import type { CodeMail, CodePurpose, MailMessage, SecurityNotice } from '../ports.ts';
+import type { CodeMail, CodePurpose, MailMessage, PasswordResetMail, SecurityNotice } from '../ports.ts';
 
 export type { CodePurpose } from '../ports.ts';
 
@@ -35,6 +35,22 @@ export function codeMail(options: CodeMail & { issuer: string }): MailMessage {
       `Your authentication code is ${options.code}`,
       `Enter it ${CODE_REASONS[options.purpose]} as ${options.username}. It is valid for ${options.validMinutes} minutes and can be used once.`,
       'Never share this code. Nobody from support will ask you for it.',
+    ],
+    options.issuer,
+  );
+}
+
+/** The "Forgot password?" mail: the single-use link, and what to do if it was not you. */
+export function passwordResetMail(options: PasswordResetMail & { issuer: string }): MailMessage {
+  return render(
+    options.to,
+    `${options.issuer}: reset your password`,
+    [
+      `Hello ${options.username},`,
+      'Someone (hopefully you) asked to reset the password of your account. Open this link to choose a new password:',
+      options.link,
+      `The link is valid for ${options.validMinutes} minutes and works once. Your two-factor authentication stays as it is.`,
+      'If you did not ask for this, ignore this mail: your password stays unchanged.',
     ],
     options.issuer,
   );
@@ -92,6 +108,37 @@ const NOTICES: Record<SecurityNotice, (details: Record<string, string>) => { sub
     body: [
       `The email address of your account was changed to ${d.newAddress ?? 'a new address'}. Security notices and codes now go there.`,
       'If this was not you, contact your administrator now.',
+    ],
+  }),
+  password_admin_reset: (d) => ({
+    subject: 'An administrator reset your password',
+    body: [
+      `The administrator ${d.administrator ?? ''} set a new password for your account, and your sessions were ended.`,
+      'They will tell you the new password; at your next sign-in you choose your own. Two-factor authentication stays as it was.',
+    ],
+  }),
+  password_reset: (d) => ({
+    subject: 'Your password was reset',
+    body: [
+      `The password of your account was reset with the link we emailed you (from address ${d.ip ?? 'unknown'}), and your sessions were ended.`,
+      'If this was not you, contact your administrator now: someone can read your email.',
+    ],
+  }),
+  account_disabled: (d) => ({
+    subject: 'Your account was disabled',
+    body: [`The administrator ${d.administrator ?? ''} disabled your account: you cannot sign in until it is enabled again, and your sessions were ended.`],
+  }),
+  account_enabled: (d) => ({
+    subject: 'Your account was enabled',
+    body: [`The administrator ${d.administrator ?? ''} enabled your account again: you can sign in as before.`],
+  }),
+  role_changed: (d) => ({
+    subject: d.role === 'admin' ? 'You are now an administrator' : 'You are no longer an administrator',
+    body: [
+      d.role === 'admin'
+        ? `The administrator ${d.administrator ?? ''} made your account an administrator: it can now manage every account of this service.`
+        : `The administrator ${d.administrator ?? ''} made your account an ordinary user account.`,
+      'If you did not expect this, contact your administrator.',
     ],
   }),
   new_device_sign_in: (d) => ({

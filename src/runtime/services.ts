@@ -76,10 +76,11 @@ export async function createServices(
     store: database.store,
     clock: options.clock ?? systemClock,
     secretBox,
-    settings: { issuer: config.issuer, sessionTtlMs: config.sessionTtlMs, limits: config.limits, relyingParty: createRelyingParty(config) },
+    settings: { issuer: config.issuer, publicUrl: config.publicUrl, sessionTtlMs: config.sessionTtlMs, limits: config.limits, relyingParty: createRelyingParty(config) },
     passwords: options.passwordHasher ?? createArgon2PasswordHasher(),
     notifier: options.notifier ?? createEmailNotifier(transport, config.issuer, log),
     mailer: createMailer(transport, config.issuer),
+    log,
     onAudit,
   };
   const close = async () => {

@@ -14,8 +14,26 @@ export interface UsersTable {
   /** When two-factor was last changed (an authenticator added or removed, turned off). */
   two_factor_changed_at: number | null;
   session_epoch: number;
+  disabled: number;
+  password_change_required: number;
   created_at: number;
   updated_at: number;
+}
+
+export interface PasswordTokensTable {
+  /** SHA-256 of the token handed out; the token itself is never stored. */
+  token_hash: string;
+  user_id: string;
+  /** 'change' (forced change after a login) or 'reset' (the emailed link). */
+  purpose: string;
+  client: string | null;
+  device_name: string | null;
+  ip: string;
+  user_agent: string | null;
+  account_epoch: number;
+  created_at: number;
+  expires_at: number;
+  consumed_at: number | null;
 }
 
 export interface PendingTOTPSecretsTable {
@@ -178,4 +196,5 @@ export interface Database {
   audit_events: AuditEventsTable;
   email_codes: EmailCodesTable;
   meta: MetaTable;
+  password_tokens: PasswordTokensTable;
 }

@@ -4,6 +4,7 @@ import type {
   AuditEvent,
   Authenticator,
   AuthenticatorType,
+  ClientKind,
   LoginChallenge,
   Role,
   Session,
@@ -69,6 +70,35 @@ export interface AuditQuery {
   /** Only events strictly older than this `(at, id)` position: keyset pagination. */
   before?: { at: number; id: string };
   userId?: string;
+  /** Events recorded under this username (those of a deleted account). */
+  username?: string;
+}
+
+/** What an administrator can change on an account; an email set here is unverified. */
+export interface AccountChanges {
+  displayName?: string;
+  email?: string | null;
+  role?: Role;
+  disabled?: boolean;
+}
+
+export type PasswordTokenPurpose = 'change' | 'reset';
+
+/** A single-use token of the password flows, stored as its hash. */
+export interface PasswordToken {
+  tokenHash: string;
+  userId: string;
+  purpose: PasswordTokenPurpose;
+  /** The login it continues (forced change); null for a reset link. */
+  client: ClientKind | null;
+  deviceName: string | null;
+  ip: string;
+  userAgent: string | null;
+  /** Ending the account's sessions (a reset, disabling, a password change) voids the token. */
+  accountEpoch: number;
+  createdAt: number;
+  expiresAt: number;
+  consumedAt: number | null;
 }
 
 export interface AccountStore {
@@ -78,9 +108,22 @@ export interface AccountStore {
   findAccountByUsernameKey(usernameKey: string): Promise<Account | null>;
   listAccounts(): Promise<Account[]>;
   countAccounts(): Promise<number>;
-  updatePasswordHash(userId: string, passwordHash: string, now: number): Promise<void>;
+  /** Sets the password; `changeRequired` makes the next login choose a new one (cleared otherwise). */
+  updatePasswordHash(userId: string, passwordHash: string, now: number, options?: { changeRequired?: boolean }): Promise<void>;
   /** Records that two-factor changed now: Password-window proofs from before it stop counting. */
   markTwoFactorChanged(userId: string, now: number): Promise<void>;
+  updateAccount(userId: string, changes: AccountChanges, now: number): Promise<void>;
+  /**
+   * Deletes the account and everything hanging off it but its audit events (authenticators
+   * included); false when it was gone.
+   */
+  deleteAccount(userId: string): Promise<boolean>;
+  /**
+   * Queues every change to the set of active administrators behind one row lock, inside the
+   * caller's transaction, so that the count read next cannot be stale when two such changes race.
+   */
+  lockAdministrators(): Promise<void>;
+  countActiveAdministrators(): Promise<number>;
   setEmail(userId: string, email: string | null, verified: boolean, now: number): Promise<void>;
 }
 
@@ -232,6 +275,14 @@ export interface EmailCodeStore {
   deleteEmailCode(key: string): Promise<void>;
 }
 
+export interface PasswordTokenStore {
+  createPasswordToken(token: PasswordToken): Promise<void>;
+  findPasswordToken(tokenHash: string): Promise<PasswordToken | null>;
+  /** Marks the token used if it is of `purpose`, live and unused; exactly one caller gets true. */
+  consumePasswordToken(tokenHash: string, purpose: PasswordTokenPurpose, now: number): Promise<boolean>;
+  deletePasswordTokens(userId: string, purpose?: PasswordTokenPurpose): Promise<void>;
+}
+
 export interface AuditStore {
   appendAuditEvent(event: AuditEvent): Promise<void>;
   listAuditEvents(query: AuditQuery): Promise<AuditEvent[]>;
@@ -257,6 +308,7 @@ export interface Store
     LoginChallengeStore,
     AttemptCounterStore,
     EmailCodeStore,
+    PasswordTokenStore,
     AuditStore,
     MetaStore {
   /** Runs `work` in one database transaction; nested calls join the outer one. */

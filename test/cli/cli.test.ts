@@ -3,6 +3,7 @@ import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  ADMIN_PASSWORD,
   DIALECTS,
   bearer,
   body,
@@ -88,6 +89,45 @@ describe.each(DIALECTS)('twofold CLI (%s)', { timeout: 120_000 }, (dialect) => {
     expect(twofold(t.environment.env, ['user', 'unlock', '1003']).status).toBe(0);
     expect((await login(t.app, '1003', 'locked-out-password')).statusCode).toBe(200);
   });
+
+  it('edits, disables, enables, resets the password of and deletes an account; keeps the last administrator', async () => {
+    const env = t.environment.env;
+    twofold(env, ['user', 'create', '1004', '--password-stdin'], 'desk-password-1004\n');
+    const edited = twofold(env, ['user', 'edit', '1004', '--display-name', 'Reception', '--email', 'reception@example.com']);
+    expect(edited.status).toBe(0);
+    expect(edited.stdout).toContain('reception@example.com (unverified)');
+    expect(body(await login(t.app, '1004', 'desk-password-1004'))).toMatchObject({ user: { displayName: 'Reception', email: 'reception@example.com', emailVerified: false } });
+
+    const token = await loginToken(t.app, '1004', 'desk-password-1004');
+    expect(twofold(env, ['user', 'disable', '1004']).status).toBe(0);
+    expect((await login(t.app, '1004', 'desk-password-1004')).statusCode).toBe(401);
+    expect((await t.app.inject({ method: 'GET', url: '/api/v1/me', headers: bearer(token) })).statusCode).toBe(401);
+    expect(twofold(env, ['user', 'enable', '1004']).status).toBe(0);
+    expect((await login(t.app, '1004', 'desk-password-1004')).statusCode).toBe(200);
+
+    const reset = twofold(env, ['user', 'reset-password', '1004']);
+    expect(reset.status).toBe(0);
+    const generated = /Password \(shown once\): (\S+)/.exec(reset.stdout)?.[1];
+    expect(generated).toBeDefined();
+    expect(body(await login(t.app, '1004', generated!))).toMatchObject({ status: 'password_change_required' });
+
+    const deleted = twofold(env, ['user', 'delete', '1004']);
+    expect(deleted.status).toBe(0);
+    expect(deleted.stdout).toContain('Deleted "1004"');
+    expect((await login(t.app, '1004', generated!)).statusCode).toBe(401);
+
+    // Make "admin" the only active administrator, then try to remove it.
+    for (const line of twofold(env, ['user', 'list']).stdout.split('\n').slice(1)) {
+      const [name, role] = line.split('\t');
+      if (role === 'admin' && name !== 'admin') expect(twofold(env, ['user', 'edit', name!, '--role', 'user']).status).toBe(0);
+    }
+    for (const args of [['user', 'disable', 'admin'], ['user', 'delete', 'admin']]) {
+      const refused = twofold(env, args);
+      expect(refused.status, args.join(' ')).toBe(1);
+      expect(refused.stderr).toContain('The last active administrator cannot be deleted, disabled or demoted.');
+    }
+    expect(body(await login(t.app, 'admin', ADMIN_PASSWORD))).toMatchObject({ status: 'ok', user: { role: 'admin', disabled: false } });
+  }, 240_000);
 
   it('answers mistakes with a message and a non-zero exit, changing nothing', async () => {
     const before = twofold(t.environment.env, ['user', 'list']).stdout;

@@ -66,7 +66,7 @@ describe('hashPassword and verifyPassword (Argon2id)', () => {
 describe('checkPasswordStrength', () => {
   it('accepts lengths from the minimum to the maximum', () => {
     expect(PASSWORD_MIN_LENGTH).toBeGreaterThanOrEqual(8);
-    expect(checkPasswordStrength('a'.repeat(PASSWORD_MIN_LENGTH))).toBeNull();
+    expect(checkPasswordStrength('k7'.repeat(PASSWORD_MIN_LENGTH / 2))).toBeNull();
     expect(checkPasswordStrength('a'.repeat(PASSWORD_MAX_LENGTH))).toBeNull();
   });
 
@@ -80,5 +80,14 @@ describe('checkPasswordStrength', () => {
     // Seven emoji are 14 UTF-16 units but only seven characters.
     expect(checkPasswordStrength('😀'.repeat(PASSWORD_MIN_LENGTH - 1))).toMatch(/at least/);
     expect(checkPasswordStrength('😀'.repeat(PASSWORD_MIN_LENGTH))).toBeNull();
+  });
+
+  it('refuses commonly used and breached passwords (NIST SP 800-63B), whatever their letter case, and says why', () => {
+    for (const common of ['password', 'Password', '12345678', 'qwertyuiop', 'iloveyou1', 'PASSWORD1', '1qaz2wsx', 'sunshine']) {
+      expect(checkPasswordStrength(common), common).toMatch(/commonly used or breached/);
+    }
+    // Long enough and not on the list: accepted.
+    expect(checkPasswordStrength('correct horse battery staple')).toBeNull();
+    expect(checkPasswordStrength('k7-winter-lantern')).toBeNull();
   });
 });

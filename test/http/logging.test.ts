@@ -88,6 +88,18 @@ describe.each(DIALECTS)('logging (%s)', (dialect) => {
     expect(change.statusCode).toBe(200);
     expect((await send('POST', '/api/v1/auth/logout', {}, { authorization: `Bearer ${mobile}` })).statusCode).toBe(200);
 
+    // The password flows: an administrator's reset, the forced change, the reset link (its token
+    // travels in the URL of the page it opens).
+    const reset = await post(app, '/api/v1/admin/users/logged-user/password', {}, admin);
+    const generated = remember(body<{ password: string }>(reset).password);
+    const step = await post(app, '/api/v1/auth/login', { username: 'logged-user', password: generated, client: 'desktop' });
+    const passwordChangeToken = remember(body<{ passwordChangeToken: string }>(step).passwordChangeToken);
+    const chosen = remember('log-test-password-3');
+    expect((await post(app, '/api/v1/auth/password-change', { passwordChangeToken, newPassword: chosen })).statusCode).toBe(200);
+    const linkToken = remember('bGluay10b2tlbi1mb3ItdGhlLWxvZy10ZXN0LTAwMQ');
+    await send('GET', `/reset-password?token=${linkToken}`, undefined, { accept: 'text/html' });
+    expect((await post(app, `/api/v1/auth/password-reset/confirm?token=${linkToken}`, { token: linkToken, newPassword: chosen })).statusCode).toBe(401);
+
     // The capture works: every request was logged, at trace and info level, as JSON.
     expect(lines.length).toBeGreaterThan(30);
     const records = lines.map((line) => JSON.parse(line) as { msg?: string; req?: { url?: string } });

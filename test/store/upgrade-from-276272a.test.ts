@@ -2,6 +2,7 @@ import { Migrator } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrationProvider } from '../../src/store/migrations/index.ts';
 import { resealAuthenticatorSecrets } from '../../src/store/upgrades/reseal-authenticator-secrets.ts';
+import { loadFixture, readManifest } from '../support/release-276272a.ts';
 import {
   DIALECTS,
   body,
@@ -15,7 +16,6 @@ import {
   type TestApp,
   type TestEnvironment,
 } from '../support/harness.ts';
-import { loadFixture, readManifest } from '../support/release-276272a.ts';
 
 // Migration 005 and its re-sealing step on databases made by the release before it (276272a),
 // through that release's own flows (test/fixtures/release-276272a/make-fixture.ts). Every user

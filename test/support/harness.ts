@@ -8,6 +8,7 @@ import { loadConfig, type Config } from '../../src/config.ts';
 import { bootstrapAdmin } from '../../src/flows/bootstrap-admin.ts';
 import type { SecurityNotifier } from '../../src/flows/shared/deps.ts';
 import type { MailTransport } from '../../src/ports.ts';
+import type { Clock } from '../../src/core/clock.ts';
 import { buildApp } from '../../src/http/app.ts';
 import { createServices, type Services } from '../../src/runtime/services.ts';
 
@@ -107,7 +108,7 @@ export function createMailCapture(): MailTransport & { sent: { to: string; subje
 /** The real app over a real database, reached through `inject` (no port needed). */
 export async function startTestApp(
   environment: TestEnvironment,
-  options: { notifier?: SecurityNotifier; clock?: TestClock; mailer?: MailTransport } = {},
+  options: { notifier?: SecurityNotifier; clock?: Clock; mailer?: MailTransport } = {},
 ): Promise<TestApp> {
   let services: Services;
   try {

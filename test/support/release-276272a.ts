@@ -4,9 +4,9 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { POSTGRES_URL, createTestEnvironment, type Dialect, type TestEnvironment } from './harness.ts';
 
-// Databases made by release 276272a through its own flows (test/fixtures/release-276272a/make-fixture.ts),
-// for testing every later migration on what that release really left behind.
-const FIXTURES = path.join(path.dirname(fileURLToPath(import.meta.url)), '../fixtures/release-276272a');
+// The databases release 276272a made through its own flows (test/fixtures/release-276272a/
+// make-fixture.ts): every migration since is tested on them, on both dialects.
+export const FIXTURES = path.join(path.dirname(fileURLToPath(import.meta.url)), '../fixtures/release-276272a');
 
 export interface FixtureUser {
   password: string;

@@ -127,6 +127,7 @@ export async function snapshotTables(t: TestApp): Promise<Record<string, unknown
     audit_events: await db.selectFrom('audit_events').selectAll().orderBy('id').execute(),
     email_codes: await db.selectFrom('email_codes').selectAll().orderBy('key').execute(),
     webauthn_challenges: await db.selectFrom('webauthn_challenges').selectAll().orderBy('binding').execute(),
+    password_tokens: await db.selectFrom('password_tokens').selectAll().orderBy('token_hash').execute(),
   };
 }
 

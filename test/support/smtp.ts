@@ -11,6 +11,8 @@ export interface TestMailbox {
   to(address: string): ParsedMail[];
   /** Answers every message with a permanent failure until called with false. */
   reject(on: boolean): void;
+  /** Holds the answer to each message this long (a slow relay), until called with 0. */
+  delayAnswers(ms: number): void;
   close(): Promise<void>;
 }
 
@@ -24,6 +26,7 @@ export async function startMailbox(): Promise<TestMailbox> {
   const messages: ParsedMail[] = [];
   const waiters: Array<() => void> = [];
   let rejecting = false;
+  let answerDelayMs = 0;
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS', 'AUTH'],
@@ -38,7 +41,8 @@ export async function startMailbox(): Promise<TestMailbox> {
         (mail) => {
           messages.push(mail);
           for (const wake of waiters.splice(0)) wake();
-          callback();
+          if (answerDelayMs > 0) setTimeout(callback, answerDelayMs);
+          else callback();
         },
         (error: Error) => callback(error),
       );
@@ -57,6 +61,9 @@ export async function startMailbox(): Promise<TestMailbox> {
     to: (address) => messages.filter((m) => recipients(m).includes(address.toLowerCase())),
     reject(on) {
       rejecting = on;
+    },
+    delayAnswers(ms) {
+      answerDelayMs = ms;
     },
     async waitFor(to, predicate = () => true, timeoutMs = 10_000) {
       const deadline = Date.now() + timeoutMs;

@@ -36,6 +36,8 @@ export interface User {
   emailVerified: boolean;
   role: Role;
   twoFactor: TwoFactorStatus;
+  /** A disabled account cannot log in. */
+  disabled: boolean;
   createdAt: string;
 }
 
@@ -48,11 +50,21 @@ export interface AdminUser extends User {
   secondFactorLockedUntil: string | null;
   /** Set while too many wrong passwords keep this account from signing in. */
   passwordLockedUntil: string | null;
+  /** An administrator set the password; the user must choose their own at the next login. */
+  passwordChangeRequired: boolean;
+}
+
+export interface AccountEdit {
+  displayName?: string;
+  email?: string | null;
+  role?: Role;
+  disabled?: boolean;
 }
 
 export type LoginResult =
   | { status: 'ok'; expiresAt: string; user: User; recoveryCodesLeft?: number; notice?: string }
-  | { status: 'second_factor_required'; challengeId: string; methods: ChallengeMethod[]; expiresAt: string };
+  | { status: 'second_factor_required'; challengeId: string; methods: ChallengeMethod[]; expiresAt: string }
+  | { status: 'password_change_required'; passwordChangeToken: string; expiresAt: string };
 
 export interface TOTPSetup {
   secret: string;
@@ -210,6 +222,12 @@ export const api = {
     request('POST', '/api/v1/me/two-factor/webauthn/registration/options', {}),
   registerPasskey: (name: string, response: RegistrationResponseJSON): Promise<PasskeyAdded> =>
     endsOtherSessions(request('POST', '/api/v1/me/two-factor/webauthn/registration', { name, response })),
+  /** The login's own step after an administrator set the password; answers as the login would. */
+  changeRequiredPassword: (passwordChangeToken: string, newPassword: string): Promise<LoginResult> =>
+    request('POST', '/api/v1/auth/password-change', { passwordChangeToken, newPassword }),
+  requestPasswordReset: (username: string): Promise<{ message: string }> => request('POST', '/api/v1/auth/password-reset', { username }),
+  confirmPasswordReset: (token: string, newPassword: string): Promise<{ message: string }> =>
+    request('POST', '/api/v1/auth/password-reset/confirm', { token, newPassword }),
   sendLoginEmailCode: (challengeId: string): Promise<CodeSent> => request('POST', '/api/v1/auth/login/email-code', { challengeId }),
   logout: (): Promise<unknown> => request('POST', '/api/v1/auth/logout', {}, { quiet401: true }),
   reauth: (password: string, code?: string): Promise<{ reauthenticatedUntil: string; secondFactorVerified: boolean }> =>
@@ -242,6 +260,11 @@ export const api = {
   adminUsers: (): Promise<{ users: AdminUser[] }> => request('GET', '/api/v1/admin/users'),
   adminCreateUser: (input: { username: string; password: string; displayName?: string; email?: string; role: Role }): Promise<User> =>
     request('POST', '/api/v1/admin/users', input),
+  adminEditUser: (username: string, edit: AccountEdit): Promise<User> => request('PATCH', `/api/v1/admin/users/${encodeURIComponent(username)}`, edit),
+  adminDeleteUser: (username: string): Promise<unknown> => request('DELETE', `/api/v1/admin/users/${encodeURIComponent(username)}`, {}),
+  /** Without a password the server generates one; either way it is returned once. */
+  adminResetPassword: (username: string, password?: string): Promise<{ password: string }> =>
+    request('POST', `/api/v1/admin/users/${encodeURIComponent(username)}/password`, password === undefined ? {} : { password }),
   adminDisableTwoFactor: (username: string): Promise<{ message: string }> =>
     request('DELETE', `/api/v1/admin/users/${encodeURIComponent(username)}/two-factor`, {}),
   /** Lifts both the password and the second-factor lock of an account. */

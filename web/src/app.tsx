@@ -8,6 +8,7 @@ import { AdminScreen } from './screens/admin.tsx';
 import { HomeScreen } from './screens/home.tsx';
 import { LoginScreen } from './screens/login.tsx';
 import { NotFoundScreen } from './screens/not-found.tsx';
+import { ResetPasswordScreen } from './screens/reset-password.tsx';
 
 type Auth = { state: 'loading' } | { state: 'out'; notice: string | null } | { state: 'in'; me: Me; notice: string | null };
 
@@ -87,6 +88,8 @@ export function App(): JSX.Element {
   }, [expiresAt, endSession]);
 
   useEffect(() => {
+    // The reset link works without a session (and whatever session this browser has).
+    if (path === ROUTES.resetPassword) return;
     if (auth.state === 'out' && path !== ROUTES.login) {
       returnTo = path;
       navigate(ROUTES.login, { replace: true });
@@ -119,6 +122,8 @@ export function App(): JSX.Element {
       </div>
     );
   }
+
+  if (path === ROUTES.resetPassword) return <ResetPasswordScreen />;
 
   if (auth.state === 'out') {
     return (

@@ -7,6 +7,8 @@ export const ROUTES = {
   password: '/account/password',
   security: '/account/security',
   admin: '/admin',
+  /** The link of the password reset mail; reachable without a session. */
+  resetPassword: '/reset-password',
 } as const;
 
 export type RoutePath = (typeof ROUTES)[keyof typeof ROUTES];

@@ -18,6 +18,8 @@ export interface FlowDeps {
   settings: FlowSettings;
   notifier: SecurityNotifier;
   mailer: Mailer;
+  /** Where work that outlives its request (a mail sent after the answer) reports trouble. */
+  log?: { warn(fields: Record<string, unknown>, message: string): void };
   /** Called after each audit event is stored (metrics hang off this). */
   onAudit?: (event: AuditEvent) => void;
 }
@@ -26,6 +28,8 @@ export interface FlowSettings {
   issuer: string;
   /** The WebAuthn relying party: RP ID and accepted origins, from TWOFOLD_PUBLIC_URL and TWOFOLD_WEBAUTHN_ORIGINS. */
   relyingParty: RelyingParty;
+  /** Base of links in mails (TWOFOLD_PUBLIC_URL), without a trailing slash. */
+  publicUrl: string;
   sessionTtlMs: number;
   limits: LimitsConfig;
 }

@@ -4,6 +4,7 @@ import type { NewAuthenticator, Store } from '../../store/store.ts';
 import { AUTHENTICATOR_KINDS } from '../factors/registry.ts';
 import { issueRecoveryCodes } from '../factors/recovery-codes/issue.ts';
 import type { FlowDeps } from './deps.ts';
+import { emailCodeKeys } from './email-codes.ts';
 import { endOtherSessions } from './sessions.ts';
 
 export function tooManyOfKind(type: NewAuthenticator['type']): DomainError {
@@ -39,6 +40,16 @@ export async function addAuthenticator(
   const recoveryCodes = await issueRecoveryCodes(deps, store, account.id, now);
   await endOtherSessions(store, account.id, now, keepSessionId, 'two_factor_changed');
   return recoveryCodes;
+}
+
+/**
+ * Drops setups that were started but not finished (a TOTP secret shown, an enrollment code
+ * mailed). Whoever started one may be who a reset, disabling or deletion is meant to shut out:
+ * it must not be finished later. Confirmed authenticators stay. In the caller's transaction.
+ */
+export async function dropUnfinishedEnrollments(store: Store, userId: string): Promise<void> {
+  await store.deletePendingTOTPSecret(userId);
+  await store.deleteEmailCode(emailCodeKeys.enrollment(userId));
 }
 
 /** Turns two-factor off and removes every credential of it; runs inside the caller's transaction. */

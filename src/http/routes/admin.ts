@@ -8,6 +8,9 @@ import { listAuditEvents } from '../../flows/list-audit-events.ts';
 import type { FlowDeps } from '../../flows/shared/deps.ts';
 import { unlockAccount } from '../../flows/unlock-account.ts';
 import { listAuthenticatorsOf } from '../../flows/manage-authenticators.ts';
+import { editAccount } from '../../flows/admin/edit-account.ts';
+import { deleteAccount } from '../../flows/admin/delete-account.ts';
+import { adminResetPassword } from '../../flows/admin/reset-password.ts';
 import { DomainError } from '../../core/errors.ts';
 import { requireAdmin } from '../authentication.ts';
 import { iso, presentAuthenticator, presentUser } from '../presenters.ts';
@@ -22,6 +25,15 @@ const CreateUserBody = strictObject({
 });
 
 const UsernameParams = Type.Object({ username: Username });
+
+const EditUserBody = strictObject({
+  displayName: Type.Optional(Type.String({ maxLength: 128 })),
+  email: Type.Optional(Type.Union([Type.String({ maxLength: 254 }), Type.Null()])),
+  role: Type.Optional(Type.Union([Type.Literal('user'), Type.Literal('admin')])),
+  disabled: Type.Optional(Type.Boolean()),
+});
+
+const ResetPasswordBody = strictObject({ password: Type.Optional(Password) });
 
 const AuditQuery = Type.Object(
   {
@@ -66,6 +78,23 @@ export function adminRoutes(deps: FlowDeps) {
       const auth = requireAdmin(request);
       const account = await createAccount(deps, request.body, actorOf({ auth, ip: request.ip }));
       return reply.status(201).send(presentUser(account));
+    });
+
+    api.patch('/api/v1/admin/users/:username', { schema: { params: UsernameParams, body: EditUserBody } }, async (request) => {
+      const auth = requireAdmin(request);
+      return presentUser(await editAccount(deps, request.params.username, request.body, actorOf({ auth, ip: request.ip })));
+    });
+
+    api.delete('/api/v1/admin/users/:username', { schema: { params: UsernameParams, body: EmptyBody } }, async (request, reply) => {
+      const auth = requireAdmin(request);
+      await deleteAccount(deps, request.params.username, actorOf({ auth, ip: request.ip }));
+      return reply.status(204).send();
+    });
+
+    api.post('/api/v1/admin/users/:username/password', { schema: { params: UsernameParams, body: ResetPasswordBody } }, async (request) => {
+      const auth = requireAdmin(request);
+      const result = await adminResetPassword(deps, request.params.username, request.body, actorOf({ auth, ip: request.ip }));
+      return { password: result.password };
     });
 
     api.delete('/api/v1/admin/users/:username/two-factor', { schema: { params: UsernameParams, body: EmptyBody } }, async (request) => {

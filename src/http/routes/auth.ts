@@ -6,7 +6,11 @@ import { toAuthenticationResponse } from './webauthn.ts';
 import { AuthenticationResponse } from '../schemas/webauthn.ts';
 import { logOut } from '../../flows/manage-sessions.ts';
 import type { FlowDeps } from '../../flows/shared/deps.ts';
-import { signIn } from '../../flows/sign-in.ts';
+import { signIn, type SignInResult } from '../../flows/sign-in.ts';
+import { completeRequiredPasswordChange } from '../../flows/account/required-password-change.ts';
+import { confirmPasswordReset, requestPasswordReset } from '../../flows/account/password-reset.ts';
+import type { ClientKind as Client } from '../../core/types.ts';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { sendLoginEmailCode } from '../../flows/send-email-code.ts';
 import { verifySecondFactor } from '../../flows/verify-second-factor.ts';
 import { loginNotice } from '../../flows/login-notices.ts';
@@ -32,6 +36,21 @@ const SecondFactorBody = strictObject({
   response: Type.Optional(AuthenticationResponse),
 });
 
+const BearerLike = Type.String({ minLength: 20, maxLength: 128, pattern: '^[A-Za-z0-9_-]+$' });
+const PasswordChangeBody = strictObject({ passwordChangeToken: BearerLike, newPassword: Password });
+const PasswordResetBody = strictObject({ username: Username });
+const PasswordResetConfirmBody = strictObject({ token: BearerLike, newPassword: Password });
+
+/** The answer of a proven password, the same from the login and from the forced password change. */
+function presentPasswordStep(request: FastifyRequest, reply: FastifyReply, result: SignInResult, client: Client) {
+  if (result.status === 'second_factor_required') {
+    return { status: result.status, challengeId: result.challengeId, methods: result.methods, expiresAt: iso(result.expiresAt) };
+  }
+  if (result.status === 'password_change_required') {
+    return { status: result.status, passwordChangeToken: result.passwordChangeToken, expiresAt: iso(result.expiresAt) };
+  }
+  return { status: 'ok', ...deliverToken(request, reply, client, result), user: presentUser(result.account) };
+}
 
 export function authRoutes(deps: FlowDeps) {
   const noticeFor = async (userId: string, startedAt: number): Promise<{ notice?: string }> => {
@@ -55,15 +74,23 @@ export function authRoutes(deps: FlowDeps) {
         ip: context.ip,
         userAgent: context.userAgent,
       });
-      if (result.status === 'second_factor_required') {
-        return {
-          status: result.status,
-          challengeId: result.challengeId,
-          methods: result.methods,
-          expiresAt: iso(result.expiresAt),
-        };
+      if (result.status === 'ok') {
+        return { ...presentPasswordStep(request, reply, result, request.body.client), ...(await noticeFor(result.account.id, startedAt)) };
       }
-      return { status: 'ok', ...deliverToken(request, reply, request.body.client, result), user: presentUser(result.account), ...(await noticeFor(result.account.id, startedAt)) };
+      return presentPasswordStep(request, reply, result, request.body.client);
+    });
+
+    api.post('/api/v1/auth/password-change', { schema: { body: PasswordChangeBody }, config: open }, async (request, reply) => {
+      const { result, client } = await completeRequiredPasswordChange(deps, request.body, requestContext(request));
+      return presentPasswordStep(request, reply, result, client);
+    });
+
+    api.post('/api/v1/auth/password-reset', { schema: { body: PasswordResetBody }, config: open }, async (request, reply) => {
+      return reply.status(202).send(await requestPasswordReset(deps, request.body, requestContext(request)));
+    });
+
+    api.post('/api/v1/auth/password-reset/confirm', { schema: { body: PasswordResetConfirmBody }, config: open }, async (request) => {
+      return confirmPasswordReset(deps, request.body, requestContext(request));
     });
 
     api.post('/api/v1/auth/login/second-factor', { schema: { body: SecondFactorBody }, config: open }, async (request, reply) => {

@@ -31,6 +31,7 @@ export const UserBody = Type.Object({
   emailVerified: Type.Boolean(),
   role: Type.Union([Type.Literal('user'), Type.Literal('admin')]),
   twoFactor: TwoFactorStatus,
+  disabled: Type.Boolean(),
   createdAt: Type.String({ format: 'date-time' }),
 });
 

@@ -1,7 +1,8 @@
 import type { ExpressionBuilder, Kysely, Selectable } from 'kysely';
 import type { Account, Role, SecondFactorMethod } from '../../core/types.ts';
 import type { Database, UsersTable } from '../schema.ts';
-import type { AccountStore, NewAccount } from '../store.ts';
+import type { AccountChanges, AccountStore, NewAccount } from '../store.ts';
+import { changedRows } from './rows.ts';
 
 /** What an account row carries besides its columns: the two facts derived from its authenticators. */
 export interface DerivedTwoFactor {
@@ -44,9 +45,13 @@ export function toAccount(row: Selectable<UsersTable> & DerivedTwoFactor): Accou
     authenticatorCount: Number(row.authenticator_count ?? 0),
     twoFactorChangedAt: row.two_factor_changed_at === null ? null : Number(row.two_factor_changed_at),
     sessionEpoch: Number(row.session_epoch),
+    disabled: Number(row.disabled) === 1,
+    passwordChangeRequired: Number(row.password_change_required) === 1,
     createdAt: Number(row.created_at),
   };
 }
+
+const ADMINISTRATORS_GUARD = 'administrators_guard';
 
 export function accountQueries(db: Kysely<Database>): AccountStore {
   const accounts = () => db.selectFrom('users').selectAll('users').select(derivedTwoFactorColumns);
@@ -65,6 +70,8 @@ export function accountQueries(db: Kysely<Database>): AccountStore {
           password_hash: account.passwordHash,
           two_factor_changed_at: null,
           session_epoch: 0,
+          disabled: 0,
+          password_change_required: 0,
           created_at: account.createdAt,
           updated_at: account.createdAt,
         })
@@ -93,8 +100,50 @@ export function accountQueries(db: Kysely<Database>): AccountStore {
       return Number(row.count);
     },
 
-    async updatePasswordHash(userId: string, passwordHash: string, now: number): Promise<void> {
-      await db.updateTable('users').set({ password_hash: passwordHash, updated_at: now }).where('id', '=', userId).execute();
+    async updatePasswordHash(userId: string, passwordHash: string, now: number, options: { changeRequired?: boolean } = {}): Promise<void> {
+      await db
+        .updateTable('users')
+        .set({ password_hash: passwordHash, password_change_required: options.changeRequired === true ? 1 : 0, updated_at: now })
+        .where('id', '=', userId)
+        .execute();
+    },
+
+    async updateAccount(userId: string, changes: AccountChanges, now: number): Promise<void> {
+      await db
+        .updateTable('users')
+        .set({
+          ...(changes.displayName === undefined ? {} : { display_name: changes.displayName }),
+          ...(changes.email === undefined ? {} : { email: changes.email, email_verified: 0 }),
+          ...(changes.role === undefined ? {} : { role: changes.role }),
+          ...(changes.disabled === undefined ? {} : { disabled: changes.disabled ? 1 : 0 }),
+          updated_at: now,
+        })
+        .where('id', '=', userId)
+        .execute();
+    },
+
+    async deleteAccount(userId: string): Promise<boolean> {
+      // Sessions, challenges, credentials, codes, devices and tokens go with it (ON DELETE
+      // CASCADE); audit events have no foreign key and keep the username.
+      return changedRows(await db.deleteFrom('users').where('id', '=', userId).executeTakeFirst()) === 1;
+    },
+
+    async lockAdministrators(): Promise<void> {
+      // One row every change to the set of active administrators updates first: on PostgreSQL
+      // its row lock queues such changes (and the count that follows sees the previous one's
+      // commit); SQLite's write lock already does.
+      await db.insertInto('meta').values({ key: ADMINISTRATORS_GUARD, value: '' }).onConflict((oc) => oc.column('key').doNothing()).execute();
+      await db.updateTable('meta').set({ value: 'locked' }).where('key', '=', ADMINISTRATORS_GUARD).execute();
+    },
+
+    async countActiveAdministrators(): Promise<number> {
+      const row = await db
+        .selectFrom('users')
+        .select((eb) => eb.fn.countAll<number>().as('count'))
+        .where('role', '=', 'admin')
+        .where('disabled', '=', 0)
+        .executeTakeFirstOrThrow();
+      return Number(row.count);
     },
 
     async markTwoFactorChanged(userId: string, now: number): Promise<void> {

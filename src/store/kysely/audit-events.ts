@@ -31,6 +31,7 @@ export function auditQueries(db: Kysely<Database>): AuditStore {
     async listAuditEvents(query: AuditQuery): Promise<AuditEvent[]> {
       let select = db.selectFrom('audit_events').selectAll();
       if (query.userId !== undefined) select = select.where('user_id', '=', query.userId);
+      if (query.username !== undefined) select = select.where('username', '=', query.username);
       const before = query.before;
       if (before !== undefined) {
         select = select.where((eb) =>

@@ -8,6 +8,7 @@ import { auditQueries } from './audit-events.ts';
 import { emailCodeQueries } from './email-codes.ts';
 import { loginChallengeQueries } from './login-challenges.ts';
 import { metaQueries } from './meta.ts';
+import { passwordTokenQueries } from './password-tokens.ts';
 import { sessionQueries } from './sessions.ts';
 import { twoFactorCredentialQueries } from './two-factor-credentials.ts';
 import { webauthnQueries } from './webauthn.ts';
@@ -28,6 +29,7 @@ export function createKyselyStore(db: Kysely<Database>, inTransaction = false): 
     ...emailCodeQueries(db),
     ...auditQueries(db),
     ...metaQueries(db),
+    ...passwordTokenQueries(db),
     async transaction<T>(work: (store: Store) => Promise<T>): Promise<T> {
       if (inTransaction) return work(store);
       return db.transaction().execute((trx) => work(createKyselyStore(trx, true)));

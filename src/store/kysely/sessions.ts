@@ -98,6 +98,8 @@ export function sessionQueries(db: Kysely<Database>): SessionStore {
           'users.password_hash as u_password_hash',
           'users.two_factor_changed_at as u_two_factor_changed_at',
           'users.session_epoch as u_session_epoch',
+          'users.disabled as u_disabled',
+          'users.password_change_required as u_password_change_required',
           'users.created_at as u_created_at',
           'users.updated_at as u_updated_at',
         ])
@@ -105,6 +107,8 @@ export function sessionQueries(db: Kysely<Database>): SessionStore {
         .where('sessions.token_hash', '=', tokenHash)
         .where('sessions.expires_at', '>', now)
         .whereRef('sessions.account_epoch', '=', 'users.session_epoch')
+        // Disabling ends the sessions too; this holds even for one a racing login inserted.
+        .where('users.disabled', '=', 0)
         .executeTakeFirst();
       if (!row) return null;
       const account = toAccount({
@@ -120,6 +124,8 @@ export function sessionQueries(db: Kysely<Database>): SessionStore {
         authenticator_count: row.authenticator_count,
         two_factor_changed_at: row.u_two_factor_changed_at,
         session_epoch: row.u_session_epoch,
+        disabled: row.u_disabled,
+        password_change_required: row.u_password_change_required,
         created_at: row.u_created_at,
         updated_at: row.u_updated_at,
       });
@@ -228,6 +234,7 @@ export function sessionQueries(db: Kysely<Database>): SessionStore {
       await db.deleteFrom('pending_totp_secrets').where('expires_at', '<=', now).execute();
       await db.deleteFrom('email_codes').where('expires_at', '<=', now).execute();
       await db.deleteFrom('webauthn_challenges').where('expires_at', '<=', now).execute();
+      await db.deleteFrom('password_tokens').where('expires_at', '<=', now).execute();
       // Counters idle for a day carry nothing worth keeping (lock doubling resets after a day).
       const idleSince = now - 24 * 60 * 60_000;
       await db

@@ -5,6 +5,7 @@ import * as sessionEpochs from './003-session-epochs-and-pending-attempts.ts';
 import * as pendingTime from './004-pending-attempt-time.ts';
 import * as authenticators from './005-authenticators.ts';
 import * as auditIndexes from './006-audit-indexes.ts';
+import * as accountAdministration from './007-account-administration.ts';
 import * as webauthn from './009-webauthn.ts';
 import * as endedSessions from './013-ended-sessions.ts';
 
@@ -18,6 +19,7 @@ export const migrationProvider: MigrationProvider = {
       '004-pending-attempt-time': pendingTime,
       '005-authenticators': authenticators,
       '006-audit-indexes': auditIndexes,
+      '007-account-administration': accountAdministration,
       '009-webauthn': webauthn,
       // 006-012 are taken by branches in flight; numbers only order, gaps are harmless.
       '013-ended-sessions': endedSessions,

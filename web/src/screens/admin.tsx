@@ -2,6 +2,7 @@ import type { JSX } from 'preact';
 import { useCallback, useEffect, useId, useState } from 'preact/hooks';
 import { ApiError, api, messageOf, type AdminUser, type Me, type Role } from '../api.ts';
 import { Dialog } from '../components/dialog.tsx';
+import { DeleteAccountDialog, EditAccountDialog, NewPasswordShown, ResetPasswordDialog } from '../components/admin-account-dialogs.tsx';
 import { useReauth, type Reauth } from '../components/password-dialog.tsx';
 import { Alert, Field, Success } from '../components/ui.tsx';
 import { useTitle } from '../title.ts';
@@ -49,6 +50,8 @@ function AdminConsole({ me, refreshMe }: Props): JSX.Element {
   const [message, setMessage] = useState<string | null>(null);
   const [confirming, setConfirming] = useState<AdminUser | null>(null);
   const [unlocking, setUnlocking] = useState<string | null>(null);
+  const [dialog, setDialog] = useState<{ kind: 'edit' | 'reset' | 'delete'; user: AdminUser } | null>(null);
+  const [shownPassword, setShownPassword] = useState<{ username: string; password: string } | null>(null);
   // Administrative writes need the administrator's own recent Password window, as the API asks.
   const { withReauth, reauthDialog } = useReauth(me, refreshMe);
 
@@ -86,6 +89,34 @@ function AdminConsole({ me, refreshMe }: Props): JSX.Element {
     // Name the account: an administrator works down a list, and "Edited successfully." alone says not which row.
     setMessage(`Edited successfully. Two-factor authentication is off for ${user.username}.`);
     void load();
+  };
+
+  /**
+   * Runs an action of the open account dialog through the Password window. What fails before the
+   * window opens is thrown back to the dialog; once the window replaced it, the page shows it.
+   */
+  const runFromDialog = async <T,>(call: () => Promise<T>, done: (result: T) => void): Promise<void> => {
+    setMessage(null);
+    setError(null);
+    let prompted = false;
+    let result: T | undefined;
+    try {
+      result = await withReauth(call, {
+        onPrompt: () => {
+          prompted = true;
+          setDialog(null);
+        },
+      });
+    } catch (failure) {
+      if (!prompted) throw failure;
+      setError(messageOf(failure));
+      return;
+    }
+    if (result === undefined) return;
+    setDialog(null);
+    done(result);
+    void load();
+    void refreshMe?.();
   };
 
   const unlock = async (user: AdminUser): Promise<void> => {
@@ -143,6 +174,8 @@ function AdminConsole({ me, refreshMe }: Props): JSX.Element {
                         {user.username}
                         {user.username === me.username && <span class="hint"> (you)</span>}
                         {user.email && <span class="cell-sub">{user.email}</span>}
+                        {user.disabled && <span class="cell-sub"><span class="badge badge-disabled">Disabled</span></span>}
+                        {user.passwordChangeRequired && <span class="cell-sub">Must change password at next login</span>}
                         {user.passwordLockedUntil && (
                           <span id={ids.passwordLock} class="cell-sub cell-lock">
                             Sign-in locked until {lockEnd(user.passwordLockedUntil)}
@@ -161,6 +194,18 @@ function AdminConsole({ me, refreshMe }: Props): JSX.Element {
                       </td>
                       <td class="cell-actions">
                         <div class="row-actions">
+                          <button
+                            type="button"
+                            class="button button-secondary button-small"
+                            aria-label={`Edit ${user.username}`}
+                            onClick={() => {
+                              setMessage(null);
+                              setError(null);
+                              setDialog({ kind: 'edit', user });
+                            }}
+                          >
+                            Edit
+                          </button>
                           {isLocked(user) && (
                             <button
                               type="button"
@@ -202,6 +247,36 @@ function AdminConsole({ me, refreshMe }: Props): JSX.Element {
           void load();
         }}
       />
+      {dialog?.kind === 'edit' && (
+        <EditAccountDialog
+          user={dialog.user}
+          isSelf={dialog.user.id === me.id}
+          onCancel={() => setDialog(null)}
+          onSave={(edit) => runFromDialog(() => api.adminEditUser(dialog.user.username, edit), () => setMessage('Edited successfully.'))}
+          onResetPassword={() => setDialog({ kind: 'reset', user: dialog.user })}
+          onDelete={() => setDialog({ kind: 'delete', user: dialog.user })}
+        />
+      )}
+      {dialog?.kind === 'reset' && (
+        <ResetPasswordDialog
+          user={dialog.user}
+          onCancel={() => setDialog(null)}
+          onReset={(password) =>
+            runFromDialog(
+              () => api.adminResetPassword(dialog.user.username, password),
+              (result) => setShownPassword({ username: dialog.user.username, password: result.password }),
+            )
+          }
+        />
+      )}
+      {dialog?.kind === 'delete' && (
+        <DeleteAccountDialog
+          user={dialog.user}
+          onCancel={() => setDialog(null)}
+          onDelete={() => runFromDialog(() => api.adminDeleteUser(dialog.user.username), () => setMessage(`Account ${dialog.user.username} deleted.`))}
+        />
+      )}
+      {shownPassword && <NewPasswordShown username={shownPassword.username} password={shownPassword.password} onDone={() => setShownPassword(null)} />}
       {confirming && (
         <ConfirmDisable user={confirming} onCancel={() => setConfirming(null)} onConfirm={() => disableTwoFactor(confirming)} />
       )}
@@ -331,7 +406,7 @@ function CreateAccountForm({ withReauth, onCreated }: { withReauth: Reauth['with
           onValue={setPassword}
           error={fieldErrors.password}
           autocomplete="new-password"
-          hint="At least 8 characters. Tell it to the person safely."
+          hint="At least 8 characters, not a commonly used password. Tell it to the person safely."
           required
         />
         <Field

@@ -1,8 +1,10 @@
 import type { JSX } from 'preact';
 import { useEffect, useId, useRef, useState } from 'preact/hooks';
-import { ApiError, api, messageOf, type ChallengeMethod, type Me } from '../api.ts';
+import { ApiError, api, messageOf, type ChallengeMethod, type LoginResult, type Me } from '../api.ts';
+import { ForgotPassword } from '../components/forgot-password.tsx';
 import { Brand } from '../components/layout.tsx';
 import { PasskeyLogin } from '../components/passkey-login.tsx';
+import { RequiredPasswordChange } from '../components/required-password-change.tsx';
 import { WebAuthnStep } from '../components/webauthn-step.tsx';
 import { Alert, CodeField, Field, RecoveryCodeField } from '../components/ui.tsx';
 import { normalizeRecoveryCode } from '../codes.ts';
@@ -23,11 +25,14 @@ export function LoginScreen({ notice, onLoggedIn }: LoginProps): JSX.Element {
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
   const [challenge, setChallenge] = useState<Challenge | null>(null);
+  // Set when an administrator reset the password: this login must choose a new one first.
+  const [changeToken, setChangeToken] = useState<string | null>(null);
+  const [forgot, setForgot] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [fieldErrors, setFieldErrors] = useState<{ username?: string; password?: string }>({});
   const [busy, setBusy] = useState(false);
   const ids = { username: useId(), password: useId() };
-  useTitle(challenge ? 'Authentication Code' : 'Log In');
+  useTitle(challenge ? 'Authentication Code' : changeToken ? 'Choose a New Password' : forgot ? 'Forgot Password' : 'Log In');
 
 
   // The code step is its own history entry: Back returns to the password step, not out of the app.
@@ -53,6 +58,21 @@ export function LoginScreen({ notice, onLoggedIn }: LoginProps): JSX.Element {
     onLoggedIn(me, serverNotice ?? left);
   };
 
+  /** What a proven password leads to, from the login or from the required password change. */
+  const proceed = async (result: LoginResult): Promise<void> => {
+    if (result.status === 'ok') {
+      await finish(undefined, result.notice);
+      return;
+    }
+    setPassword('');
+    if (result.status === 'password_change_required') {
+      setChangeToken(result.passwordChangeToken);
+      return;
+    }
+    setChangeToken(null);
+    setChallenge({ id: result.challengeId, methods: result.methods });
+  };
+
   const submit = async (event: Event): Promise<void> => {
     event.preventDefault();
     if (busy) return;
@@ -66,12 +86,7 @@ export function LoginScreen({ notice, onLoggedIn }: LoginProps): JSX.Element {
     }
     setBusy(true);
     try {
-      const result = await api.login(username.trim(), password);
-      if (result.status === 'ok') {
-        await finish(undefined, result.notice);
-        return;
-      }
-      setChallenge({ id: result.challengeId, methods: result.methods });
+      await proceed(await api.login(username.trim(), password));
     } catch (failure) {
       setError(messageOf(failure));
       setPassword('');
@@ -85,6 +100,8 @@ export function LoginScreen({ notice, onLoggedIn }: LoginProps): JSX.Element {
     // Leaving the code step by a button takes its history entry along, so Back then leaves Log In.
     if ((window.history.state as { twofoldStep?: string } | null)?.twofoldStep === 'code') window.history.replaceState(null, '');
     setChallenge(null);
+    setChangeToken(null);
+    setForgot(false);
     setPassword('');
     setError(message);
   };
@@ -92,10 +109,10 @@ export function LoginScreen({ notice, onLoggedIn }: LoginProps): JSX.Element {
   // The page is for logging in: start where the user types next (Username first, the password
   // again after an error or on coming back from the code step).
   useEffect(() => {
-    if (challenge !== null) return;
+    if (challenge !== null || changeToken !== null || forgot) return;
     const next = error !== null || username.trim() !== '' ? ids.password : ids.username;
     document.getElementById(next)?.focus();
-  }, [challenge, error, ids.password, ids.username]);
+  }, [challenge, changeToken, forgot, error, ids.password, ids.username]);
 
   return (
     <div class="auth-page">
@@ -103,7 +120,11 @@ export function LoginScreen({ notice, onLoggedIn }: LoginProps): JSX.Element {
         <div class="auth-brand">
           <Brand />
         </div>
-        {challenge ? (
+        {changeToken ? (
+          <RequiredPasswordChange token={changeToken} onResult={(result) => proceed(result).catch((failure: unknown) => restart(messageOf(failure)))} onRestart={restart} />
+        ) : forgot ? (
+          <ForgotPassword initialUsername={username.trim()} onBack={() => restart(null)} />
+        ) : challenge ? (
           <CodeStep
             challenge={challenge}
             onRestart={restart}
@@ -149,6 +170,18 @@ export function LoginScreen({ notice, onLoggedIn }: LoginProps): JSX.Element {
               onLoggedIn={() => void finish().catch((failure: unknown) => setError(messageOf(failure)))}
               onError={setError}
             />
+            <div class="auth-links">
+              <button
+                type="button"
+                class="link-button"
+                onClick={() => {
+                  setError(null);
+                  setForgot(true);
+                }}
+              >
+                Forgot password?
+              </button>
+            </div>
           </form>
         )}
       </main>
