@@ -2,6 +2,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from './config.ts';
+import type { Clock } from './core/clock.ts';
 import { bootstrapAdmin } from './flows/bootstrap-admin.ts';
 import type { SecurityNotifier } from './flows/shared/deps.ts';
 import { buildApp, createLogger } from './http/app.ts';
@@ -22,11 +23,16 @@ const SHUTDOWN_GRACE_MS = 10_000;
 /** loadConfig -> createServices -> bootstrapAdmin -> buildApp -> listen. */
 export async function startServer(
   config: Config,
-  options: { notifier?: SecurityNotifier; print?: (line: string) => void } = {},
+  options: {
+    notifier?: SecurityNotifier;
+    print?: (line: string) => void;
+    /** Only test entry points pass one (test/support/test-server.ts); `twofold serve` runs on the system clock. */
+    clock?: Clock;
+  } = {},
 ): Promise<RunningServer> {
   const print = options.print ?? ((line: string) => process.stdout.write(`${line}\n`));
   const logger = createLogger(config.logLevel);
-  const services = await createServices(config, { notifier: options.notifier, log: logger });
+  const services = await createServices(config, { notifier: options.notifier, log: logger, clock: options.clock });
   const admin = await bootstrapAdmin(services.flows, config.adminPassword);
   if (admin.created) {
     // Printed to the terminal once, deliberately not through the logger (logs never hold passwords).
