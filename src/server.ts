@@ -6,6 +6,7 @@ import type { Clock } from './core/clock.ts';
 import { bootstrapAdmin } from './flows/bootstrap-admin.ts';
 import type { SecurityNotifier } from './flows/shared/deps.ts';
 import { buildApp, createLogger } from './http/app.ts';
+import { KEY_RING_POLL_MS } from './runtime/key-ring.ts';
 import { createServices, type Services } from './runtime/services.ts';
 
 export const DEFAULT_WEB_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../web/dist');
@@ -58,6 +59,11 @@ export async function startServer(
     services.flows.store.deleteExpired(services.flows.clock()).catch((error: unknown) => app.log.warn({ err: error }, 'cleanup failed'));
   }, CLEANUP_INTERVAL_MS);
   cleanup.unref();
+  // A master-key rotation (twofold keys rotate-master) reaches running instances through this.
+  const keyRefresh = setInterval(() => {
+    services.keyRing.refresh().catch((error: unknown) => app.log.warn({ err: error }, 'master key refresh failed'));
+  }, KEY_RING_POLL_MS);
+  keyRefresh.unref();
 
   let closing = false;
   // Once shutdown starts, responses ask clients to close their connection: a keep-alive
@@ -80,6 +86,7 @@ export async function startServer(
     // app.close() stops accepting, lets in-flight requests finish, then the pool closes.
     stopping ??= (async () => {
       clearInterval(cleanup);
+      clearInterval(keyRefresh);
       closing = true;
       // Requests in flight finish (their responses say Connection: close); whatever is still
       // open after the grace period is cut.

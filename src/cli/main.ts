@@ -8,6 +8,7 @@ import { createAccount } from '../flows/create-account.ts';
 import { listAccounts } from '../flows/list-accounts.ts';
 import { listAuditEvents } from '../flows/list-audit-events.ts';
 import { unlockAccount } from '../flows/unlock-account.ts';
+import { rotateMasterKey } from '../runtime/rotate-master-key.ts';
 import { createServices } from '../runtime/services.ts';
 import { sqliteFilePath } from '../store/database.ts';
 import { startServer } from '../server.ts';
@@ -22,6 +23,9 @@ const USAGE = `Usage: twofold <command>
   user disable-2fa <username>        turn off two-factor for a user who lost their device; ends their sessions
   user unlock <username>             lift password and second-factor lockouts
   audit [--limit N] [--user NAME]    recent audit events, newest first
+  keys rotate-master [--new-key-stdin]
+                                     new master key, every stored secret re-sealed, with the service running;
+                                     with TWOFOLD_MASTER_KEY the new key (64 hex digits) comes on standard input
 
 The commands work on the data the service uses (TWOFOLD_DATA_DIR or TWOFOLD_DATABASE_URL),
 whether or not the server is running.`;
@@ -121,6 +125,30 @@ async function auditCommand(args: string[]): Promise<void> {
   });
 }
 
+async function keysCommand(args: string[]): Promise<void> {
+  const [sub, ...rest] = args;
+  if (sub !== 'rotate-master') throw new UsageError(`unknown command: twofold keys ${sub ?? ''}`);
+  const { values } = parseArgs({ args: rest, options: { 'new-key-stdin': { type: 'boolean' } } });
+  const config = loadConfig();
+  if (config.masterKey !== null && !values['new-key-stdin']) {
+    throw new UsageError('TWOFOLD_MASTER_KEY is set, so the new key cannot be written for you: give it on standard input with --new-key-stdin');
+  }
+  let newKey = randomBytes(32);
+  if (values['new-key-stdin']) {
+    const text = readFileSync(0, 'utf8').trim();
+    if (!/^[0-9a-f]{64}$/i.test(text)) throw new UsageError('--new-key-stdin expects 64 hex digits (32 bytes), for example from: openssl rand -hex 32');
+    newKey = Buffer.from(text, 'hex');
+  }
+  await withServices(async (services) => {
+    const report = await rotateMasterKey(services, { newKey, log: (line) => console.log(line) });
+    console.log(
+      config.masterKey === null
+        ? `Done: master.key holds the new key ${report.newKeyId}. Back it up; the old key opens nothing any more.`
+        : `Done: set TWOFOLD_MASTER_KEY to the new key (${report.newKeyId}) before the next restart; the old key opens nothing any more.`,
+    );
+  });
+}
+
 class UsageError extends Error {}
 
 async function main(argv: string[]): Promise<number> {
@@ -141,6 +169,7 @@ async function main(argv: string[]): Promise<number> {
     }
     if (command === 'user') await userCommand(rest);
     else if (command === 'audit') await auditCommand(rest);
+    else if (command === 'keys') await keysCommand(rest);
     else if (command === undefined || command === 'help' || command === '--help' || command === '-h') console.log(USAGE);
     else throw new UsageError(`unknown command: ${command}`);
     return 0;

@@ -10,20 +10,20 @@ import { createEmailNotifier } from '../mail/email-notifier.ts';
 import { createOutboxMailer, createSMTPMailer, type MailLog } from '../mail/mailers.ts';
 import { createDatabase, type DatabaseHandle } from '../store/database.ts';
 import { resealAuthenticatorSecrets } from '../store/upgrades/reseal-authenticator-secrets.ts';
-import { loadOrCreateMasterKey } from './master-key.ts';
+import { keyFileFor, openKeyRing, type KeyRing } from './key-ring.ts';
+import { loadOrCreateMasterKey, type MasterKeySource } from './master-key.ts';
 
 export interface Services {
   config: Config;
   database: DatabaseHandle;
   flows: FlowDeps;
-  masterKeySource: 'environment' | 'file' | 'new-file';
+  masterKeySource: MasterKeySource;
+  /** The master keys; the server refreshes it every KEY_RING_POLL_MS to pick up a rotation. */
+  keyRing: KeyRing;
   close(): Promise<void>;
 }
 
 const silentLog: MailLog = { info: () => {}, warn: () => {} };
-
-const KEY_CHECK = 'master_key_check';
-const KEY_CHECK_PLAINTEXT = 'twofold master key check';
 
 /**
  * Opens the database and checks that the master key is the one its secrets were sealed with, so
@@ -42,16 +42,14 @@ export async function createServices(
     onAudit?: (event: AuditEvent) => void;
   } = {},
 ): Promise<Services> {
-  const { key, source } = loadOrCreateMasterKey(config.masterKey, config.dataDir);
-  const secretBox = new SecretBox(key);
+  const { keys, source } = loadOrCreateMasterKey(config.masterKey, config.dataDir);
+  // The configured keys open what the one-off upgrade after migration 005 re-seals; the ring
+  // (active key id, rotation hand-offs) is read from the database right after.
+  const secretBox = new SecretBox(keys[0]!, { retired: keys.slice(1) });
   const database = await createDatabase(config, (db) => resealAuthenticatorSecrets(db, secretBox));
+  let keyRing: KeyRing;
   try {
-    const stored = await database.store.putMetaIfAbsent(KEY_CHECK, secretBox.seal(KEY_CHECK_PLAINTEXT, KEY_CHECK));
-    if (secretBox.open(stored, KEY_CHECK) !== KEY_CHECK_PLAINTEXT) {
-      throw new Error(
-        'The master key does not match this database. Start with the TWOFOLD_MASTER_KEY (or master.key file) the database was created with.',
-      );
-    }
+    keyRing = await openKeyRing(database.store, { secretBox, configuredKeys: keys, keyFile: keyFileFor(source === 'environment', config.dataDir) });
   } catch (error) {
     await database.close();
     throw error;
@@ -70,5 +68,5 @@ export async function createServices(
     mailer: createMailer(transport, config.issuer),
     onAudit: options.onAudit,
   };
-  return { config, database, flows, masterKeySource: source, close: () => database.close() };
+  return { config, database, flows, masterKeySource: source, keyRing, close: () => database.close() };
 }
