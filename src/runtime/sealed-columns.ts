@@ -14,7 +14,9 @@ export interface SealedColumn {
   column: string;
   /** The columns that identify a row. */
   keyColumns: string[];
-  /** The associated data the value was sealed with, from the row's key columns. */
+  /** Other columns the associated data is made of (when not only the key). */
+  contextColumns?: string[];
+  /** The associated data the value was sealed with, from the row's key and context columns. */
   associatedData(row: Record<string, string>): string;
   /** Only rows of these key values (meta holds other things too). */
   onlyKeys?: string[];
@@ -32,7 +34,7 @@ export const SEALED_COLUMNS: SealedColumn[] = [
 async function staleRows(db: Kysely<Database>, column: SealedColumn, activeKeyId: string): Promise<Array<Record<string, string>>> {
   const prefix = `v2.${activeKeyId}.%`;
   const rows = await sql<Record<string, string>>`
-    select ${sql.join(column.keyColumns.map((c) => sql.ref(c)))}, ${sql.ref(column.column)} as sealed
+    select ${sql.join([...column.keyColumns, ...(column.contextColumns ?? [])].map((c) => sql.ref(c)))}, ${sql.ref(column.column)} as sealed
     from ${sql.table(column.table)}
     where ${sql.ref(column.column)} is not null and ${sql.ref(column.column)} not like ${prefix}`.execute(db);
   return rows.rows.filter((row) => column.onlyKeys === undefined || column.onlyKeys.includes(row[column.keyColumns[0]!]!));

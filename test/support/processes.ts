@@ -49,7 +49,8 @@ export async function startTestServer(
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     },
   );
-  const instance = await waitUntilListening(child, options.timeoutMs ?? 30_000);
+  // Generous: soaks start several of these on a shared two-core machine.
+  const instance = await waitUntilListening(child, options.timeoutMs ?? 90_000);
   const ask = <T>(message: object, type: string): Promise<T> =>
     new Promise<T>((resolve, reject) => {
       const onMessage = (reply: { type: string }) => {
@@ -75,7 +76,11 @@ async function waitUntilListening(child: ChildProcess, timeoutMs: number): Promi
   let output = '';
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`instance did not start in ${timeoutMs} ms:\n${output}`)), timeoutMs);
+    const timer = setTimeout(() => {
+      // A process that never listened must not live on and write into the test's data folder.
+      child.kill('SIGKILL');
+      reject(new Error(`instance did not start in ${timeoutMs} ms:\n${output}`));
+    }, timeoutMs);
     const onData = (chunk: Buffer) => {
       // The newest 256 KiB: a soak's request log must not grow the test process without bound.
       output = (output + chunk.toString()).slice(-256 * 1024);
