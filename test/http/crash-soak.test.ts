@@ -158,7 +158,12 @@ describe.each(DIALECTS)('crash soak (%s)', (dialect) => {
     const byName = new Map(accounts.map((a) => [a.username, a]));
     const handle = await createDatabase(environment.config);
     try {
-      const rows = await handle.db.selectFrom('totp_credentials').innerJoin('users', 'users.id', 'totp_credentials.user_id').select(['users.username', 'totp_credentials.last_used_step']).execute();
+      const rows = await handle.db
+        .selectFrom('authenticators')
+        .innerJoin('users', 'users.id', 'authenticators.user_id')
+        .select(['users.username', 'authenticators.last_used_step'])
+        .where('authenticators.type', '=', 'totp')
+        .execute();
       for (const row of rows) {
         const steps = byName.get(row.username)?.acceptedThisRound.filter((a) => a.method === 'totp').map((a) => a.step!) ?? [];
         for (const accepted of steps) expect(Number(row.last_used_step), `${row.username}: an accepted step is usable again`).toBeGreaterThanOrEqual(accepted);
@@ -191,26 +196,23 @@ async function expectConsistentDatabase(environment: TestEnvironment): Promise<v
         select c.relname as name from pg_index i join pg_class c on c.oid = i.indexrelid join pg_namespace n on n.oid = c.relnamespace
         where n.nspname = ${schema} and not (i.indisvalid and i.indisready)`.execute(db);
       expect(invalid.rows).toEqual([]);
-      for (const table of ['sessions', 'recovery_codes', 'totp_credentials', 'login_challenges', 'pending_totp_secrets']) {
+      for (const table of ['sessions', 'recovery_codes', 'authenticators', 'login_challenges', 'pending_totp_secrets']) {
         const orphans = await sql<{ n: number }>`select count(*)::int as n from ${sql.table(table)} t where not exists (select 1 from users u where u.id = t.user_id)`.execute(db);
         expect(orphans.rows[0]?.n, `orphan rows in ${table}`).toBe(0);
       }
       const unique = await sql<{ n: number }>`select count(*)::int as n from (select username_key from users group by username_key having count(*) > 1) d`.execute(db);
       expect(unique.rows[0]?.n).toBe(0);
     }
-    // Half-enrolled: two-factor marked on without its credential or its recovery codes, or a credential on an account marked off.
+    // Half-enrolled: an authenticator without its secret, or two-factor on (an authenticator
+    // exists) without the recovery codes that are issued in the same transaction.
     const halfEnrolled = await db
-      .selectFrom('users')
-      .leftJoin('totp_credentials', 'totp_credentials.user_id', 'users.id')
-      .select(['users.username', 'users.two_factor_method', 'totp_credentials.user_id as credential'])
+      .selectFrom('authenticators')
+      .innerJoin('users', 'users.id', 'authenticators.user_id')
+      .select(['users.username', 'authenticators.type', 'authenticators.sealed_secret'])
       .where((eb) =>
         eb.or([
-          eb.and([eb('users.two_factor_method', '=', 'totp'), eb('totp_credentials.user_id', 'is', null)]),
-          eb.and([eb('users.two_factor_method', 'is', null), eb('totp_credentials.user_id', 'is not', null)]),
-          eb.and([
-            eb('users.two_factor_method', 'is not', null),
-            eb.not(eb.exists(eb.selectFrom('recovery_codes').select('recovery_codes.user_id').whereRef('recovery_codes.user_id', '=', 'users.id'))),
-          ]),
+          eb.and([eb('authenticators.type', '=', 'totp'), eb('authenticators.sealed_secret', 'is', null), eb('authenticators.legacy_sealed_secret', 'is', null)]),
+          eb.not(eb.exists(eb.selectFrom('recovery_codes').select('recovery_codes.user_id').whereRef('recovery_codes.user_id', '=', 'users.id'))),
         ]),
       )
       .execute();

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { encodeBase32 } from '../../src/core/base32.ts';
 import { hashPassword } from '../../src/core/passwords.ts';
 import { usernameKey } from '../../src/core/usernames.ts';
-import { totpAssociatedData } from '../../src/flows/shared/second-factor.ts';
+import { authenticatorAssociatedData } from '../../src/core/associated-data.ts';
 import { createServices } from '../../src/runtime/services.ts';
 import type { TestEnvironment } from './harness.ts';
 
@@ -29,12 +29,21 @@ export async function seedTOTPAccounts(environment: TestEnvironment, count: numb
     const accounts: SeededAccount[] = [];
     for (let i = 0; i < count; i++) {
       const id = randomUUID();
+      const authenticatorId = randomUUID();
       const username = `${prefix}-${i}`;
       const secret = encodeBase32(crypto.getRandomValues(new Uint8Array(20)));
       await store.transaction(async (tx) => {
         await tx.createAccount({ id, username, usernameKey: usernameKey(username), displayName: username, email: null, emailVerified: false, role: 'user', passwordHash, createdAt: now });
-        await tx.saveTOTPCredential(id, secretBox.seal(secret, totpAssociatedData(id)), 0, now);
-        await tx.setTwoFactorMethod(id, 'totp', now);
+        await tx.addAuthenticator({
+          id: authenticatorId,
+          userId: id,
+          type: 'totp',
+          name: 'Authenticator app',
+          sealedSecret: secretBox.seal(secret, authenticatorAssociatedData(authenticatorId)),
+          lastUsedStep: 0,
+          clockOffsetSeconds: null,
+          createdAt: now,
+        });
       });
       accounts.push({ username, password, secret });
     }
