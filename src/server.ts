@@ -2,10 +2,12 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from './config.ts';
+import type { Clock } from './core/clock.ts';
 import { bootstrapAdmin } from './flows/bootstrap-admin.ts';
 import { sweepExpired } from './flows/sweep-expired.ts';
 import type { SecurityNotifier } from './flows/shared/deps.ts';
 import { buildApp, createLogger } from './http/app.ts';
+import { KEY_RING_POLL_MS } from './runtime/key-ring.ts';
 import { createServices, type Services } from './runtime/services.ts';
 
 export const DEFAULT_WEB_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../web/dist');
@@ -23,11 +25,16 @@ const SHUTDOWN_GRACE_MS = 10_000;
 /** loadConfig -> createServices -> bootstrapAdmin -> buildApp -> listen. */
 export async function startServer(
   config: Config,
-  options: { notifier?: SecurityNotifier; print?: (line: string) => void } = {},
+  options: {
+    notifier?: SecurityNotifier;
+    print?: (line: string) => void;
+    /** Only test entry points pass one (test/support/test-server.ts); `twofold serve` runs on the system clock. */
+    clock?: Clock;
+  } = {},
 ): Promise<RunningServer> {
   const print = options.print ?? ((line: string) => process.stdout.write(`${line}\n`));
   const logger = createLogger(config.logLevel);
-  const services = await createServices(config, { notifier: options.notifier, log: logger });
+  const services = await createServices(config, { notifier: options.notifier, log: logger, clock: options.clock });
   const admin = await bootstrapAdmin(services.flows, config.adminPassword);
   if (admin.created) {
     // Printed to the terminal once, deliberately not through the logger (logs never hold passwords).
@@ -60,6 +67,11 @@ export async function startServer(
   const cleanup = setInterval(sweep, CLEANUP_INTERVAL_MS);
   cleanup.unref();
   sweep();
+  // A master-key rotation (twofold keys rotate-master) reaches running instances through this.
+  const keyRefresh = setInterval(() => {
+    services.keyRing.refresh().catch((error: unknown) => app.log.warn({ err: error }, 'master key refresh failed'));
+  }, KEY_RING_POLL_MS);
+  keyRefresh.unref();
 
   let closing = false;
   // Once shutdown starts, responses ask clients to close their connection: a keep-alive
@@ -82,6 +94,7 @@ export async function startServer(
     // app.close() stops accepting, lets in-flight requests finish, then the pool closes.
     stopping ??= (async () => {
       clearInterval(cleanup);
+      clearInterval(keyRefresh);
       closing = true;
       // Requests in flight finish (their responses say Connection: close); whatever is still
       // open after the grace period is cut.

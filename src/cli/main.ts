@@ -31,6 +31,9 @@ const USAGE = `Usage: twofold <command>
                                      (PostgreSQL: use pg_dump); --force replaces an existing file
   restore <file> [--force]           put a backup in place as the database of TWOFOLD_DATA_DIR
                                      (stop the service first); --force replaces an existing database
+  keys rotate-master [--new-key-stdin]
+                                     new master key, every stored secret re-sealed, with the service running;
+                                     with TWOFOLD_MASTER_KEY the new key (64 hex digits) comes on standard input
 
 The commands work on the data the service uses (TWOFOLD_DATA_DIR or TWOFOLD_DATABASE_URL),
 whether or not the server is running.`;
@@ -194,6 +197,31 @@ async function backupCommand(command: 'backup' | 'restore', args: string[]): Pro
   }
 }
 
+async function keysCommand(args: string[]): Promise<void> {
+  const [sub, ...rest] = args;
+  if (sub !== 'rotate-master') throw new UsageError(`unknown command: twofold keys ${sub ?? ''}`);
+  const { values } = parseArgs({ args: rest, options: { 'new-key-stdin': { type: 'boolean' } } });
+  const config = loadConfig();
+  if (config.masterKey !== null && !values['new-key-stdin']) {
+    throw new UsageError('TWOFOLD_MASTER_KEY is set, so the new key cannot be written for you: give it on standard input with --new-key-stdin');
+  }
+  let newKey = randomBytes(32);
+  if (values['new-key-stdin']) {
+    const text = readFileSync(0, 'utf8').trim();
+    if (!/^[0-9a-f]{64}$/i.test(text)) throw new UsageError('--new-key-stdin expects 64 hex digits (32 bytes), for example from: openssl rand -hex 32');
+    newKey = Buffer.from(text, 'hex');
+  }
+  await withServices(async (services) => {
+    const { rotateMasterKey } = await import('../runtime/rotate-master-key.ts');
+    const report = await rotateMasterKey(services, { newKey, log: (line) => console.log(line) });
+    console.log(
+      config.masterKey === null
+        ? `Done: master.key holds the new key ${report.newKeyId}. Back it up; the old key opens nothing any more.`
+        : `Done: set TWOFOLD_MASTER_KEY to the new key (${report.newKeyId}) before the next restart; the old key opens nothing any more.`,
+    );
+  });
+}
+
 class UsageError extends Error {}
 
 async function main(argv: string[]): Promise<number> {
@@ -217,6 +245,7 @@ async function main(argv: string[]): Promise<number> {
     if (command === 'user') await userCommand(rest);
     else if (command === 'audit') await auditCommand(rest);
     else if (command === 'backup' || command === 'restore') await backupCommand(command, rest);
+    else if (command === 'keys') await keysCommand(rest);
     else if (command === undefined || command === 'help' || command === '--help' || command === '-h') console.log(USAGE);
     else throw new UsageError(`unknown command: ${command}`);
     return 0;

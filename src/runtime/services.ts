@@ -12,20 +12,20 @@ import { createDatabase, type DatabaseHandle } from '../store/database.ts';
 import { resealAuthenticatorSecrets } from '../store/upgrades/reseal-authenticator-secrets.ts';
 import { createRelyingParty } from '../flows/factors/webauthn/relying-party.ts';
 import { openAuditLog } from './audit-log.ts';
-import { loadOrCreateMasterKey } from './master-key.ts';
+import { keyFileFor, openKeyRing, type KeyRing } from './key-ring.ts';
+import { loadOrCreateMasterKey, type MasterKeySource } from './master-key.ts';
 
 export interface Services {
   config: Config;
   database: DatabaseHandle;
   flows: FlowDeps;
-  masterKeySource: 'environment' | 'file' | 'new-file';
+  masterKeySource: MasterKeySource;
+  /** The master keys; the server refreshes it every KEY_RING_POLL_MS to pick up a rotation. */
+  keyRing: KeyRing;
   close(): Promise<void>;
 }
 
 const silentLog: MailLog = { info: () => {}, warn: () => {} };
-
-const KEY_CHECK = 'master_key_check';
-const KEY_CHECK_PLAINTEXT = 'twofold master key check';
 
 /**
  * Opens the database and checks that the master key is the one its secrets were sealed with, so
@@ -46,16 +46,14 @@ export async function createServices(
     sqliteLockWaitMs?: number;
   } = {},
 ): Promise<Services> {
-  const { key, source } = loadOrCreateMasterKey(config.masterKey, config.dataDir);
-  const secretBox = new SecretBox(key);
+  const { keys, source } = loadOrCreateMasterKey(config.masterKey, config.dataDir);
+  // The configured keys open what the one-off upgrade after migration 005 re-seals; the ring
+  // (active key id, rotation hand-offs) is read from the database right after.
+  const secretBox = new SecretBox(keys[0]!, { retired: keys.slice(1) });
   const database = await createDatabase({ ...config, sqliteLockWaitMs: options.sqliteLockWaitMs }, (db) => resealAuthenticatorSecrets(db, secretBox));
+  let keyRing: KeyRing;
   try {
-    const stored = await database.store.putMetaIfAbsent(KEY_CHECK, secretBox.seal(KEY_CHECK_PLAINTEXT, KEY_CHECK));
-    if (secretBox.open(stored, KEY_CHECK) !== KEY_CHECK_PLAINTEXT) {
-      throw new Error(
-        'The master key does not match this database. Start with the TWOFOLD_MASTER_KEY (or master.key file) the database was created with.',
-      );
-    }
+    keyRing = await openKeyRing(database.store, { secretBox, configuredKeys: keys, keyFile: keyFileFor(source === 'environment', config.dataDir) });
   } catch (error) {
     await database.close();
     throw error;
@@ -87,5 +85,5 @@ export async function createServices(
     await database.close();
     await auditLog?.close();
   };
-  return { config, database, flows, masterKeySource: source, close };
+  return { config, database, flows, masterKeySource: source, keyRing, close };
 }

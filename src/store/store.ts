@@ -293,6 +293,11 @@ export interface AuditStore {
 export interface MetaStore {
   /** Writes only if absent; returns the value now stored (this caller's or an earlier one's). */
   putMetaIfAbsent(key: string, value: string): Promise<string>;
+  getMeta(key: string): Promise<string | null>;
+  /** Every record whose key starts with `prefix`. */
+  listMeta(prefix: string): Promise<Array<{ key: string; value: string }>>;
+  putMeta(key: string, value: string): Promise<void>;
+  deleteMeta(key: string): Promise<void>;
 }
 
 /**

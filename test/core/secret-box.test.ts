@@ -1,6 +1,6 @@
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { SecretBox } from '../../src/core/secret-box.ts';
+import { deriveMacKey, SecretBox } from '../../src/core/secret-box.ts';
 
 const KEY = Uint8Array.from(Buffer.alloc(32, 7));
 const OTHER_KEY = Uint8Array.from(Buffer.alloc(32, 8));
@@ -9,11 +9,16 @@ const AD = 'totp-secret:account-1';
 
 /** Flips one bit in the decoded payload (a flip in the base64url text can land in unused bits). */
 function flipBit(sealed: string, byteIndex: number): string {
-  const [version, encoded] = sealed.split('.') as [string, string];
+  const [version, keyId, encoded] = sealed.split('.') as [string, string, string];
   const raw = Buffer.from(encoded, 'base64url');
   const index = byteIndex < 0 ? raw.length + byteIndex : byteIndex;
   raw[index] = raw[index]! ^ 0x01;
-  return `${version}.${raw.toString('base64url')}`;
+  return `${version}.${keyId}.${raw.toString('base64url')}`;
+}
+
+/** The IV, tag and ciphertext of a sealed value (its last part). */
+function payload(sealed: string): Buffer {
+  return Buffer.from(sealed.split('.').at(-1)!, 'base64url');
 }
 
 describe('SecretBox', () => {
@@ -22,7 +27,7 @@ describe('SecretBox', () => {
   it('round-trips a value, including empty and non-ASCII ones', () => {
     for (const value of [SECRET, '', 'päss wörd ✓ 😀', 'x'.repeat(10_000)]) {
       const sealed = box.seal(value, AD);
-      expect(sealed).toMatch(/^v1\.[A-Za-z0-9_-]+$/);
+      expect(sealed).toMatch(/^v2\.[0-9a-f]{16}\.[A-Za-z0-9_-]+$/);
       expect(box.open(sealed, AD)).toBe(value);
       // A second box on the same key (a restart) opens it too.
       expect(new SecretBox(KEY).open(sealed, AD)).toBe(value);
@@ -42,7 +47,7 @@ describe('SecretBox', () => {
 
   it('refuses any tampered byte: IV, tag or ciphertext', () => {
     const sealed = box.seal(SECRET, AD);
-    const length = Buffer.from(sealed.split('.')[1]!, 'base64url').length;
+    const length = payload(sealed).length;
     expect(length).toBe(12 + 16 + SECRET.length);
     for (let index = 0; index < length; index++) {
       expect(box.open(flipBit(sealed, index), AD), `byte ${index}`).toBeNull();
@@ -51,12 +56,14 @@ describe('SecretBox', () => {
 
   it('refuses truncated, extended, re-versioned and garbage values', () => {
     const sealed = box.seal(SECRET, AD);
-    const [, encoded] = sealed.split('.') as [string, string];
+    const [, keyId, encoded] = sealed.split('.') as [string, string, string];
     const raw = Buffer.from(encoded, 'base64url');
-    expect(box.open(`v1.${raw.subarray(0, raw.length - 1).toString('base64url')}`, AD)).toBeNull();
-    expect(box.open(`v1.${Buffer.concat([raw, Buffer.from([0])]).toString('base64url')}`, AD)).toBeNull();
-    expect(box.open(`v1.${raw.subarray(0, 27).toString('base64url')}`, AD)).toBeNull();
+    expect(box.open(`v2.${keyId}.${raw.subarray(0, raw.length - 1).toString('base64url')}`, AD)).toBeNull();
+    expect(box.open(`v2.${keyId}.${Buffer.concat([raw, Buffer.from([0])]).toString('base64url')}`, AD)).toBeNull();
+    expect(box.open(`v2.${keyId}.${raw.subarray(0, 27).toString('base64url')}`, AD)).toBeNull();
+    expect(box.open(`v3.${keyId}.${encoded}`, AD)).toBeNull();
     expect(box.open(`v2.${encoded}`, AD)).toBeNull();
+    expect(box.open(`v2.0000000000000000.${encoded}`, AD)).toBeNull();
     expect(box.open(encoded, AD)).toBeNull();
     expect(box.open('', AD)).toBeNull();
     expect(box.open('v1.', AD)).toBeNull();
@@ -65,7 +72,7 @@ describe('SecretBox', () => {
 
   it('never contains the plaintext, in any common encoding', () => {
     const sealed = box.seal(SECRET, AD);
-    const raw = Buffer.from(sealed.split('.')[1]!, 'base64url');
+    const raw = payload(sealed);
     expect(sealed).not.toContain(SECRET);
     expect(sealed.toLowerCase()).not.toContain(SECRET.toLowerCase());
     expect(raw.includes(Buffer.from(SECRET))).toBe(false);
@@ -76,9 +83,31 @@ describe('SecretBox', () => {
   it('seals the same value differently each time (random IV)', () => {
     const seals = new Set(Array.from({ length: 50 }, () => box.seal(SECRET, AD)));
     expect(seals.size).toBe(50);
-    const ivs = new Set([...seals].map((sealed) => Buffer.from(sealed.split('.')[1]!, 'base64url').subarray(0, 12).toString('hex')));
+    const ivs = new Set([...seals].map((sealed) => payload(sealed).subarray(0, 12).toString('hex')));
     expect(ivs.size).toBe(50);
     for (const sealed of seals) expect(box.open(sealed, AD)).toBe(SECRET);
+  });
+
+  it('opens with any key of the ring, seals with the active one, and names it', () => {
+    const old = new SecretBox(KEY);
+    const sealedOld = old.seal(SECRET, AD);
+    const ring = new SecretBox(OTHER_KEY, { retired: [KEY] });
+    expect(ring.open(sealedOld, AD)).toBe(SECRET);
+    const sealedNew = ring.seal(SECRET, AD);
+    expect(SecretBox.keyIdOf(sealedNew)).toBe(ring.activeKeyId);
+    expect(SecretBox.keyIdOf(sealedOld)).toBe(old.activeKeyId);
+    expect(ring.activeKeyId).not.toBe(old.activeKeyId);
+    // The old key alone cannot open what the new one sealed; the new one alone cannot open the old.
+    expect(old.open(sealedNew, AD)).toBeNull();
+    expect(new SecretBox(OTHER_KEY).open(sealedOld, AD)).toBeNull();
+  });
+
+  it('opens legacy v1 values (no key id) with whichever key of the ring sealed them', () => {
+    // v1 was iv|tag|ciphertext under the key, with no key id: rebuild one from a v2 value.
+    const legacy = `v1.${payload(new SecretBox(KEY).seal(SECRET, AD)).toString('base64url')}`;
+    expect(new SecretBox(OTHER_KEY, { retired: [KEY] }).open(legacy, AD)).toBe(SECRET);
+    expect(new SecretBox(OTHER_KEY).open(legacy, AD)).toBeNull();
+    expect(new SecretBox(KEY).open(legacy, 'other')).toBeNull();
   });
 
   it('refuses a key that is not 32 bytes', () => {
@@ -90,6 +119,12 @@ describe('SecretBox', () => {
 
 describe('SecretBox.mac', () => {
   const box = new SecretBox(KEY);
+
+  it('uses the MAC key it is given, so hashes outlive a master-key rotation', () => {
+    const original = new SecretBox(KEY);
+    const rotated = new SecretBox(OTHER_KEY, { macKey: deriveMacKey(KEY) });
+    expect(rotated.mac('123456')).toBe(original.mac('123456'));
+  });
 
   it('is deterministic, also across instances with the same key', () => {
     expect(box.mac('123456')).toBe(box.mac('123456'));

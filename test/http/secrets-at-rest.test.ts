@@ -59,7 +59,7 @@ describe.each(DIALECTS)('secrets at rest (%s)', (dialect) => {
     const login = await answerChallenge(t.app, await startChallenge(t.app, user.username, user.password), totpCode(secret));
     expect(login.statusCode).toBe(200);
     const credential = await t.services.database.db.selectFrom('authenticators').selectAll().where('type', '=', 'totp').executeTakeFirstOrThrow();
-    expect(credential.sealed_secret).toMatch(/^v1\./);
+    expect(credential.sealed_secret).toMatch(/^v2\.[0-9a-f]{16}\./);
     // Bound to the authenticator's own id: it opens with that associated data and no other.
     expect(t.services.flows.secretBox.open(credential.sealed_secret!, `authenticator:${credential.id}`)).toBe(secret);
     expect(t.services.flows.secretBox.open(credential.sealed_secret!, `totp:${credential.user_id}`)).toBeNull();
