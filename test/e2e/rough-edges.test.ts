@@ -119,7 +119,7 @@ describe('rough edges of the web client', () => {
     await page.goto('/login');
     await expectFocused(page.getByLabel('Username'));
 
-    await page.getByRole('button', { name: 'Log In' }).click();
+    await page.getByRole('button', { name: 'Log In', exact: true }).click();
     await page.getByText('Enter your username.').waitFor();
     await page.getByText('Enter your password.').waitFor();
     await expectFocused(page.getByLabel('Username'));
@@ -145,7 +145,7 @@ describe('rough edges of the web client', () => {
     });
     await page.getByLabel('Username').fill('tess');
     await page.getByLabel('Password', { exact: true }).fill('tess-password-1');
-    await page.getByRole('button', { name: 'Log In' }).click();
+    await page.getByRole('button', { name: 'Log In', exact: true }).click();
     await page.getByRole('button', { name: 'Logging in…' }).waitFor();
     await page.getByRole('heading', { name: /Welcome/ }).waitFor();
     await page.unroute('**/api/v1/auth/login');
@@ -428,7 +428,7 @@ describe('rough edges of the web client', () => {
     // A browser that never held that session hears nothing of it.
     const stranger = await open(DESKTOP);
     await stranger.page.goto('/login');
-    await stranger.page.getByRole('button', { name: 'Log In' }).waitFor();
+    await stranger.page.getByRole('button', { name: 'Log In', exact: true }).waitFor();
     expect(await stranger.page.getByText(/Your session ended/).count()).toBe(0);
   });
 
@@ -463,12 +463,14 @@ describe('rough edges of the web client', () => {
     // Any case, no dash: accepted in the Add authenticator Password window.
     await section.getByRole('button', { name: 'Add authenticator' }).click();
     await passWithRecoveryCode(codes[0]!.replace('-', '').toLowerCase());
+    await page.getByRole('button', { name: 'Authenticator app', exact: true }).click();
     await page.locator('a.add-to-app').waitFor({ state: 'attached' });
     const key = await shownKey();
     // Cancel and Add again: the same key comes back (reusePending), and no "replaced" warning.
     await section.getByRole('button', { name: 'Cancel' }).click();
     await section.getByRole('button', { name: 'Add authenticator' }).click();
     await passWithRecoveryCode(codes[1]!.replace('-', ' '));
+    await page.getByRole('button', { name: 'Authenticator app', exact: true }).click();
     await page.locator('a.add-to-app').waitFor({ state: 'attached' });
     expect(await shownKey()).toBe(key);
     expect(await page.getByText('A new QR code replaced the previous one.').count()).toBe(0);
@@ -575,7 +577,7 @@ describe('rough edges of the web client', () => {
     await page.getByLabel('Authentication Code').waitFor();
     await screenshot(page, 'edges-phone-06-code-step');
     await page.getByRole('button', { name: 'Back to Log In' }).click();
-    await page.getByRole('button', { name: 'Log In' }).click();
+    await page.getByRole('button', { name: 'Log In', exact: true }).click();
     await screenshot(page, 'edges-phone-07-empty-login');
   });
 });

@@ -96,6 +96,9 @@ describe.each(DIALECTS)('tokens and requests (%s)', (dialect) => {
       'POST /api/v1/auth/login/passkey/options',
       'POST /api/v1/auth/login/second-factor',
       'POST /api/v1/auth/login/webauthn/options',
+      'POST /api/v1/auth/password-change',
+      'POST /api/v1/auth/password-reset',
+      'POST /api/v1/auth/password-reset/confirm',
     ]);
     expect(routes.length).toBeGreaterThan(15);
     const bodies: { payload?: string; headers: Record<string, string> }[] = [
