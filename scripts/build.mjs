@@ -26,7 +26,7 @@ const targets = [
   },
   {
     name: 'web client',
-    inputs: ['web', 'package-lock.json'],
+    inputs: ['web', 'locales', 'package-lock.json'],
     exclude: ['web/dist'],
     output: 'web/dist',
     marker: 'web/dist/index.html',

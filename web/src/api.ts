@@ -4,6 +4,7 @@ import type {
   PublicKeyCredentialRequestOptionsJSON,
   RegistrationResponseJSON,
 } from './webauthn.ts';
+import { currentLanguage, t } from './i18n.ts';
 
 /** The JSON API as the web client sees it. Every error the server sends is `{error:{code,message}}`. */
 
@@ -42,6 +43,8 @@ export interface User {
 }
 
 export interface Me extends User {
+  /** The language the account chose (a catalog's tag such as "de"), or null: follow the browser. */
+  language: string | null;
   recoveryCodesLeft: number | null;
   session: { id: string; client: string; expiresAt: string; amr: string[]; authenticatedAt: string; reauthenticatedAt: string | null };
 }
@@ -162,10 +165,10 @@ function endsOtherSessions<T>(result: Promise<T>): Promise<T> {
   });
 }
 
-const GENERIC = 'The server could not be reached. Check your connection and try again.';
 
 async function request<T>(method: string, path: string, body?: unknown, options: { quiet401?: boolean } = {}): Promise<T> {
-  const init: RequestInit = { method, credentials: 'same-origin', headers: { Accept: 'application/json' } };
+  // The server answers in the account's language, else in this one (the interface's, not only the browser's).
+  const init: RequestInit = { method, credentials: 'same-origin', headers: { Accept: 'application/json', 'Accept-Language': currentLanguage() } };
   if (method !== 'GET') {
     // The server refuses cookie-authenticated writes without this header: a cross-site form cannot set it.
     init.headers = { ...init.headers, 'Content-Type': 'application/json', 'X-CSRF-Protection': '1' };
@@ -175,7 +178,7 @@ async function request<T>(method: string, path: string, body?: unknown, options:
   try {
     response = await fetch(path, init);
   } catch {
-    throw new ApiError(0, 'network_error', GENERIC);
+    throw new ApiError(0, 'network_error', t('The server could not be reached. Check your connection and try again.'));
   }
   const text = await response.text();
   let data: unknown = null;
@@ -189,7 +192,7 @@ async function request<T>(method: string, path: string, body?: unknown, options:
   if (!response.ok) {
     const error = (data as { error?: { code?: unknown; message?: unknown; attemptsLeft?: unknown; field?: unknown; reason?: unknown } } | null)?.error;
     const code = typeof error?.code === 'string' ? error.code : 'http_error';
-    const message = typeof error?.message === 'string' ? error.message : `The server answered ${response.status}.`;
+    const message = typeof error?.message === 'string' ? error.message : t('The server answered {status}.', { status: response.status });
     const details: ErrorDetails = {};
     if (typeof error?.attemptsLeft === 'number') details.attemptsLeft = error.attemptsLeft;
     if (typeof error?.field === 'string') details.field = error.field;
@@ -203,6 +206,8 @@ async function request<T>(method: string, path: string, body?: unknown, options:
 }
 
 export const api = {
+  /** Saves the interface language to the account (its mails and the server's messages follow it). */
+  setLanguage: (language: string): Promise<unknown> => request('PUT', '/api/v1/me/language', { language }),
   me: (options: { quiet401?: boolean } = {}): Promise<Me> => request('GET', '/api/v1/me', undefined, options),
   login: (username: string, password: string): Promise<LoginResult> =>
     request('POST', '/api/v1/auth/login', { username, password, client: 'web' }),
@@ -274,5 +279,5 @@ export const api = {
 /** The message to show for any failure: the server's own words when it sent some. */
 export function messageOf(error: unknown): string {
   if (error instanceof ApiError) return error.message;
-  return 'Something went wrong. Try again.';
+  return t('Something went wrong. Try again.');
 }

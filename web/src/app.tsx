@@ -9,30 +9,46 @@ import { HomeScreen } from './screens/home.tsx';
 import { LoginScreen } from './screens/login.tsx';
 import { NotFoundScreen } from './screens/not-found.tsx';
 import { ResetPasswordScreen } from './screens/reset-password.tsx';
+import { browserLanguage, rememberLanguage, setLanguage, t, unsavedLanguage } from './i18n.ts';
 
 type Auth = { state: 'loading' } | { state: 'out'; notice: string | null } | { state: 'in'; me: Me; notice: string | null };
 
-export const SESSION_ENDED =
-  'Your session ended because it was closed elsewhere: a password or two-factor change, an administrator, or Log Out on another device. Log in again.';
-export const SESSION_EXPIRED = 'Your session ended because it expired. Log in again.';
-export const LOGGED_OUT_ELSEWHERE = 'Your session ended because you logged out in another tab.';
+const sessionEnded = (): string =>
+  t('Your session ended because it was closed elsewhere: a password or two-factor change, an administrator, or Log Out on another device. Log in again.');
+const sessionExpired = (): string => t('Your session ended because it expired. Log in again.');
+const loggedOutElsewhere = (): string => t('Your session ended because you logged out in another tab.');
 
 /** The server's `reason` for a session that ended (docs/api.md, "Session ended"), in a sentence. */
-export const SESSION_END_REASONS: Record<string, string> = {
-  password_changed: 'Your session ended because the password of your account was changed. Log in again.',
-  two_factor_changed: 'Your session ended because the two-factor authentication of your account was changed. Log in again.',
-  email_changed: 'Your session ended because the email address that receives your codes was changed. Log in again.',
-  revoked: 'Your session ended because it was ended from the list of sessions. Log in again.',
-  administrator: 'Your session ended because an administrator changed your account. Log in again.',
-  logged_out_elsewhere: 'Your session ended because you logged out with it elsewhere. Log in again.',
-  expired: SESSION_EXPIRED,
+const SESSION_END_REASONS: Record<string, () => string> = {
+  password_changed: () => t('Your session ended because the password of your account was changed. Log in again.'),
+  two_factor_changed: () => t('Your session ended because the two-factor authentication of your account was changed. Log in again.'),
+  email_changed: () => t('Your session ended because the email address that receives your codes was changed. Log in again.'),
+  revoked: () => t('Your session ended because it was ended from the list of sessions. Log in again.'),
+  administrator: () => t('Your session ended because an administrator changed your account. Log in again.'),
+  logged_out_elsewhere: () => t('Your session ended because you logged out with it elsewhere. Log in again.'),
+  expired: sessionExpired,
 };
 
 /** Why the session ended: the server's reason when it gave one, else what this tab can tell. */
 function sessionEndNotice(reason: string | null, expired: boolean): string {
   const known = reason === null ? undefined : SESSION_END_REASONS[reason];
-  if (known !== undefined) return known;
-  return expired ? SESSION_EXPIRED : SESSION_ENDED;
+  if (known !== undefined) return known();
+  return expired ? sessionExpired() : sessionEnded();
+}
+
+/**
+ * The account's language wins once logged in, except over a pick made on the login page that
+ * has not reached the account yet: that pick is saved now (the next login after it).
+ */
+function applyAccountLanguage(me: Me): void {
+  const unsaved = unsavedLanguage();
+  if (unsaved !== null) {
+    setLanguage(unsaved);
+    if (me.language === unsaved) rememberLanguage(unsaved, { unsaved: false });
+    else api.setLanguage(unsaved).then(() => rememberLanguage(unsaved, { unsaved: false }), () => undefined);
+    return;
+  }
+  setLanguage(me.language ?? browserLanguage());
 }
 
 // Tabs of one browser share the session cookie: a Log Out in one ends the session in all of them.
@@ -61,13 +77,16 @@ export function App(): JSX.Element {
       endSession(sessionEndNotice(reason, expired));
     });
     const onTabMessage = (event: MessageEvent): void => {
-      if (event.data === 'logged-out') endSession(LOGGED_OUT_ELSEWHERE);
+      if (event.data === 'logged-out') endSession(loggedOutElsewhere());
     };
     tabs?.addEventListener('message', onTabMessage);
     // A reload after the session ended elsewhere still says why (the cookie is still sent).
     api
       .me({ quiet401: true })
-      .then((me) => setAuth({ state: 'in', me, notice: null }))
+      .then((me) => {
+        applyAccountLanguage(me);
+        setAuth({ state: 'in', me, notice: null });
+      })
       .catch((failure: unknown) => {
         const reason = failure instanceof ApiError ? (failure.details.reason ?? null) : null;
         setAuth({ state: 'out', notice: reason === null ? null : sessionEndNotice(reason, false) });
@@ -83,7 +102,7 @@ export function App(): JSX.Element {
   sessionExpiresAt.current = Number.isNaN(expiresAt) ? null : expiresAt;
   useEffect(() => {
     if (Number.isNaN(expiresAt)) return undefined;
-    const timer = setTimeout(() => endSession(SESSION_EXPIRED), Math.min(Math.max(expiresAt - Date.now(), 0), MAX_TIMER_MS));
+    const timer = setTimeout(() => endSession(sessionExpired()), Math.min(Math.max(expiresAt - Date.now(), 0), MAX_TIMER_MS));
     return () => clearTimeout(timer);
   }, [expiresAt, endSession]);
 
@@ -101,6 +120,7 @@ export function App(): JSX.Element {
   const refreshMe = useCallback(async (): Promise<Me | null> => {
     try {
       const me = await api.me();
+      applyAccountLanguage(me);
       setAuth((previous) => ({ state: 'in', me, notice: previous.state === 'in' ? previous.notice : null }));
       return me;
     } catch {
@@ -118,7 +138,7 @@ export function App(): JSX.Element {
   if (auth.state === 'loading') {
     return (
       <div class="boot" role="status">
-        Loading…
+        {t('Loading…')}
       </div>
     );
   }
@@ -130,6 +150,7 @@ export function App(): JSX.Element {
       <LoginScreen
         notice={auth.notice}
         onLoggedIn={(me, notice) => {
+          applyAccountLanguage(me);
           setAuth({ state: 'in', me, notice });
           const target = returnTo === ROUTES.login ? ROUTES.home : returnTo;
           returnTo = ROUTES.home;
@@ -144,7 +165,7 @@ export function App(): JSX.Element {
     const leave = (): void => {
       tabs?.postMessage('logged-out');
       returnTo = ROUTES.home;
-      setAuth({ state: 'out', notice: 'You have logged out.' });
+      setAuth({ state: 'out', notice: t('You have logged out.') });
       navigate(ROUTES.login, { replace: true });
     };
     api.logout().then(leave, (failure: unknown) => {
@@ -152,10 +173,18 @@ export function App(): JSX.Element {
       // session (and its HttpOnly cookie) is still alive, which must not be hidden on a shared computer.
       if (failure instanceof ApiError && failure.status === 401) leave();
       else {
-        setAuth({ state: 'in', me, notice: `Could not log out: ${messageOf(failure)} Try again.` });
+        setAuth({ state: 'in', me, notice: t('Could not log out: {reason} Try again.', { reason: messageOf(failure) }) });
         navigate(ROUTES.home);
       }
     });
+  };
+
+  const pickLanguage = (code: string): void => {
+    rememberLanguage(code, { unsaved: false });
+    api.setLanguage(code).then(
+      () => void refreshMe(),
+      (failure: unknown) => setAuth({ state: 'in', me, notice: t('Could not save the language: {reason}', { reason: messageOf(failure) }) }),
+    );
   };
 
   let screen: JSX.Element;
@@ -171,7 +200,7 @@ export function App(): JSX.Element {
   // Home shows the notice itself; elsewhere (a login that returned to another screen) it goes on top.
   const onHome = path === ROUTES.home || path === ROUTES.login;
   return (
-    <Layout me={me} onLogOut={logOut}>
+    <Layout me={me} onLogOut={logOut} onLanguage={pickLanguage}>
       {!onHome && auth.notice && (
         <div class="alert alert-info page-notice" role="status">
           {auth.notice}

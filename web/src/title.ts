@@ -1,7 +1,8 @@
 import { useEffect } from 'preact/hooks';
+import { t } from './i18n.ts';
 
 export function useTitle(title: string): void {
   useEffect(() => {
-    document.title = `${title} · Twofold`;
+    document.title = t('{title} · Twofold', { title });
   }, [title]);
 }

@@ -9,6 +9,7 @@ import {
   type PublicKeyCredentialRequestOptionsJSON,
   type RegistrationResponseJSON,
 } from '@simplewebauthn/browser';
+import { t } from './i18n.ts';
 
 /**
  * The browser's own passkey prompt, through @simplewebauthn/browser: it turns the server's JSON
@@ -39,13 +40,13 @@ export class PromptFailed extends Error {
 function translate(failure: unknown): Error {
   const name = (failure as { name?: unknown }).name;
   const code = (failure as { code?: unknown }).code;
-  if (name === 'AbortError' || code === 'ERROR_CEREMONY_ABORTED') return new PromptDismissed('The passkey prompt was closed.');
-  if (name === 'NotAllowedError') return new PromptDismissed('The passkey prompt was closed or timed out.');
+  if (name === 'AbortError' || code === 'ERROR_CEREMONY_ABORTED') return new PromptDismissed(t('The passkey prompt was closed.'));
+  if (name === 'NotAllowedError') return new PromptDismissed(t('The passkey prompt was closed or timed out.'));
   if (name === 'InvalidStateError' || code === 'ERROR_AUTHENTICATOR_PREVIOUSLY_REGISTERED') {
-    return new PromptFailed('This passkey or security key is already registered to your account.');
+    return new PromptFailed(t('This passkey or security key is already registered to your account.'));
   }
-  if (name === 'SecurityError') return new PromptFailed('This browser refused to use passkeys for this address. Ask your administrator to check TWOFOLD_PUBLIC_URL.');
-  return new PromptFailed('Your browser could not use the passkey. Try again, or use another method.');
+  if (name === 'SecurityError') return new PromptFailed(t('This browser refused to use passkeys for this address. Ask your administrator to check {setting}.', { setting: 'TWOFOLD_PUBLIC_URL' }));
+  return new PromptFailed(t('Your browser could not use the passkey. Try again, or use another method.'));
 }
 
 export async function createPasskey(options: PublicKeyCredentialCreationOptionsJSON): Promise<RegistrationResponseJSON> {

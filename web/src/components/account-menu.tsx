@@ -2,6 +2,8 @@ import type { JSX } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { Me } from '../api.ts';
 import { ROUTES, navigate } from '../router.ts';
+import { t } from '../i18n.ts';
+import { LanguagePicker } from './language-picker.tsx';
 
 interface MenuItem {
   label: string;
@@ -12,16 +14,16 @@ interface MenuItem {
  * The account menu at the top-right corner (menu-button pattern): Enter, Space or ArrowDown open
  * it on the first item, arrows move, Escape closes and returns focus to the button.
  */
-export function AccountMenu({ me, onLogOut }: { me: Me; onLogOut: () => void }): JSX.Element {
+export function AccountMenu({ me, onLogOut, onLanguage }: { me: Me; onLogOut: () => void; onLanguage: (code: string) => void }): JSX.Element {
   const [open, setOpen] = useState(false);
   const button = useRef<HTMLButtonElement>(null);
   const menu = useRef<HTMLDivElement>(null);
   const focusOnOpen = useRef<'first' | 'last'>('first');
 
   const items: MenuItem[] = [
-    { label: 'Change Password & Security', run: () => navigate(ROUTES.password) },
-    ...(me.role === 'admin' ? [{ label: 'Administration', run: () => navigate(ROUTES.admin) }] : []),
-    { label: 'Log Out', run: onLogOut },
+    { label: t('Change Password & Security'), run: () => navigate(ROUTES.password) },
+    ...(me.role === 'admin' ? [{ label: t('Administration'), run: () => navigate(ROUTES.admin) }] : []),
+    { label: t('Log Out'), run: onLogOut },
   ];
 
   const menuItems = (): HTMLElement[] => Array.from(menu.current?.querySelectorAll<HTMLElement>('[role="menuitem"]') ?? []);
@@ -88,7 +90,7 @@ export function AccountMenu({ me, onLogOut }: { me: Me; onLogOut: () => void }):
         <span class="avatar" aria-hidden="true">
           {initial}
         </span>
-        <span class="visually-hidden">Account </span>
+        <span class="visually-hidden">{t('Account')} </span>
         <span class="account-name">{me.username}</span>
         <svg class="chevron" aria-hidden="true" viewBox="0 0 16 16" width="14" height="14">
           <path d="M4 6l4 4 4-4" fill="none" stroke="currentColor" stroke-width="1.8" stroke-linecap="round" />
@@ -118,6 +120,9 @@ export function AccountMenu({ me, onLogOut }: { me: Me; onLogOut: () => void }):
               </li>
             ))}
           </ul>
+          <div class="menu-language">
+            <LanguagePicker id="account-language" onPick={onLanguage} />
+          </div>
         </div>
       )}
     </div>

@@ -4,6 +4,7 @@ import { messageOf, type AccountEdit, type AdminUser, type Role } from '../api.t
 import { copyText } from '../clipboard.ts';
 import { Dialog } from './dialog.tsx';
 import { Alert, Field } from './ui.tsx';
+import { t } from '../i18n.ts';
 
 /** Runs an action from a dialog; what it throws is shown in the dialog while it is still open. */
 function useDialogAction(run: () => Promise<void>): { busy: boolean; error: string | null; act: () => Promise<void> } {
@@ -55,24 +56,24 @@ export function EditAccountDialog({ user, isSelf, onCancel, onSave, onResetPassw
   };
 
   return (
-    <Dialog title={`Edit ${user.username}`} onClose={onCancel}>
+    <Dialog title={t('Edit {username}', { username: user.username })} onClose={onCancel}>
       <form onSubmit={submit} noValidate>
         {error && <Alert>{error}</Alert>}
-        <Field id={ids.displayName} label="Display Name" value={displayName} onValue={setDisplayName} autocomplete="off" />
+        <Field id={ids.displayName} label={t('Display Name')} value={displayName} onValue={setDisplayName} autocomplete="off" />
         <Field
           id={ids.email}
-          label="Email"
+          label={t('Email')}
           type="email"
           value={email}
           onValue={setEmail}
           autocomplete="off"
-          hint="A new address stays unverified until its owner confirms it from Security Settings."
+          hint={t('A new address stays unverified until its owner confirms it from Security Settings.')}
         />
         <div class="field">
-          <label for={ids.role}>Role</label>
+          <label for={ids.role}>{t('Role')}</label>
           <select id={ids.role} value={role} onChange={(event) => setRole((event.currentTarget as HTMLSelectElement).value as Role)}>
-            <option value="user">User</option>
-            <option value="admin">Administrator</option>
+            <option value="user">{t('User')}</option>
+            <option value="admin">{t('Administrator')}</option>
           </select>
         </div>
         <div class="field">
@@ -85,26 +86,26 @@ export function EditAccountDialog({ user, isSelf, onCancel, onSave, onResetPassw
               aria-describedby={`${ids.disabled}-hint`}
               onChange={(event) => setDisabled((event.currentTarget as HTMLInputElement).checked)}
             />
-            Account disabled
+            {t('Account disabled')}
           </label>
           <p id={`${ids.disabled}-hint`} class="hint">
-            {isSelf ? 'Disabling your own account logs you out at once.' : 'A disabled account cannot log in, and its sessions end when you save.'}
+            {isSelf ? t('Disabling your own account logs you out at once.') : t('A disabled account cannot log in, and its sessions end when you save.')}
           </p>
         </div>
         <div class="dialog-actions">
           <button type="button" class="button button-secondary" onClick={onCancel}>
-            Cancel
+            {t('Cancel')}
           </button>
           <button type="submit" class="button button-primary" disabled={busy}>
-            Save
+            {t('Save')}
           </button>
         </div>
         <div class="dialog-more">
           <button type="button" class="button button-secondary button-small" onClick={onResetPassword}>
-            Reset Password
+            {t('Reset Password')}
           </button>
           <button type="button" class="button button-danger-outline button-small" onClick={onDelete}>
-            Delete Account
+            {t('Delete Account')}
           </button>
         </div>
       </form>
@@ -123,27 +124,27 @@ export function ResetPasswordDialog({ user, onCancel, onReset }: { user: AdminUs
   };
   return (
     <Dialog
-      title="Reset Password"
+      title={t('Reset Password')}
       onClose={onCancel}
-      description={`Set a new password for ${user.username}. They must choose their own at their next login; every session of ${user.username} ends now. Two-factor authentication stays as it is.`}
+      description={t('Set a new password for {username}. They must choose their own at their next login; every session of {username} ends now. Two-factor authentication stays as it is.', { username: user.username })}
     >
       <form onSubmit={submit} noValidate>
         {error && <Alert>{error}</Alert>}
         <Field
           id={id}
-          label="New Password (optional)"
+          label={t('New Password (optional)')}
           type="password"
           value={password}
           onValue={setPassword}
           autocomplete="new-password"
-          hint="Leave empty to generate one. At least 8 characters, and not a commonly used password."
+          hint={t('Leave empty to generate one. At least {min} characters, and not a commonly used password.', { min: 8 })}
         />
         <div class="dialog-actions">
           <button type="button" class="button button-secondary" onClick={onCancel}>
-            Cancel
+            {t('Cancel')}
           </button>
           <button type="submit" class="button button-danger" disabled={busy}>
-            Reset Password
+            {t('Reset Password')}
           </button>
         </div>
       </form>
@@ -155,14 +156,18 @@ export function ResetPasswordDialog({ user, onCancel, onReset }: { user: AdminUs
 export function NewPasswordShown({ username, password, onDone }: { username: string; password: string; onDone: () => void }): JSX.Element {
   const [copied, setCopied] = useState<string | null>(null);
   return (
-    <Dialog title={`New password for ${username}`} onClose={onDone} description="Shown only this once. Tell it to the person safely; they choose their own at their next login.">
+    <Dialog
+      title={t('New password for {username}', { username })}
+      onClose={onDone}
+      description={t('Shown only this once. Tell it to the person safely; they choose their own at their next login.')}
+    >
       <div class="secret-box">
         <div class="secret-row">
           <code class="secret" data-testid="new-password">
             {password}
           </code>
-          <button type="button" class="button button-secondary button-small" onClick={async () => setCopied((await copyText(password)) ? 'Password copied.' : 'Select the password and copy it.')}>
-            Copy
+          <button type="button" class="button button-secondary button-small" onClick={async () => setCopied((await copyText(password)) ? t('Password copied.') : t('Select the password and copy it.'))}>
+            {t('Copy')}
           </button>
         </div>
       </div>
@@ -171,7 +176,7 @@ export function NewPasswordShown({ username, password, onDone }: { username: str
       </p>
       <div class="dialog-actions">
         <button type="button" class="button button-primary" onClick={onDone} data-autofocus>
-          Done
+          {t('Done')}
         </button>
       </div>
     </Dialog>
@@ -182,17 +187,17 @@ export function DeleteAccountDialog({ user, onCancel, onDelete }: { user: AdminU
   const { busy, error, act } = useDialogAction(onDelete);
   return (
     <Dialog
-      title="Delete Account"
+      title={t('Delete Account')}
       onClose={onCancel}
-      description={`Delete ${user.username}? Their sessions, devices and two-factor credentials are removed and cannot be restored. The audit log keeps what the account did.`}
+      description={t('Delete {username}? Their sessions, devices and two-factor credentials are removed and cannot be restored. The audit log keeps what the account did.', { username: user.username })}
     >
       {error && <Alert>{error}</Alert>}
       <div class="dialog-actions">
         <button type="button" class="button button-secondary" onClick={onCancel} data-autofocus>
-          Cancel
+          {t('Cancel')}
         </button>
         <button type="button" class="button button-danger" onClick={() => void act()} disabled={busy}>
-          Delete
+          {t('Delete')}
         </button>
       </div>
     </Dialog>

@@ -5,25 +5,30 @@ import { PasskeySetupForm } from './passkey-setup.tsx';
 import { PasswordDialog } from './password-dialog.tsx';
 import { TOTPSetupForm } from './totp-setup.tsx';
 import { Alert, Field, Success } from './ui.tsx';
+import { formatDateTime, t } from '../i18n.ts';
 
-const KINDS: Record<AuthenticatorInfo['type'], string> = { totp: 'Authenticator app', email: 'Email', webauthn: 'Passkey or security key' };
+const KINDS: Record<AuthenticatorInfo['type'], () => string> = {
+  totp: () => t('Authenticator app'),
+  email: () => t('Email'),
+  webauthn: () => t('Passkey or security key'),
+};
 // The server's words for the same refusal (409), shown at once instead of after a Password window.
-const ONLY_ONE = 'This is your only authenticator. To stop using two-factor authentication, turn it off instead.';
+const onlyOne = (): string => t('This is your only authenticator. To stop using two-factor authentication, turn it off instead.');
 
 /** Marks that this tab showed an authenticator key to this account (to tell a replaced one apart). */
 export const TOTP_KEY_SHOWN = 'twofold.totpKeyShown';
 
 function when(iso: string): string {
-  return new Date(iso).toLocaleDateString(undefined, { dateStyle: 'medium' });
+  return formatDateTime(iso, { dateStyle: 'medium' });
 }
 
 /** "about 40 s behind", "about 1 min ahead", "in time": the phone's clock at its last accepted code. */
 export function describeClockOffset(seconds: number | null): string | null {
   if (seconds === null) return null;
-  if (seconds === 0) return 'clock in time';
+  if (seconds === 0) return t('clock in time');
   const size = Math.abs(seconds);
-  const amount = size < 90 ? `${size} s` : `${Math.round(size / 60)} min`;
-  return `clock about ${amount} ${seconds < 0 ? 'behind' : 'ahead'}`;
+  const amount = size < 90 ? t('{seconds} s', { seconds: size }) : t('{minutes} min', { minutes: Math.round(size / 60) });
+  return seconds < 0 ? t('clock about {amount} behind', { amount }) : t('clock about {amount} ahead', { amount });
 }
 
 type Mode =
@@ -99,7 +104,7 @@ export function AuthenticatorsSection({ me, refreshMe, onStart }: Props): JSX.El
     sessionStorage.removeItem(TOTP_KEY_SHOWN);
     setReplaced(false);
     setMode({ kind: 'list' });
-    setMessage('Edited successfully.');
+    setMessage(t('Edited successfully.'));
     await refreshMe();
     load();
   };
@@ -110,7 +115,7 @@ export function AuthenticatorsSection({ me, refreshMe, onStart }: Props): JSX.El
     try {
       await api.renameAuthenticator(authenticator.id, name);
       setMode({ kind: 'list' });
-      setMessage('Edited successfully.');
+      setMessage(t('Edited successfully.'));
       load();
     } catch (failure) {
       setError(messageOf(failure));
@@ -120,7 +125,7 @@ export function AuthenticatorsSection({ me, refreshMe, onStart }: Props): JSX.El
   const askToRemove = (authenticator: AuthenticatorInfo): void => {
     if ((items?.length ?? 0) <= 1) {
       begin({ kind: 'list' });
-      setError(ONLY_ONE);
+      setError(onlyOne());
       return;
     }
     begin({ kind: 'confirm-remove', authenticator });
@@ -137,17 +142,17 @@ export function AuthenticatorsSection({ me, refreshMe, onStart }: Props): JSX.El
   return (
     <section class="authenticators" aria-labelledby="authenticators-title">
       <div class="section-head">
-        <h3 id="authenticators-title">Authenticators</h3>
+        <h3 id="authenticators-title">{t('Authenticators')}</h3>
         {mode.kind !== 'adding' && mode.kind !== 'adding-passkey' && mode.kind !== 'choose-kind' && (
           <button type="button" class="button button-secondary button-small" onClick={() => begin({ kind: 'confirm-add' })}>
-            Add authenticator
+            {t('Add authenticator')}
           </button>
         )}
       </div>
       {message && <Success>{message}</Success>}
       {error && <Alert>{error}</Alert>}
       {items === null ? (
-        <p class="muted">Loading…</p>
+        <p class="muted">{t('Loading…')}</p>
       ) : (
         <ul class="authenticator-list">
           {items.map((a) => {
@@ -156,13 +161,13 @@ export function AuthenticatorsSection({ me, refreshMe, onStart }: Props): JSX.El
               <li key={a.id} class="authenticator">
                 {mode.kind === 'rename' && mode.authenticator.id === a.id ? (
                   <form class="rename-form" onSubmit={(event) => void rename(event, a)} noValidate>
-                    <Field id={renameId} label="Name" value={name} onValue={setName} maxLength={64} autoComplete="off" />
+                    <Field id={renameId} label={t('Name')} value={name} onValue={setName} maxLength={64} autoComplete="off" />
                     <div class="actions">
                       <button type="submit" class="button button-primary button-small">
-                        Save
+                        {t('Save')}
                       </button>
                       <button type="button" class="button button-secondary button-small" onClick={() => setMode({ kind: 'list' })}>
-                        Cancel
+                        {t('Cancel')}
                       </button>
                     </div>
                   </form>
@@ -170,9 +175,9 @@ export function AuthenticatorsSection({ me, refreshMe, onStart }: Props): JSX.El
                   <>
                     <div class="authenticator-text">
                       <span class="authenticator-name">{a.name}</span>
-                      <span class="badge badge-kind">{KINDS[a.type]}</span>
+                      <span class="badge badge-kind">{KINDS[a.type]()}</span>
                       <span class="hint authenticator-meta">
-                        Added {when(a.createdAt)} · {a.lastUsedAt === null ? 'not used yet' : `last used ${when(a.lastUsedAt)}`}
+                        {t('Added {date}', { date: when(a.createdAt) })} · {a.lastUsedAt === null ? t('not used yet') : t('last used {date}', { date: when(a.lastUsedAt) })}
                         {offset ? ` · ${offset}` : ''}
                       </span>
                     </div>
@@ -185,10 +190,12 @@ export function AuthenticatorsSection({ me, refreshMe, onStart }: Props): JSX.El
                           begin({ kind: 'rename', authenticator: a });
                         }}
                       >
-                        Rename<span class="visually-hidden"> {a.name}</span>
+                        {t('Rename')}
+                        <span class="visually-hidden"> {a.name}</span>
                       </button>
                       <button type="button" class="button button-secondary button-small" onClick={() => askToRemove(a)}>
-                        Remove<span class="visually-hidden"> {a.name}</span>
+                        {t('Remove')}
+                        <span class="visually-hidden"> {a.name}</span>
                       </button>
                     </div>
                   </>
@@ -203,17 +210,17 @@ export function AuthenticatorsSection({ me, refreshMe, onStart }: Props): JSX.El
         <div class="setup-area">
           <Field
             id={nameId}
-            label="Name"
+            label={t('Name')}
             value={name}
             onValue={setName}
-            placeholder="Work phone"
+            placeholder={t('Work phone')}
             maxLength={64}
             autoComplete="off"
-            hint="So you can tell your authenticators apart."
+            hint={t('So you can tell your authenticators apart.')}
           />
           {replaced && (
             <div class="alert alert-info" role="status">
-              A new QR code replaced the previous one. Delete the old entry from your authenticator app and scan this one.
+              {t('A new QR code replaced the previous one. Delete the old entry from your authenticator app and scan this one.')}
             </div>
           )}
           <TOTPSetupForm
@@ -226,7 +233,7 @@ export function AuthenticatorsSection({ me, refreshMe, onStart }: Props): JSX.El
             }}
           />
           <button type="button" class="button button-secondary" onClick={() => setMode({ kind: 'list' })}>
-            Cancel
+            {t('Cancel')}
           </button>
         </div>
       )}
@@ -234,18 +241,18 @@ export function AuthenticatorsSection({ me, refreshMe, onStart }: Props): JSX.El
       {mode.kind === 'choose-kind' && (
         <div class="setup-area">
           <fieldset class="methods">
-            <legend>What do you want to add?</legend>
+            <legend>{t('What do you want to add?')}</legend>
             <div class="inline-actions">
               <button type="button" class="button button-secondary" onClick={() => void chooseApp()}>
-                Authenticator app
+                {t('Authenticator app')}
               </button>
               <button type="button" class="button button-secondary" onClick={() => setMode({ kind: 'adding-passkey' })}>
-                Passkey or security key
+                {t('Passkey or security key')}
               </button>
             </div>
           </fieldset>
           <button type="button" class="button button-secondary" onClick={() => setMode({ kind: 'list' })}>
-            Cancel
+            {t('Cancel')}
           </button>
         </div>
       )}
@@ -254,7 +261,7 @@ export function AuthenticatorsSection({ me, refreshMe, onStart }: Props): JSX.El
         <div class="setup-area">
           <PasskeySetupForm onAdded={() => void added()} />
           <button type="button" class="button button-secondary" onClick={() => setMode({ kind: 'list' })}>
-            Cancel
+            {t('Cancel')}
           </button>
         </div>
       )}

@@ -4,6 +4,7 @@ import { ApiError, api, messageOf, type Me } from '../api.ts';
 import { useSecondsLeft } from '../countdown.ts';
 import { PasswordDialog } from './password-dialog.tsx';
 import { Alert, CodeField, Field, Success } from './ui.tsx';
+import { t } from '../i18n.ts';
 
 interface Props {
   me: Me;
@@ -64,7 +65,7 @@ export function EmailSection({ me, refreshMe, onStart }: Props): JSX.Element {
     if (busy) return;
     setError(null);
     if (email.trim() === '') {
-      setError('Enter the new email address.');
+      setError(t('Enter the new email address.'));
       focus(ids.email);
       return;
     }
@@ -89,7 +90,7 @@ export function EmailSection({ me, refreshMe, onStart }: Props): JSX.Element {
     if (busy) return;
     setError(null);
     if (!/^[0-9]{6}$/.test(code)) {
-      setError('Enter the 6-digit code from the email.');
+      setError(t('Enter the 6-digit code from the email.'));
       focus(ids.code);
       return;
     }
@@ -118,23 +119,23 @@ export function EmailSection({ me, refreshMe, onStart }: Props): JSX.Element {
     <section class="settings-section" aria-labelledby="email-section-title">
       <div class="section-row">
         <div>
-          <h3 id="email-section-title">Email Address</h3>
+          <h3 id="email-section-title">{t('Email Address')}</h3>
           <p class="section-text" id="email-section-value">
             {me.email === null ? (
-              <span class="muted">No email address</span>
+              <span class="muted">{t('No email address')}</span>
             ) : (
               <>
                 <span class="email-value">{me.email}</span>{' '}
-                <span class={`badge ${me.emailVerified ? 'badge-on' : 'badge-off'}`}>{me.emailVerified ? 'Verified' : 'Not verified'}</span>
+                <span class={`badge ${me.emailVerified ? 'badge-on' : 'badge-off'}`}>{me.emailVerified ? t('Verified') : t('Not verified')}</span>
               </>
             )}
           </p>
           <p class="hint">
             {me.email === null
-              ? 'Add an address with Change Email to receive security notices and email authentication codes.'
+              ? t('Add an address with Change Email to receive security notices and email authentication codes.')
               : !me.emailVerified
-                ? 'Security notices go only to a verified address. To verify it, choose Change Email and enter the same address to receive a code.'
-                : 'Security notices and email authentication codes are sent to this address.'}
+                ? t('Security notices go only to a verified address. To verify it, choose Change Email and enter the same address to receive a code.')
+                : t('Security notices and email authentication codes are sent to this address.')}
           </p>
         </div>
         <button
@@ -146,7 +147,7 @@ export function EmailSection({ me, refreshMe, onStart }: Props): JSX.Element {
           aria-controls={ids.form}
           onClick={editing ? () => focus(step.kind === 'code' ? ids.code : ids.email) : start}
         >
-          Change Email
+          {t('Change Email')}
         </button>
       </div>
       {message && <Success>{message}</Success>}
@@ -154,14 +155,14 @@ export function EmailSection({ me, refreshMe, onStart }: Props): JSX.Element {
       {editing && (
         <form id={ids.form} class="setup section-form" onSubmit={step.kind === 'code' ? save : send} noValidate aria-labelledby={`${ids.form}-title`}>
           <h4 id={`${ids.form}-title`} class="setup-title">
-            Change your email address
+            {t('Change your email address')}
           </h4>
-          <p class="muted">A code is sent to the new address. The change takes effect when you enter it here; until then your current address keeps working.</p>
+          <p class="muted">{t('A code is sent to the new address. The change takes effect when you enter it here; until then your current address keeps working.')}</p>
           {error && <Alert>{error}</Alert>}
           <div class="form-narrow">
             <Field
               id={ids.email}
-              label="New Email Address"
+              label={t('New Email Address')}
               type="email"
               value={email}
               onValue={setEmail}
@@ -175,31 +176,31 @@ export function EmailSection({ me, refreshMe, onStart }: Props): JSX.Element {
           {step.kind === 'address' ? (
             <div class="inline-actions">
               <button type="submit" class="button button-primary" disabled={busy}>
-                Send Code
+                {t('Send Code')}
               </button>
               <button type="button" class="button button-secondary" onClick={cancel}>
-                Cancel
+                {t('Cancel')}
               </button>
             </div>
           ) : (
             <>
               <div class="inline-actions">
                 <button type="button" class="button button-secondary" onClick={() => void send()} disabled={wait > 0 || busy}>
-                  Send Again
+                  {t('Send Again')}
                 </button>
                 <span class="hint" role="status">
-                  {step.kind === 'code' ? `A code was sent to ${step.sentTo}.` : ''}
-                  {wait > 0 ? ` You can send another in ${wait} s.` : ''}
+                  {step.kind === 'code' && wait > 0 && t('A code was sent to {address}. You can send another in {seconds} s.', { address: step.sentTo, seconds: wait })}
+                  {step.kind === 'code' && wait === 0 && t('A code was sent to {address}.', { address: step.sentTo })}
                 </span>
               </div>
               <div>
-                <CodeField id={ids.code} value={code} onValue={setCode} hint="Enter the 6-digit code from the email sent to the new address." />
+                <CodeField id={ids.code} value={code} onValue={setCode} hint={t('Enter the 6-digit code from the email sent to the new address.')} />
                 <div class="inline-actions">
                   <button type="submit" class="button button-primary" disabled={busy}>
-                    Save
+                    {t('Save')}
                   </button>
                   <button type="button" class="button button-secondary" onClick={cancel}>
-                    Cancel
+                    {t('Cancel')}
                   </button>
                 </div>
               </div>

@@ -3,6 +3,7 @@ import { useId, useRef, useState } from 'preact/hooks';
 import { ApiError, api, messageOf, type Enabled } from '../api.ts';
 import { useSecondsLeft } from '../countdown.ts';
 import { Alert, CodeField } from './ui.tsx';
+import { rich, t } from '../i18n.ts';
 
 /**
  * "Authenticated by Email": a code is mailed to the account's address, typed back, saved. `email`
@@ -43,7 +44,7 @@ export function EmailSetupForm({ email, onEnabled }: { email: string; onEnabled:
     if (busy) return;
     setError(null);
     if (!/^[0-9]{6}$/.test(code)) {
-      setError('Enter the 6-digit code from the email.');
+      setError(t('Enter the 6-digit code from the email.'));
       document.getElementById(codeId)?.focus();
       return;
     }
@@ -60,25 +61,25 @@ export function EmailSetupForm({ email, onEnabled }: { email: string; onEnabled:
 
   return (
     <form class="setup" onSubmit={save} noValidate aria-labelledby="email-title">
-      <h3 id="email-title">Receive codes by email</h3>
+      <h3 id="email-title">{t('Receive codes by email')}</h3>
       <p class="muted">
-        A 6-digit code is sent to <strong>{email}</strong> each time you log in.
+        {rich('A 6-digit code is sent to <b>{email}</b> each time you log in.', { email })}
       </p>
       <div class="inline-actions">
         <button type="button" class="button button-secondary" onClick={send} disabled={wait > 0}>
-          {sentTo ? 'Send again' : 'Send code'}
+          {sentTo ? t('Send again') : t('Send code')}
         </button>
         <span class="hint" role="status">
-          {sentTo && wait > 0 && `A code was sent to ${sentTo}. You can send another in ${wait} s.`}
-          {sentTo && wait === 0 && `A code was sent to ${sentTo}.`}
-          {!sentTo && wait > 0 && `You can send a code in ${wait} s.`}
+          {sentTo && wait > 0 && t('A code was sent to {address}. You can send another in {seconds} s.', { address: sentTo, seconds: wait })}
+          {sentTo && wait === 0 && t('A code was sent to {address}.', { address: sentTo })}
+          {!sentTo && wait > 0 && t('You can send a code in {seconds} s.', { seconds: wait })}
         </span>
       </div>
       {error && <Alert>{error}</Alert>}
       <div class="form-narrow">
         <CodeField id={codeId} value={code} onValue={setCode} />
         <button type="submit" class="button button-primary" disabled={busy}>
-          Save
+          {t('Save')}
         </button>
       </div>
     </form>

@@ -2,6 +2,7 @@ import type { JSX } from 'preact';
 import { useEffect, useId, useState } from 'preact/hooks';
 import { api, messageOf } from '../api.ts';
 import { Alert, Field } from './ui.tsx';
+import { t } from '../i18n.ts';
 
 /** "Forgot password?" on the Log In page: the answer is the same whether or not the name exists. */
 export function ForgotPassword({ initialUsername, onBack }: { initialUsername: string; onBack: () => void }): JSX.Element {
@@ -20,7 +21,7 @@ export function ForgotPassword({ initialUsername, onBack }: { initialUsername: s
     if (busy) return;
     setError(null);
     if (username.trim() === '') {
-      setError('Enter your username.');
+      setError(t('Enter your username.'));
       document.getElementById(id)?.focus();
       return;
     }
@@ -36,25 +37,25 @@ export function ForgotPassword({ initialUsername, onBack }: { initialUsername: s
 
   return (
     <form onSubmit={submit} noValidate>
-      <h1>Forgot Password</h1>
+      <h1>{t('Forgot Password')}</h1>
       {sent ? (
         <div class="alert alert-info" role="status">
           {sent}
         </div>
       ) : (
         <>
-          <p class="lead">Enter your username. If your account has a verified email address, we email you a link to choose a new password.</p>
+          <p class="lead">{t('Enter your username. If your account has a verified email address, we email you a link to choose a new password.')}</p>
           {error && <Alert>{error}</Alert>}
-          <Field id={id} label="Username" value={username} onValue={setUsername} autocomplete="username" autoCapitalize="none" spellcheck={false} required />
+          <Field id={id} label={t('Username')} value={username} onValue={setUsername} autocomplete="username" autoCapitalize="none" spellcheck={false} required />
           <button type="submit" class="button button-primary button-block" disabled={busy}>
-            Send Link
+            {t('Send Link')}
           </button>
         </>
       )}
-      <p class="hint auth-help">No email address on your account? Ask your administrator to reset your password.</p>
+      <p class="hint auth-help">{t('No email address on your account? Ask your administrator to reset your password.')}</p>
       <div class="auth-links">
         <button type="button" class="link-button" onClick={onBack}>
-          Back to Log In
+          {t('Back to Log In')}
         </button>
       </div>
     </form>

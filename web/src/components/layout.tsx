@@ -3,6 +3,7 @@ import type { Me } from '../api.ts';
 import { ROUTES } from '../router.ts';
 import { AccountMenu } from './account-menu.tsx';
 import { Link } from './ui.tsx';
+import { t } from '../i18n.ts';
 
 export function Brand(): JSX.Element {
   return (
@@ -17,18 +18,18 @@ export function Brand(): JSX.Element {
   );
 }
 
-export function Layout({ me, onLogOut, children }: { me: Me; onLogOut: () => void; children: ComponentChildren }): JSX.Element {
+export function Layout({ me, onLogOut, onLanguage, children }: { me: Me; onLogOut: () => void; onLanguage: (code: string) => void; children: ComponentChildren }): JSX.Element {
   return (
     <div class="shell">
       <a class="skip-link" href="#main">
-        Skip to content
+        {t('Skip to content')}
       </a>
       <header class="topbar">
         <div class="topbar-inner">
-          <Link href={ROUTES.home} class="brand-link" aria-label="Twofold home">
+          <Link href={ROUTES.home} class="brand-link" aria-label={t('Twofold home')}>
             <Brand />
           </Link>
-          <AccountMenu me={me} onLogOut={onLogOut} />
+          <AccountMenu me={me} onLogOut={onLogOut} onLanguage={onLanguage} />
         </div>
       </header>
       <main id="main" class="content" tabIndex={-1}>

@@ -1,14 +1,17 @@
 import type { JSX } from 'preact';
 import { useId } from 'preact/hooks';
 import { Field } from './ui.tsx';
+import { t } from '../i18n.ts';
 
 export const MIN_PASSWORD_LENGTH = 8;
-export const NEW_PASSWORD_HINT = `At least ${MIN_PASSWORD_LENGTH} characters, and not a commonly used password.`;
+export function newPasswordHint(): string {
+  return t('At least {min} characters, and not a commonly used password.', { min: MIN_PASSWORD_LENGTH });
+}
 
 /** Returns what is wrong with a new password before it is sent, or null (the server has the last word). */
 export function checkNewPassword(next: string, confirm: string): { field: 'next' | 'confirm'; message: string } | null {
-  if ([...next].length < MIN_PASSWORD_LENGTH) return { field: 'next', message: `The new password must be at least ${MIN_PASSWORD_LENGTH} characters.` };
-  if (next !== confirm) return { field: 'confirm', message: 'The new passwords do not match.' };
+  if ([...next].length < MIN_PASSWORD_LENGTH) return { field: 'next', message: t('The new password must be at least {min} characters.', { min: MIN_PASSWORD_LENGTH }) };
+  if (next !== confirm) return { field: 'confirm', message: t('The new passwords do not match.') };
   return null;
 }
 
@@ -27,18 +30,18 @@ export function NewPasswordFields({ next, confirm, onNext, onConfirm, error, ids
     <>
       <Field
         id={ids.next}
-        label="New Password"
+        label={t('New Password')}
         type="password"
         value={next}
         onValue={onNext}
         autocomplete="new-password"
-        hint={NEW_PASSWORD_HINT}
+        hint={newPasswordHint()}
         error={error?.field === 'next' ? error.message : null}
         required
       />
       <Field
         id={ids.confirm}
-        label="Confirm New Password"
+        label={t('Confirm New Password')}
         type="password"
         value={confirm}
         onValue={onConfirm}

@@ -2,6 +2,7 @@ import type { JSX } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, api, messageOf, type LoginResult } from '../api.ts';
 import { PromptDismissed, PromptFailed, cancelPasskeyPrompt, supportsPasskeyAutofill, supportsPasskeys, askForPasskey } from '../webauthn.ts';
+import { t } from '../i18n.ts';
 
 /** One passwordless attempt: fresh options, the browser's prompt (or its autofill), the server's verdict. */
 async function logInWithPasskey(autofill: boolean): Promise<LoginResult> {
@@ -14,7 +15,7 @@ function failureMessage(failure: unknown): string | null {
   if (failure instanceof PromptDismissed) return null;
   if (failure instanceof PromptFailed) return failure.message;
   if (failure instanceof ApiError && failure.code === 'invalid_credentials') {
-    return 'That passkey could not log you in. It may have been removed from your account: log in with your password instead.';
+    return t('That passkey could not log you in. It may have been removed from your account: log in with your password instead.');
   }
   return messageOf(failure);
 }
@@ -95,10 +96,10 @@ export function PasskeyLogin({ onLoggedIn, onError, disabled }: PasskeyLoginProp
   return (
     <div class="passkey-login">
       <p class="divider" aria-hidden="true">
-        <span>or</span>
+        <span>{t('or')}</span>
       </p>
       <button type="button" class="button button-secondary button-block" onClick={() => void start()} disabled={busy || disabled}>
-        Log in with a passkey
+        {t('Log in with a passkey')}
       </button>
     </div>
   );

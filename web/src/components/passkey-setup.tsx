@@ -3,6 +3,7 @@ import { useId, useState } from 'preact/hooks';
 import { api, messageOf, type PasskeyAdded } from '../api.ts';
 import { PromptDismissed, createPasskey, supportsPasskeys } from '../webauthn.ts';
 import { Alert, Field } from './ui.tsx';
+import { t } from '../i18n.ts';
 
 interface PasskeySetupProps {
   onAdded: (result: PasskeyAdded) => void;
@@ -22,7 +23,7 @@ export function PasskeySetupForm({ onAdded }: PasskeySetupProps): JSX.Element {
     setError(null);
     const trimmed = name.trim();
     if (trimmed.length > 64) {
-      setError('Use a name of at most 64 characters.');
+      setError(t('Use a name of at most 64 characters.'));
       document.getElementById(nameId)?.focus();
       return;
     }
@@ -30,7 +31,7 @@ export function PasskeySetupForm({ onAdded }: PasskeySetupProps): JSX.Element {
     try {
       const options = await api.passkeyRegistrationOptions();
       const response = await createPasskey(options);
-      onAdded(await api.registerPasskey(trimmed === '' ? 'Passkey' : trimmed, response));
+      onAdded(await api.registerPasskey(trimmed === '' ? t('Passkey') : trimmed, response));
     } catch (failure) {
       // Closing the prompt is a choice, not an error; the form stays for another try.
       if (!(failure instanceof PromptDismissed)) setError(failure instanceof Error && !('status' in failure) ? failure.message : messageOf(failure));
@@ -42,31 +43,30 @@ export function PasskeySetupForm({ onAdded }: PasskeySetupProps): JSX.Element {
   if (!supported) {
     return (
       <div class="setup">
-        <Alert>This browser cannot use passkeys or security keys. Use a current version of Chrome, Edge, Firefox or Safari.</Alert>
+        <Alert>{t('This browser cannot use passkeys or security keys. Use a current version of Chrome, Edge, Firefox or Safari.')}</Alert>
       </div>
     );
   }
 
   return (
     <form class="setup" onSubmit={add} noValidate aria-labelledby="passkey-title">
-      <h3 id="passkey-title">Add a passkey or security key</h3>
+      <h3 id="passkey-title">{t('Add a passkey or security key')}</h3>
       <p class="muted">
-        Your browser asks you to choose where to keep the passkey: this device (fingerprint, face or screen lock), your phone, or a security key
-        you plug in or tap.
+        {t('Your browser asks you to choose where to keep the passkey: this device (fingerprint, face or screen lock), your phone, or a security key you plug in or tap.')}
       </p>
       {error && <Alert>{error}</Alert>}
       <Field
         id={nameId}
-        label="Name"
+        label={t('Name')}
         value={name}
         onValue={setName}
-        hint={'So you can tell your keys apart, for example "YubiKey" or "Laptop".'}
+        hint={t('So you can tell your keys apart, for example "YubiKey" or "Laptop".')}
         hintFirst
         maxLength={64}
         autocomplete="off"
       />
       <button type="submit" class="button button-primary" disabled={busy}>
-        Add passkey
+        {t('Add passkey')}
       </button>
     </form>
   );

@@ -6,6 +6,7 @@ import { Dialog } from './dialog.tsx';
 import { readAnyCode } from '../codes.ts';
 import { Alert, Field } from './ui.tsx';
 import { PromptDismissed, PromptFailed, askForPasskey } from '../webauthn.ts';
+import { t } from '../i18n.ts';
 
 interface PasswordDialogProps {
   /** Set when two-factor is on: changing it also needs a current code of this method. */
@@ -35,14 +36,14 @@ export function PasswordDialog({ codeMethod, onConfirmed, onCancel }: PasswordDi
     if (busy) return;
     setError(null);
     if (password === '') {
-      setError('Enter your account password.');
+      setError(t('Enter your account password.'));
       document.getElementById(ids.password)?.focus();
       return;
     }
     // The API takes a current code or a recovery code here; either is accepted however it was pasted.
     const normalized = codeMethod === null || useKey ? undefined : readAnyCode(code);
     if (normalized === null) {
-      setError(recovery ? 'Enter a recovery code such as ABCDE-FGHJK.' : 'Enter the 6-digit authentication code, or a recovery code.');
+      setError(recovery ? t('Enter a recovery code such as ABCDE-FGHJK.') : t('Enter the 6-digit authentication code, or a recovery code.'));
       document.getElementById(ids.code)?.focus();
       return;
     }
@@ -96,25 +97,25 @@ export function PasswordDialog({ codeMethod, onConfirmed, onCancel }: PasswordDi
 
   const description =
     codeMethod === null
-      ? 'Enter your account password to verify this operation.'
+      ? t('Enter your account password to verify this operation.')
       : useKey
-        ? 'Enter your account password and confirm with your passkey or security key to verify this operation.'
-        : 'Enter your account password and a current authentication code, or one of your recovery codes, to verify this operation.';
+        ? t('Enter your account password and confirm with your passkey or security key to verify this operation.')
+        : t('Enter your account password and a current authentication code, or one of your recovery codes, to verify this operation.');
 
   return (
-    <Dialog title="Password" onClose={onCancel} description={description}>
+    <Dialog title={t('Password')} onClose={onCancel} description={description}>
       <form onSubmit={confirm} noValidate>
         {error && <Alert>{error}</Alert>}
-        <Field id={ids.password} label="Password" type="password" value={password} onValue={setPassword} autocomplete="current-password" required />
+        <Field id={ids.password} label={t('Password')} type="password" value={password} onValue={setPassword} autocomplete="current-password" required />
         {codeMethod === 'email' && !recovery && (
           <div class="inline-actions">
             <button type="button" class="button button-secondary" onClick={send} disabled={wait > 0}>
-              {sentTo ? 'Send again' : 'Send code'}
+              {sentTo ? t('Send again') : t('Send code')}
             </button>
             <span class="hint" role="status">
-              {sentTo && wait > 0 && `A code was sent to ${sentTo}. You can send another in ${wait} s.`}
-              {sentTo && wait === 0 && `A code was sent to ${sentTo}.`}
-              {!sentTo && (wait > 0 ? `You can send a code in ${wait} s.` : 'Select Send code to get a code by email.')}
+              {sentTo && wait > 0 && t('A code was sent to {address}. You can send another in {seconds} s.', { address: sentTo, seconds: wait })}
+              {sentTo && wait === 0 && t('A code was sent to {address}.', { address: sentTo })}
+              {!sentTo && (wait > 0 ? t('You can send a code in {seconds} s.', { seconds: wait }) : t('Select Send code to get a code by email.'))}
             </span>
           </div>
         )}
@@ -122,11 +123,11 @@ export function PasswordDialog({ codeMethod, onConfirmed, onCancel }: PasswordDi
           <>
             <Field
               id={ids.code}
-              label={recovery ? 'Recovery Code' : 'Authentication Code'}
+              label={recovery ? t('Recovery Code') : t('Authentication Code')}
               value={code}
               onValue={setCode}
               class={recovery ? 'code-input code-input-recovery' : 'code-input'}
-              hint={recovery ? 'Any case; the dash is optional.' : undefined}
+              hint={recovery ? t('Any case; the dash is optional.') : undefined}
               hintFirst
               inputMode={recovery ? 'text' : 'numeric'}
               autocomplete={recovery ? 'off' : 'one-time-code'}
@@ -137,7 +138,7 @@ export function PasswordDialog({ codeMethod, onConfirmed, onCancel }: PasswordDi
             />
             <p class="dialog-switch">
               <button type="button" class="link-button" onClick={() => switchToRecovery(!recovery)}>
-                {recovery ? 'Use an authentication code instead' : 'Use a recovery code instead'}
+                {recovery ? t('Use an authentication code instead') : t('Use a recovery code instead')}
               </button>
             </p>
           </>
@@ -145,16 +146,16 @@ export function PasswordDialog({ codeMethod, onConfirmed, onCancel }: PasswordDi
         {codeMethod === 'webauthn' && (
           <p>
             <button type="button" class="link-button" onClick={() => { setUseKey(!useKey); setError(null); }}>
-              {useKey ? 'Use an authentication code instead' : 'Use your passkey or security key instead'}
+              {useKey ? t('Use an authentication code instead') : t('Use your passkey or security key instead')}
             </button>
           </p>
         )}
         <div class="dialog-actions">
           <button type="button" class="button button-secondary" onClick={onCancel}>
-            Cancel
+            {t('Cancel')}
           </button>
           <button type="submit" class="button button-primary" disabled={busy}>
-            {useKey ? 'Use your passkey or security key' : 'Confirm'}
+            {useKey ? t('Use your passkey or security key') : t('Confirm')}
           </button>
         </div>
       </form>

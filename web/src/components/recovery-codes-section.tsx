@@ -3,11 +3,10 @@ import { useRef, useState } from 'preact/hooks';
 import { api, type Me } from '../api.ts';
 import { PasswordDialog } from './password-dialog.tsx';
 import { RecoveryCodes } from './recovery-codes.tsx';
-
-export const OLD_CODES_NOTICE = 'Your old recovery codes no longer work: only the codes below do.';
+import { t } from '../i18n.ts';
 
 function codesLeft(count: number): string {
-  return `${count} recovery ${count === 1 ? 'code' : 'codes'} left`;
+  return t('{left, plural, one {# recovery code left} other {# recovery codes left}}', { left: count });
 }
 
 interface Props {
@@ -46,12 +45,12 @@ export function RecoveryCodesSection({ me, refreshMe, onStart }: Props): JSX.Ele
     <section class="settings-section" aria-labelledby="recovery-codes-title">
       <div class="section-row">
         <div>
-          <h3 id="recovery-codes-title">Recovery Codes</h3>
+          <h3 id="recovery-codes-title">{t('Recovery Codes')}</h3>
           <p class="muted section-text" id="recovery-codes-count">
             <span class={`badge ${low ? 'badge-warn' : 'badge-on'}`}>{codesLeft(left)}</span>{' '}
             {low
-              ? 'You are running out of recovery codes. Generate new ones before you need them.'
-              : 'Each code logs you in once when your authentication code is not at hand.'}
+              ? t('You are running out of recovery codes. Generate new ones before you need them.')
+              : t('Each code logs you in once when your authentication code is not at hand.')}
           </p>
         </div>
         <button
@@ -65,11 +64,11 @@ export function RecoveryCodesSection({ me, refreshMe, onStart }: Props): JSX.Ele
             setDialogOpen(true);
           }}
         >
-          Generate New Recovery Codes
+          {t('Generate New Recovery Codes')}
         </button>
       </div>
       {codes && (
-        <RecoveryCodes codes={codes} username={me.username} method={me.twoFactor.method ?? 'totp'} onDone={done} notice={OLD_CODES_NOTICE} />
+        <RecoveryCodes codes={codes} username={me.username} method={me.twoFactor.method ?? 'totp'} onDone={done} notice={t('Your old recovery codes no longer work: only the codes below do.')} />
       )}
       {dialogOpen && <PasswordDialog codeMethod={me.twoFactor.method ?? 'totp'} onCancel={() => setDialogOpen(false)} onConfirmed={generate} />}
     </section>

@@ -2,6 +2,7 @@ import type { JSX } from 'preact';
 import { useEffect, useId, useRef, useState } from 'preact/hooks';
 import type { SecondFactorMethod } from '../api.ts';
 import { copyText } from '../clipboard.ts';
+import { t } from '../i18n.ts';
 
 interface RecoveryCodesProps {
   codes: string[];
@@ -20,10 +21,10 @@ export function RecoveryCodes({ codes, username, method, onDone, notice }: Recov
   const titleId = useId();
   // The setup form that had focus is gone: continue reading here.
   useEffect(() => heading.current?.focus(), []);
-  const text = `Twofold recovery codes for ${username}\nEach code logs you in once instead of an authentication code.\n\n${codes.join('\n')}\n`;
+  const text = `${t('Twofold recovery codes for {username}', { username })}\n${t('Each code logs you in once instead of an authentication code.')}\n\n${codes.join('\n')}\n`;
 
   const copy = async (): Promise<void> => {
-    setCopied((await copyText(text)) ? 'Recovery codes copied.' : 'Select the codes and copy them.');
+    setCopied((await copyText(text)) ? t('Recovery codes copied.') : t('Select the codes and copy them.'));
   };
 
   const download = (): void => {
@@ -40,15 +41,15 @@ export function RecoveryCodes({ codes, username, method, onDone, notice }: Recov
   return (
     <section class="recovery" aria-labelledby={titleId}>
       <h3 id={titleId} ref={heading} tabIndex={-1}>
-        Save your recovery codes
+        {t('Save your recovery codes')}
       </h3>
       {notice && <p class="recovery-notice">{notice}</p>}
       <p>
         {method === 'webauthn'
-          ? 'If you lose your passkey or security key, each of these codes logs you in once instead. Keep them somewhere safe: they are shown only this once.'
+          ? t('If you lose your passkey or security key, each of these codes logs you in once instead. Keep them somewhere safe: they are shown only this once.')
           : method === 'email'
-          ? 'If you cannot receive the email, each of these codes logs you in once instead of an authentication code. Keep them somewhere safe: they are shown only this once.'
-          : 'If you lose your phone, each of these codes logs you in once instead of an authentication code. Keep them somewhere safe, away from your phone: they are shown only this once.'}
+            ? t('If you cannot receive the email, each of these codes logs you in once instead of an authentication code. Keep them somewhere safe: they are shown only this once.')
+            : t('If you lose your phone, each of these codes logs you in once instead of an authentication code. Keep them somewhere safe, away from your phone: they are shown only this once.')}
       </p>
       <ol class="recovery-list">
         {codes.map((code) => (
@@ -59,13 +60,13 @@ export function RecoveryCodes({ codes, username, method, onDone, notice }: Recov
       </ol>
       <div class="inline-actions">
         <button type="button" class="button button-secondary" onClick={copy}>
-          Copy codes
+          {t('Copy codes')}
         </button>
         <button type="button" class="button button-secondary" onClick={download}>
-          Download
+          {t('Download')}
         </button>
         <button type="button" class="button button-primary" onClick={onDone}>
-          I have saved them
+          {t('I have saved them')}
         </button>
       </div>
       <p class="hint" role="status">

@@ -3,6 +3,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { ApiError, api, messageOf, type LoginResult } from '../api.ts';
 import { NewPasswordFields, checkNewPassword, useNewPasswordIds } from './new-password-fields.tsx';
 import { Alert } from './ui.tsx';
+import { t } from '../i18n.ts';
 
 interface Props {
   token: string;
@@ -52,16 +53,16 @@ export function RequiredPasswordChange({ token, onResult, onRestart }: Props): J
 
   return (
     <form onSubmit={submit} noValidate>
-      <h1>Choose a New Password</h1>
-      <p class="lead">Your administrator set a password for you. Choose your own to finish logging in.</p>
+      <h1>{t('Choose a New Password')}</h1>
+      <p class="lead">{t('Your administrator set a password for you. Choose your own to finish logging in.')}</p>
       {error && <Alert>{error}</Alert>}
       <NewPasswordFields next={next} confirm={confirm} onNext={setNext} onConfirm={setConfirm} error={problem} ids={ids} />
       <button type="submit" class="button button-primary button-block" disabled={busy}>
-        Save and Continue
+        {t('Save and Continue')}
       </button>
       <div class="auth-links">
         <button type="button" class="link-button" onClick={() => onRestart(null)}>
-          Back to Log In
+          {t('Back to Log In')}
         </button>
       </div>
     </form>

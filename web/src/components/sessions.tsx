@@ -2,16 +2,17 @@ import type { JSX } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, messageOf, onSessionsChanged, type SessionInfo } from '../api.ts';
 import { Alert } from './ui.tsx';
+import { formatDateTime, t } from '../i18n.ts';
 
-const CLIENTS: Record<string, string> = { web: 'Web Client', desktop: 'Desktop Client', mobile: 'Mobile Client' };
+const CLIENTS: Record<string, () => string> = { web: () => t('Web Client'), desktop: () => t('Desktop Client'), mobile: () => t('Mobile Client') };
 
 function describe(session: SessionInfo): string {
-  const client = CLIENTS[session.client] ?? session.client;
+  const client = CLIENTS[session.client]?.() ?? session.client;
   return session.deviceName ? `${client} · ${session.deviceName}` : client;
 }
 
 function when(iso: string): string {
-  return new Date(iso).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+  return formatDateTime(iso);
 }
 
 /** Where the account is logged in, with a way to end a session on a lost or shared device. */
@@ -52,25 +53,26 @@ export function SessionsSection(): JSX.Element {
 
   return (
     <section class="sessions" aria-labelledby="sessions-title">
-      <h3 id="sessions-title">Where you are logged in</h3>
+      <h3 id="sessions-title">{t('Where you are logged in')}</h3>
       {error && <Alert>{error}</Alert>}
       {sessions === null ? (
-        <p class="muted">Loading…</p>
+        <p class="muted">{t('Loading…')}</p>
       ) : (
         <ul class="session-list">
           {sessions.map((session) => (
             <li key={session.id} class="session">
               <div>
                 <span class="session-name">{describe(session)}</span>
-                {session.current && <span class="badge badge-on">This session</span>}
+                {session.current && <span class="badge badge-on">{t('This session')}</span>}
                 <span class="hint session-meta">
-                  Last active {when(session.lastSeenAt)}
+                  {t('Last active {time}', { time: when(session.lastSeenAt) })}
                   {session.ip ? ` · ${session.ip}` : ''}
                 </span>
               </div>
               {!session.current && (
                 <button type="button" class="button button-secondary button-small" onClick={() => void revoke(session.id)}>
-                  End session<span class="visually-hidden"> on {describe(session)}</span>
+                  {t('End session')}
+                  <span class="visually-hidden"> {t('on {device}', { device: describe(session) })}</span>
                 </button>
               )}
             </li>

@@ -2,6 +2,7 @@ import type { ComponentChildren, JSX } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { keepCodeDigits } from '../codes.ts';
 import { onLinkClick } from '../router.ts';
+import { t } from '../i18n.ts';
 
 interface FieldProps extends Omit<JSX.InputHTMLAttributes<HTMLInputElement>, 'label' | 'value' | 'onInput'> {
   label: string;
@@ -93,7 +94,7 @@ export function Success({ children }: { children: ComponentChildren }): JSX.Elem
         <path d="M4 10.5l4 4 8-9" fill="none" stroke="currentColor" stroke-width="2.2" stroke-linecap="round" stroke-linejoin="round" />
       </svg>
       <span class="toast-text">{children}</span>
-      <button type="button" class="toast-close" aria-label="Dismiss" onClick={() => setHidden(true)}>
+      <button type="button" class="toast-close" aria-label={t('Dismiss')} onClick={() => setHidden(true)}>
         <svg aria-hidden="true" viewBox="0 0 16 16" width="14" height="14">
           <path d="M4 4l8 8M12 4l-8 8" fill="none" stroke="currentColor" stroke-width="1.8" stroke-linecap="round" />
         </svg>
@@ -123,7 +124,7 @@ export function CodeField(props: {
   return (
     <Field
       id={props.id}
-      label={props.label ?? 'Authentication Code'}
+      label={props.label ?? t('Authentication Code')}
       value={props.value}
       // No maxlength: "123 456" pasted into a 6-character field would lose its last digit.
       onValue={(value) => props.onValue(keepCodeDigits(value))}
@@ -145,7 +146,7 @@ export function RecoveryCodeField(props: { id: string; value: string; onValue: (
   return (
     <Field
       id={props.id}
-      label={props.label ?? 'Recovery Code'}
+      label={props.label ?? t('Recovery Code')}
       value={props.value}
       onValue={props.onValue}
       error={props.error}

@@ -3,6 +3,7 @@ import { useState } from 'preact/hooks';
 import { ApiError, api, messageOf, type LoginResult } from '../api.ts';
 import { PromptDismissed, PromptFailed, askForPasskey } from '../webauthn.ts';
 import { Alert } from './ui.tsx';
+import { t } from '../i18n.ts';
 
 interface WebAuthnStepProps {
   challengeId: string;
@@ -38,10 +39,10 @@ export function WebAuthnStep({ challengeId, onVerified, onRestart }: WebAuthnSte
 
   return (
     <div class="webauthn-step">
-      <p class="lead">Use the passkey or security key you added to your account: your browser asks you to confirm with it.</p>
+      <p class="lead">{t('Use the passkey or security key you added to your account: your browser asks you to confirm with it.')}</p>
       {error && <Alert>{error}</Alert>}
       <button type="button" class="button button-primary button-block" onClick={() => void start()} disabled={busy}>
-        Use your passkey or security key
+        {t('Use your passkey or security key')}
       </button>
     </div>
   );

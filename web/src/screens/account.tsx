@@ -4,12 +4,13 @@ import { ROUTES, navigate } from '../router.ts';
 import { useTitle } from '../title.ts';
 import { ChangePasswordPanel } from './change-password.tsx';
 import { SecuritySettingsPanel } from './security-settings.tsx';
+import { t } from '../i18n.ts';
 
 type Tab = 'password' | 'security';
 
-const TABS: { tab: Tab; label: string; path: string }[] = [
-  { tab: 'password', label: 'Change Password', path: ROUTES.password },
-  { tab: 'security', label: 'Security Settings', path: ROUTES.security },
+const TABS: { tab: Tab; label: () => string; path: string }[] = [
+  { tab: 'password', label: () => t('Change Password'), path: ROUTES.password },
+  { tab: 'security', label: () => t('Security Settings'), path: ROUTES.security },
 ];
 
 interface AccountProps {
@@ -20,11 +21,11 @@ interface AccountProps {
 
 /** "Change Password & Security": two tabs, each its own URL so a reload stays on it. */
 export function AccountScreen({ me, tab, refreshMe }: AccountProps): JSX.Element {
-  const active = TABS.find((t) => t.tab === tab) ?? TABS[0]!;
-  useTitle(active.label);
+  const active = TABS.find((entry) => entry.tab === tab) ?? TABS[0]!;
+  useTitle(active.label());
 
   const onKeyDown = (event: KeyboardEvent): void => {
-    const index = TABS.findIndex((t) => t.tab === tab);
+    const index = TABS.findIndex((entry) => entry.tab === tab);
     let next: number | null = null;
     if (event.key === 'ArrowRight') next = (index + 1) % TABS.length;
     else if (event.key === 'ArrowLeft') next = (index - 1 + TABS.length) % TABS.length;
@@ -40,24 +41,24 @@ export function AccountScreen({ me, tab, refreshMe }: AccountProps): JSX.Element
 
   return (
     <section class="page">
-      <h1>Change Password &amp; Security</h1>
-      <div class="tabs" role="tablist" aria-label="Change Password & Security" onKeyDown={onKeyDown}>
-        {TABS.map((t) => (
+      <h1>{t('Change Password & Security')}</h1>
+      <div class="tabs" role="tablist" aria-label={t('Change Password & Security')} onKeyDown={onKeyDown}>
+        {TABS.map((entry) => (
           <a
-            key={t.tab}
-            id={`tab-${t.tab}`}
+            key={entry.tab}
+            id={`tab-${entry.tab}`}
             role="tab"
-            href={t.path}
+            href={entry.path}
             class="tab"
-            aria-selected={t.tab === tab}
-            aria-controls={`panel-${t.tab}`}
-            tabIndex={t.tab === tab ? 0 : -1}
+            aria-selected={entry.tab === tab}
+            aria-controls={`panel-${entry.tab}`}
+            tabIndex={entry.tab === tab ? 0 : -1}
             onClick={(event) => {
               event.preventDefault();
-              navigate(t.path);
+              navigate(entry.path);
             }}
           >
-            {t.label}
+            {entry.label()}
           </a>
         ))}
       </div>

@@ -6,15 +6,16 @@ import { DeleteAccountDialog, EditAccountDialog, NewPasswordShown, ResetPassword
 import { useReauth, type Reauth } from '../components/password-dialog.tsx';
 import { Alert, Field, Success } from '../components/ui.tsx';
 import { useTitle } from '../title.ts';
+import { formatDateTime, t } from '../i18n.ts';
 
 function twoFactorLabel(user: AdminUser): string {
-  if (!user.twoFactor.enabled) return 'Off';
-  return user.twoFactor.method === 'email' ? 'On · Email' : 'On · Authenticator';
+  if (!user.twoFactor.enabled) return t('Off');
+  return user.twoFactor.method === 'email' ? t('On · Email') : t('On · Authenticator');
 }
 
 /** When a lock ends, as hours and minutes in the viewer's own clock (e.g. "14:05"). */
 function lockEnd(iso: string): string {
-  return new Date(iso).toLocaleTimeString([], { hour: 'numeric', minute: '2-digit' });
+  return formatDateTime(iso, { hour: 'numeric', minute: '2-digit' });
 }
 
 function isLocked(user: AdminUser): boolean {
@@ -32,12 +33,12 @@ interface Props {
 }
 
 export function AdminScreen({ me, refreshMe }: Props): JSX.Element {
-  useTitle('Administration');
+  useTitle(t('Administration'));
   if (me.role !== 'admin') {
     return (
       <section class="page">
-        <h1>Administration</h1>
-        <Alert>Only administrators can see this page.</Alert>
+        <h1>{t('Administration')}</h1>
+        <Alert>{t('Only administrators can see this page.')}</Alert>
       </section>
     );
   }
@@ -87,7 +88,7 @@ function AdminConsole({ me, refreshMe }: Props): JSX.Element {
     if (result === undefined) return;
     setConfirming(null);
     // Name the account: an administrator works down a list, and "Edited successfully." alone says not which row.
-    setMessage(`Edited successfully. Two-factor authentication is off for ${user.username}.`);
+    setMessage(t('Edited successfully. Two-factor authentication is off for {username}.', { username: user.username }));
     void load();
   };
 
@@ -127,7 +128,7 @@ function AdminConsole({ me, refreshMe }: Props): JSX.Element {
       const result = await withReauth(() => api.adminUnlock(user.username));
       // Cancelled in the Password window: nothing changed, and focus is back on the button.
       if (result === undefined) return;
-      setMessage(`Edited successfully. ${user.username} can log in again.`);
+      setMessage(t('Edited successfully. {username} can log in again.', { username: user.username }));
       await load();
       // The Unlock button goes with the lock: focus stays on the account's row instead of falling to the page.
       document.getElementById(rowIds(user).header)?.focus();
@@ -140,27 +141,27 @@ function AdminConsole({ me, refreshMe }: Props): JSX.Element {
 
   return (
     <section class="page">
-      <h1>Administration</h1>
-      <p class="lead">Accounts of this Twofold server and their two-factor status.</p>
+      <h1>{t('Administration')}</h1>
+      <p class="lead">{t('Accounts of this Twofold server and their two-factor status.')}</p>
       {message && <Success>{message}</Success>}
       {error && <Alert>{error}</Alert>}
       <section class="card card-flush" aria-labelledby="accounts-title">
         <h2 id="accounts-title" class="card-title">
-          Accounts
+          {t('Accounts')}
         </h2>
         {users === null ? (
-          <p class="muted card-body">Loading…</p>
+          <p class="muted card-body">{t('Loading…')}</p>
         ) : (
           <div class="table-wrap">
             <table class="table">
               <thead>
                 <tr>
-                  <th scope="col">Username</th>
-                  <th scope="col">Name</th>
-                  <th scope="col">Role</th>
-                  <th scope="col">Two-factor</th>
+                  <th scope="col">{t('Username')}</th>
+                  <th scope="col">{t('Name')}</th>
+                  <th scope="col">{t('Role')}</th>
+                  <th scope="col">{t('Two-factor')}</th>
                   <th scope="col">
-                    <span class="visually-hidden">Actions</span>
+                    <span class="visually-hidden">{t('Actions')}</span>
                   </th>
                 </tr>
               </thead>
@@ -172,23 +173,23 @@ function AdminConsole({ me, refreshMe }: Props): JSX.Element {
                     <tr key={user.id}>
                       <th scope="row" class="cell-user" id={ids.header} tabIndex={-1}>
                         {user.username}
-                        {user.username === me.username && <span class="hint"> (you)</span>}
+                        {user.username === me.username && <span class="hint"> {t('(you)')}</span>}
                         {user.email && <span class="cell-sub">{user.email}</span>}
-                        {user.disabled && <span class="cell-sub"><span class="badge badge-disabled">Disabled</span></span>}
-                        {user.passwordChangeRequired && <span class="cell-sub">Must change password at next login</span>}
+                        {user.disabled && <span class="cell-sub"><span class="badge badge-disabled">{t('Disabled')}</span></span>}
+                        {user.passwordChangeRequired && <span class="cell-sub">{t('Must change password at next login')}</span>}
                         {user.passwordLockedUntil && (
                           <span id={ids.passwordLock} class="cell-sub cell-lock">
-                            Sign-in locked until {lockEnd(user.passwordLockedUntil)}
+                            {t('Sign-in locked until {time}', { time: lockEnd(user.passwordLockedUntil) })}
                           </span>
                         )}
                       </th>
-                      <td data-label="Name">{user.displayName || '—'}</td>
-                      <td data-label="Role">{user.role === 'admin' ? 'Administrator' : 'User'}</td>
-                      <td data-label="Two-factor">
+                      <td data-label={t('Name')}>{user.displayName || '—'}</td>
+                      <td data-label={t('Role')}>{user.role === 'admin' ? t('Administrator') : t('User')}</td>
+                      <td data-label={t('Two-factor')}>
                         <span class={`badge ${user.twoFactor.enabled ? 'badge-on' : 'badge-off'}`}>{twoFactorLabel(user)}</span>
                         {user.secondFactorLockedUntil && (
                           <span id={ids.codeLock} class="cell-sub cell-lock">
-                            Code entry locked until {lockEnd(user.secondFactorLockedUntil)}
+                            {t('Code entry locked until {time}', { time: lockEnd(user.secondFactorLockedUntil) })}
                           </span>
                         )}
                       </td>
@@ -197,14 +198,14 @@ function AdminConsole({ me, refreshMe }: Props): JSX.Element {
                           <button
                             type="button"
                             class="button button-secondary button-small"
-                            aria-label={`Edit ${user.username}`}
+                            aria-label={t('Edit {username}', { username: user.username })}
                             onClick={() => {
                               setMessage(null);
                               setError(null);
                               setDialog({ kind: 'edit', user });
                             }}
                           >
-                            Edit
+                            {t('Edit')}
                           </button>
                           {isLocked(user) && (
                             <button
@@ -214,7 +215,7 @@ function AdminConsole({ me, refreshMe }: Props): JSX.Element {
                               disabled={unlocking === user.id}
                               onClick={() => void unlock(user)}
                             >
-                              Unlock
+                              {t('Unlock')}
                             </button>
                           )}
                           {user.twoFactor.enabled && (
@@ -227,7 +228,7 @@ function AdminConsole({ me, refreshMe }: Props): JSX.Element {
                                 setConfirming(user);
                               }}
                             >
-                              Disable Two-Factor Authentication
+                              {t('Disable Two-Factor Authentication')}
                             </button>
                           )}
                         </div>
@@ -243,7 +244,7 @@ function AdminConsole({ me, refreshMe }: Props): JSX.Element {
       <CreateAccountForm
         withReauth={withReauth}
         onCreated={(username) => {
-          setMessage(`Account ${username} created.`);
+          setMessage(t('Account {username} created.', { username }));
           void load();
         }}
       />
@@ -252,7 +253,7 @@ function AdminConsole({ me, refreshMe }: Props): JSX.Element {
           user={dialog.user}
           isSelf={dialog.user.id === me.id}
           onCancel={() => setDialog(null)}
-          onSave={(edit) => runFromDialog(() => api.adminEditUser(dialog.user.username, edit), () => setMessage('Edited successfully.'))}
+          onSave={(edit) => runFromDialog(() => api.adminEditUser(dialog.user.username, edit), () => setMessage(t('Edited successfully.')))}
           onResetPassword={() => setDialog({ kind: 'reset', user: dialog.user })}
           onDelete={() => setDialog({ kind: 'delete', user: dialog.user })}
         />
@@ -273,7 +274,7 @@ function AdminConsole({ me, refreshMe }: Props): JSX.Element {
         <DeleteAccountDialog
           user={dialog.user}
           onCancel={() => setDialog(null)}
-          onDelete={() => runFromDialog(() => api.adminDeleteUser(dialog.user.username), () => setMessage(`Account ${dialog.user.username} deleted.`))}
+          onDelete={() => runFromDialog(() => api.adminDeleteUser(dialog.user.username), () => setMessage(t('Account {username} deleted.', { username: dialog.user.username })))}
         />
       )}
       {shownPassword && <NewPasswordShown username={shownPassword.username} password={shownPassword.password} onDone={() => setShownPassword(null)} />}
@@ -300,17 +301,21 @@ function ConfirmDisable({ user, onCancel, onConfirm }: { user: AdminUser; onCanc
   };
   return (
     <Dialog
-      title="Disable Two-Factor Authentication"
+      title={t('Disable Two-Factor Authentication')}
       onClose={onCancel}
-      description={`${user.username} will log in with only their username and password. Every session of ${user.username} ends now. Do this only after checking who is asking, for example when ${user.twoFactor.method === 'email' ? 'they cannot receive the email' : 'they lost their phone'}.`}
+      description={
+        user.twoFactor.method === 'email'
+          ? t('{username} will log in with only their username and password. Every session of {username} ends now. Do this only after checking who is asking, for example when they cannot receive the email.', { username: user.username })
+          : t('{username} will log in with only their username and password. Every session of {username} ends now. Do this only after checking who is asking, for example when they lost their phone.', { username: user.username })
+      }
     >
       {error && <Alert>{error}</Alert>}
       <div class="dialog-actions">
         <button type="button" class="button button-secondary" onClick={onCancel} data-autofocus>
-          Cancel
+          {t('Cancel')}
         </button>
         <button type="button" class="button button-danger" onClick={confirm} disabled={busy}>
-          Disable
+          {t('Disable')}
         </button>
       </div>
     </Dialog>
@@ -348,9 +353,9 @@ function CreateAccountForm({ withReauth, onCreated }: { withReauth: Reauth['with
     setError(null);
     setFieldErrors({});
     // What the form can judge itself is judged before the Password window opens.
-    if (username.trim() === '') return fieldError('username', 'Enter a username.');
-    if (password === '') return fieldError('password', 'Enter an initial password.');
-    if ([...password].length < MIN_PASSWORD_LENGTH) return fieldError('password', 'The password must be at least 8 characters.');
+    if (username.trim() === '') return fieldError('username', t('Enter a username.'));
+    if (password === '') return fieldError('password', t('Enter an initial password.'));
+    if ([...password].length < MIN_PASSWORD_LENGTH) return fieldError('password', t('The password must be at least {min} characters.', { min: MIN_PASSWORD_LENGTH }));
     setBusy(true);
     try {
       const input = {
@@ -383,13 +388,13 @@ function CreateAccountForm({ withReauth, onCreated }: { withReauth: Reauth['with
   return (
     <form class="card" onSubmit={submit} noValidate aria-labelledby="create-title">
       <h2 id="create-title" class="card-title-plain">
-        Create an account
+        {t('Create an account')}
       </h2>
       {error && <Alert>{error}</Alert>}
       <div class="form-grid">
         <Field
           id={ids.username}
-          label="Username"
+          label={t('Username')}
           value={username}
           onValue={setUsername}
           error={fieldErrors.username}
@@ -400,34 +405,34 @@ function CreateAccountForm({ withReauth, onCreated }: { withReauth: Reauth['with
         />
         <Field
           id={ids.password}
-          label="Initial Password"
+          label={t('Initial Password')}
           type="password"
           value={password}
           onValue={setPassword}
           error={fieldErrors.password}
           autocomplete="new-password"
-          hint="At least 8 characters, not a commonly used password. Tell it to the person safely."
+          hint={t('At least {min} characters, not a commonly used password. Tell it to the person safely.', { min: MIN_PASSWORD_LENGTH })}
           required
         />
         <Field
           id={ids.displayName}
-          label="Display Name (optional)"
+          label={t('Display Name (optional)')}
           value={displayName}
           onValue={setDisplayName}
           error={fieldErrors.displayName}
           autocomplete="off"
         />
-        <Field id={ids.email} label="Email (optional)" type="email" value={email} onValue={setEmail} error={fieldErrors.email} autocomplete="off" />
+        <Field id={ids.email} label={t('Email (optional)')} type="email" value={email} onValue={setEmail} error={fieldErrors.email} autocomplete="off" />
         <div class="field">
-          <label for={ids.role}>Role</label>
+          <label for={ids.role}>{t('Role')}</label>
           <select id={ids.role} value={role} onChange={(event) => setRole((event.currentTarget as HTMLSelectElement).value as Role)}>
-            <option value="user">User</option>
-            <option value="admin">Administrator</option>
+            <option value="user">{t('User')}</option>
+            <option value="admin">{t('Administrator')}</option>
           </select>
         </div>
       </div>
       <button type="submit" class="button button-primary" disabled={busy}>
-        Create Account
+        {t('Create Account')}
       </button>
     </form>
   );

@@ -2,6 +2,7 @@ import type { JSX } from 'preact';
 import { useId, useState } from 'preact/hooks';
 import { ApiError, api, messageOf } from '../api.ts';
 import { Alert, Field, Success } from '../components/ui.tsx';
+import { t } from '../i18n.ts';
 
 const MIN_LENGTH = 8;
 
@@ -21,16 +22,16 @@ export function ChangePasswordPanel(): JSX.Element {
     setDone(null);
     setMismatch(null);
     if (current === '' || next === '') {
-      setError('Fill in every field.');
+      setError(t('Fill in every field.'));
       return;
     }
     if ([...next].length < MIN_LENGTH) {
-      setError(`The new password must be at least ${MIN_LENGTH} characters.`);
+      setError(t('The new password must be at least {min} characters.', { min: MIN_LENGTH }));
       document.getElementById(ids.next)?.focus();
       return;
     }
     if (next !== confirm) {
-      setMismatch('The new passwords do not match.');
+      setMismatch(t('The new passwords do not match.'));
       document.getElementById(ids.confirm)?.focus();
       return;
     }
@@ -54,25 +55,25 @@ export function ChangePasswordPanel(): JSX.Element {
 
   return (
     <form class="panel" onSubmit={submit} noValidate>
-      <h2 class="panel-title">Change Password</h2>
-      <p class="muted">After the change, you stay logged in here and every other session of your account ends.</p>
+      <h2 class="panel-title">{t('Change Password')}</h2>
+      <p class="muted">{t('After the change, you stay logged in here and every other session of your account ends.')}</p>
       {error && <Alert>{error}</Alert>}
       {done && <Success>{done}</Success>}
       <div class="form-narrow">
-        <Field id={ids.current} label="Current Password" type="password" value={current} onValue={setCurrent} autocomplete="current-password" required />
+        <Field id={ids.current} label={t('Current Password')} type="password" value={current} onValue={setCurrent} autocomplete="current-password" required />
         <Field
           id={ids.next}
-          label="New Password"
+          label={t('New Password')}
           type="password"
           value={next}
           onValue={setNext}
           autocomplete="new-password"
-          hint={`At least ${MIN_LENGTH} characters.`}
+          hint={t('At least {min} characters.', { min: MIN_LENGTH })}
           required
         />
         <Field
           id={ids.confirm}
-          label="Confirm New Password"
+          label={t('Confirm New Password')}
           type="password"
           value={confirm}
           onValue={setConfirm}
@@ -81,7 +82,7 @@ export function ChangePasswordPanel(): JSX.Element {
           required
         />
         <button type="submit" class="button button-primary" disabled={busy}>
-          Save
+          {t('Save')}
         </button>
       </div>
     </form>

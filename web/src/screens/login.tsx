@@ -10,6 +10,8 @@ import { Alert, CodeField, Field, RecoveryCodeField } from '../components/ui.tsx
 import { normalizeRecoveryCode } from '../codes.ts';
 import { useSecondsLeft } from '../countdown.ts';
 import { useTitle } from '../title.ts';
+import { rememberLanguage, t } from '../i18n.ts';
+import { LanguagePicker } from '../components/language-picker.tsx';
 
 interface Challenge {
   id: string;
@@ -32,7 +34,7 @@ export function LoginScreen({ notice, onLoggedIn }: LoginProps): JSX.Element {
   const [fieldErrors, setFieldErrors] = useState<{ username?: string; password?: string }>({});
   const [busy, setBusy] = useState(false);
   const ids = { username: useId(), password: useId() };
-  useTitle(challenge ? 'Authentication Code' : changeToken ? 'Choose a New Password' : forgot ? 'Forgot Password' : 'Log In');
+  useTitle(challenge ? t('Authentication Code') : changeToken ? t('Choose a New Password') : forgot ? t('Forgot Password') : t('Log In'));
 
 
   // The code step is its own history entry: Back returns to the password step, not out of the app.
@@ -51,9 +53,7 @@ export function LoginScreen({ notice, onLoggedIn }: LoginProps): JSX.Element {
     const left =
       recoveryCodesLeft === undefined
         ? null
-        : recoveryCodesLeft === 1
-          ? 'You logged in with a recovery code. 1 recovery code is left.'
-          : `You logged in with a recovery code. ${recoveryCodesLeft} recovery codes are left.`;
+        : t('You logged in with a recovery code. {left, plural, one {# recovery code is left.} other {# recovery codes are left.}}', { left: recoveryCodesLeft });
     // The server's notice (say, an administrator turned two-factor off) matters more.
     onLoggedIn(me, serverNotice ?? left);
   };
@@ -78,7 +78,7 @@ export function LoginScreen({ notice, onLoggedIn }: LoginProps): JSX.Element {
     if (busy) return;
     setError(null);
     // Nothing is sent for an empty form: say which field is missing, and go to it.
-    const missing = { username: username.trim() === '' ? 'Enter your username.' : undefined, password: password === '' ? 'Enter your password.' : undefined };
+    const missing = { username: username.trim() === '' ? t('Enter your username.') : undefined, password: password === '' ? t('Enter your password.') : undefined };
     setFieldErrors(missing);
     if (missing.username || missing.password) {
       document.getElementById(missing.username ? ids.username : ids.password)?.focus();
@@ -119,6 +119,8 @@ export function LoginScreen({ notice, onLoggedIn }: LoginProps): JSX.Element {
       <main class="auth-card" id="main">
         <div class="auth-brand">
           <Brand />
+          {/* Remembered in this browser, and saved to the account at the next login. */}
+          <LanguagePicker id="login-language" onPick={(code) => rememberLanguage(code, { unsaved: true })} />
         </div>
         {changeToken ? (
           <RequiredPasswordChange token={changeToken} onResult={(result) => proceed(result).catch((failure: unknown) => restart(messageOf(failure)))} onRestart={restart} />
@@ -132,8 +134,8 @@ export function LoginScreen({ notice, onLoggedIn }: LoginProps): JSX.Element {
           />
         ) : (
           <form onSubmit={submit} noValidate>
-            <h1>Log In</h1>
-            <p class="lead">Log in to manage your account and its security.</p>
+            <h1>{t('Log In')}</h1>
+            <p class="lead">{t('Log in to manage your account and its security.')}</p>
             {notice && !error && (
               <div class="alert alert-info" role="status">
                 {notice}
@@ -143,7 +145,7 @@ export function LoginScreen({ notice, onLoggedIn }: LoginProps): JSX.Element {
             {/* "webauthn" lets the browser offer the account's passkeys right in this field (conditional mediation). */}
             <Field
               id={ids.username}
-              label="Username"
+              label={t('Username')}
               value={username}
               onValue={setUsername}
               error={fieldErrors.username}
@@ -154,7 +156,7 @@ export function LoginScreen({ notice, onLoggedIn }: LoginProps): JSX.Element {
             />
             <Field
               id={ids.password}
-              label="Password"
+              label={t('Password')}
               type="password"
               value={password}
               onValue={setPassword}
@@ -163,7 +165,7 @@ export function LoginScreen({ notice, onLoggedIn }: LoginProps): JSX.Element {
               required
             />
             <button type="submit" class="button button-primary button-block" aria-disabled={busy} data-busy={busy || undefined}>
-              {busy ? 'Logging in…' : 'Log In'}
+              {busy ? t('Logging in…') : t('Log In')}
             </button>
             <PasskeyLogin
               disabled={busy}
@@ -179,7 +181,7 @@ export function LoginScreen({ notice, onLoggedIn }: LoginProps): JSX.Element {
                   setForgot(true);
                 }}
               >
-                Forgot password?
+                {t('Forgot password?')}
               </button>
             </div>
           </form>
@@ -221,12 +223,12 @@ function CodeStep({ challenge, onRestart, onVerified }: CodeStepProps): JSX.Elem
     if (busy || method === 'webauthn') return;
     const value = method === 'recovery_code' ? normalizeRecoveryCode(code) : code;
     if (method !== 'recovery_code' && !/^[0-9]{6}$/.test(code)) {
-      setError('Enter the 6-digit code.');
+      setError(t('Enter the 6-digit code.'));
       document.getElementById(codeId)?.focus();
       return;
     }
     if (value === null) {
-      setError('Enter a recovery code such as ABCDE-FGHJK.');
+      setError(t('Enter a recovery code such as ABCDE-FGHJK.'));
       document.getElementById(codeId)?.focus();
       return;
     }
@@ -279,21 +281,21 @@ function CodeStep({ challenge, onRestart, onVerified }: CodeStepProps): JSX.Elem
     <div class="auth-links">
       {method !== 'webauthn' && primary === 'webauthn' && (
         <button type="button" class="link-button" onClick={() => switchMethod('webauthn')}>
-          Use your passkey or security key instead
+          {t('Use your passkey or security key instead')}
         </button>
       )}
       {method !== 'totp' && method !== 'email' && codeMethod !== null && (
         <button type="button" class="link-button" onClick={() => switchMethod(codeMethod)}>
-          Use an authentication code instead
+          {t('Use an authentication code instead')}
         </button>
       )}
       {canRecover && method !== 'recovery_code' && (
         <button type="button" class="link-button" onClick={() => switchMethod('recovery_code')}>
-          Use a recovery code instead
+          {t('Use a recovery code instead')}
         </button>
       )}
       <button type="button" class="link-button" onClick={() => onRestart(null)}>
-        Back to Log In
+        {t('Back to Log In')}
       </button>
     </div>
   );
@@ -301,7 +303,7 @@ function CodeStep({ challenge, onRestart, onVerified }: CodeStepProps): JSX.Elem
   if (method === 'webauthn') {
     return (
       <div>
-        <h1>Two-Factor Authentication</h1>
+        <h1>{t('Two-Factor Authentication')}</h1>
         <WebAuthnStep
           challengeId={challenge.id}
           onRestart={onRestart}
@@ -310,31 +312,31 @@ function CodeStep({ challenge, onRestart, onVerified }: CodeStepProps): JSX.Elem
           }}
         />
         {links}
-        <p class="hint auth-help">Lost your key and your recovery codes? Ask your administrator to turn off two-factor authentication for your account.</p>
+        <p class="hint auth-help">{t('Lost your key and your recovery codes? Ask your administrator to turn off two-factor authentication for your account.')}</p>
       </div>
     );
   }
 
   return (
     <form onSubmit={verify} noValidate>
-      <h1>Two-Factor Authentication</h1>
-      {method === 'totp' && <p class="lead">Open the authenticator app on your phone and enter the 6-digit code it shows for Twofold.</p>}
+      <h1>{t('Two-Factor Authentication')}</h1>
+      {method === 'totp' && <p class="lead">{t('Open the authenticator app on your phone and enter the 6-digit code it shows for Twofold.')}</p>}
       {method === 'email' && (
         <div class="lead">
-          <p>{sentTo ? 'Enter the 6-digit code from the email to finish logging in.' : 'Select Send code to get a 6-digit code by email.'}</p>
+          <p>{sentTo ? t('Enter the 6-digit code from the email to finish logging in.') : t('Select Send code to get a 6-digit code by email.')}</p>
           <div class="inline-actions">
             <button id={sendId} type="button" class="button button-secondary" onClick={sendEmail} disabled={wait > 0}>
-              {sentTo ? 'Send again' : 'Send code'}
+              {sentTo ? t('Send again') : t('Send code')}
             </button>
           </div>
           <p class="hint" role="status">
-            {sentTo && wait > 0 && `A code was sent to ${sentTo}. You can send another in ${wait} s.`}
-            {sentTo && wait === 0 && `A code was sent to ${sentTo}.`}
-            {!sentTo && wait > 0 && `You can send a code in ${wait} s.`}
+            {sentTo && wait > 0 && t('A code was sent to {address}. You can send another in {seconds} s.', { address: sentTo, seconds: wait })}
+            {sentTo && wait === 0 && t('A code was sent to {address}.', { address: sentTo })}
+            {!sentTo && wait > 0 && t('You can send a code in {seconds} s.', { seconds: wait })}
           </p>
         </div>
       )}
-      {method === 'recovery_code' && <p class="lead">Enter one of the recovery codes you saved when you turned on two-factor authentication. Each code works once.</p>}
+      {method === 'recovery_code' && <p class="lead">{t('Enter one of the recovery codes you saved when you turned on two-factor authentication. Each code works once.')}</p>}
       {error && <Alert>{error}</Alert>}
       {method === 'recovery_code' ? (
         <RecoveryCodeField id={codeId} value={code} onValue={setCode} />
@@ -342,13 +344,13 @@ function CodeStep({ challenge, onRestart, onVerified }: CodeStepProps): JSX.Elem
         <CodeField id={codeId} value={code} onValue={setCode} />
       )}
       <button type="submit" class="button button-primary button-block" disabled={busy}>
-        Verify
+        {t('Verify')}
       </button>
       {links}
       <p class="hint auth-help">
         {primary === 'email'
-          ? 'If you cannot receive the email and have no recovery codes, ask your administrator to turn off two-factor authentication for your account.'
-          : 'Lost your phone and your recovery codes? Ask your administrator to turn off two-factor authentication for your account.'}
+          ? t('If you cannot receive the email and have no recovery codes, ask your administrator to turn off two-factor authentication for your account.')
+          : t('Lost your phone and your recovery codes? Ask your administrator to turn off two-factor authentication for your account.')}
       </p>
     </form>
   );

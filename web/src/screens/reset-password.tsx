@@ -6,16 +6,17 @@ import { NewPasswordFields, checkNewPassword, useNewPasswordIds } from '../compo
 import { Alert, Link, Success } from '../components/ui.tsx';
 import { ROUTES } from '../router.ts';
 import { useTitle } from '../title.ts';
+import { t } from '../i18n.ts';
 
 /** Where the password reset mail's link leads: `/reset-password?token=...`. */
 export function ResetPasswordScreen(): JSX.Element {
-  useTitle('Reset Password');
+  useTitle(t('Reset Password'));
   const [token] = useState(() => new URLSearchParams(window.location.search).get('token') ?? '');
   const [next, setNext] = useState('');
   const [confirm, setConfirm] = useState('');
   const [problem, setProblem] = useState<{ field: 'next' | 'confirm'; message: string } | null>(null);
   const [error, setError] = useState<string | null>(null);
-  const [expired, setExpired] = useState<string | null>(token === '' ? 'This link is incomplete. Open the link from the mail again, or ask for a new one.' : null);
+  const [expired, setExpired] = useState<string | null>(token === '' ? t('This link is incomplete. Open the link from the mail again, or ask for a new one.') : null);
   const [done, setDone] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const ids = useNewPasswordIds();
@@ -57,9 +58,9 @@ export function ResetPasswordScreen(): JSX.Element {
     content = (
       <>
         <Success>{done}</Success>
-        <p class="lead">Every session of your account was ended. If two-factor authentication is on, logging in still asks for your code.</p>
+        <p class="lead">{t('Every session of your account was ended. If two-factor authentication is on, logging in still asks for your code.')}</p>
         <a class="button button-primary button-block" href={ROUTES.login}>
-          Log In
+          {t('Log In')}
         </a>
       </>
     );
@@ -68,22 +69,22 @@ export function ResetPasswordScreen(): JSX.Element {
       <>
         <Alert>{expired}</Alert>
         <a class="button button-primary button-block" href={ROUTES.login}>
-          Back to Log In
+          {t('Back to Log In')}
         </a>
       </>
     );
   } else {
     content = (
       <form onSubmit={submit} noValidate>
-        <p class="lead">Choose a new password for your account. Every session of your account ends when you save it.</p>
+        <p class="lead">{t('Choose a new password for your account. Every session of your account ends when you save it.')}</p>
         {error && <Alert>{error}</Alert>}
         <NewPasswordFields next={next} confirm={confirm} onNext={setNext} onConfirm={setConfirm} error={problem} ids={ids} />
         <button type="submit" class="button button-primary button-block" disabled={busy}>
-          Save
+          {t('Save')}
         </button>
         <div class="auth-links">
           <Link href={ROUTES.login} class="link-button">
-            Back to Log In
+            {t('Back to Log In')}
           </Link>
         </div>
       </form>
@@ -95,7 +96,7 @@ export function ResetPasswordScreen(): JSX.Element {
         <div class="auth-brand">
           <Brand />
         </div>
-        <h1>Reset Password</h1>
+        <h1>{t('Reset Password')}</h1>
         {content}
       </main>
     </div>

@@ -13,6 +13,7 @@ import { TOTPSetupForm } from '../components/totp-setup.tsx';
 import { Dialog } from '../components/dialog.tsx';
 import { Alert, Success } from '../components/ui.tsx';
 import { methodName } from './home.tsx';
+import { t } from '../i18n.ts';
 
 type Phase =
   | { kind: 'idle' }
@@ -135,30 +136,30 @@ export function SecuritySettingsPanel({ me, refreshMe }: Props): JSX.Element {
 
   return (
     <div class="panel">
-      <h2 class="panel-title">Security Settings</h2>
+      <h2 class="panel-title">{t('Security Settings')}</h2>
       {message && <Success>{message}</Success>}
       {error && <Alert>{error}</Alert>}
       <div class="setting">
         <div class="setting-row">
           <input type="checkbox" id="two-factor-toggle" class="switch" checked={checked} onClick={onCheckbox} aria-describedby="two-factor-help" />
           <label for="two-factor-toggle" class="setting-label">
-            Two-Factor Authentication
+            {t('Two-Factor Authentication')}
           </label>
         </div>
         <p id="two-factor-help" class="muted setting-help">
           {me.twoFactor.enabled
-            ? `On: ${methodName(me.twoFactor.method)}. Logging in to every Twofold client needs your password and an authentication code.`
-            : 'Logging in needs an authentication code besides your password. This applies to all your Twofold clients.'}
+            ? t('On: {method}. Logging in to every Twofold client needs your password and an authentication code.', { method: methodName(me.twoFactor.method) })
+            : t('Logging in needs an authentication code besides your password. This applies to all your Twofold clients.')}
         </p>
       </div>
 
       {phase.kind === 'choose' && (
         <div class="setup-area">
           <fieldset class="methods">
-            <legend>Authentication method</legend>
+            <legend>{t('Authentication method')}</legend>
             <label class="radio">
               <input type="radio" name="method" value="totp" checked={phase.method === 'totp'} onChange={() => void chooseMethod('totp')} />
-              <span>Authenticated by Authenticator</span>
+              <span>{t('Authenticated by Authenticator')}</span>
             </label>
             <label class="radio">
               <input
@@ -170,26 +171,26 @@ export function SecuritySettingsPanel({ me, refreshMe }: Props): JSX.Element {
                 aria-describedby={me.email === null ? 'email-method-hint' : undefined}
                 onChange={() => void chooseMethod('email')}
               />
-              <span>Authenticated by Email</span>
+              <span>{t('Authenticated by Email')}</span>
             </label>
             <label class="radio">
               <input type="radio" name="method" value="webauthn" checked={phase.method === 'webauthn'} onChange={() => void chooseMethod('webauthn')} />
-              <span>Passkey or security key</span>
+              <span>{t('Passkey or security key')}</span>
             </label>
             {me.email === null && (
               <p id="email-method-hint" class="hint">
-                Your account has no email address. Ask your administrator to add one to use email codes.
+                {t('Your account has no email address. Ask your administrator to add one to use email codes.')}
               </p>
             )}
           </fieldset>
           {loading && (
             <p class="muted" role="status">
-              Preparing your authenticator key…
+              {t('Preparing your authenticator key…')}
             </p>
           )}
           {phase.method === 'totp' && phase.setup && replacedNotice && (
             <div class="alert alert-info" role="status">
-              A new QR code replaced the previous one. Delete the old entry from your authenticator app and scan this one.
+              {t('A new QR code replaced the previous one. Delete the old entry from your authenticator app and scan this one.')}
             </div>
           )}
           {phase.method === 'totp' && phase.setup && (
@@ -209,7 +210,7 @@ export function SecuritySettingsPanel({ me, refreshMe }: Props): JSX.Element {
                 document.getElementById('two-factor-toggle')?.focus();
               }}
             >
-              Cancel Setup
+              {t('Cancel Setup')}
             </button>
           </div>
         </div>
@@ -240,20 +241,20 @@ export function SecuritySettingsPanel({ me, refreshMe }: Props): JSX.Element {
       )}
       {leaving && (
         <Dialog
-          title={phase.kind === 'codes' ? 'Leave your recovery codes?' : 'Stop setting up two-factor authentication?'}
+          title={phase.kind === 'codes' ? t('Leave your recovery codes?') : t('Stop setting up two-factor authentication?')}
           onClose={stay}
           description={
             phase.kind === 'codes'
-              ? 'The recovery codes are not shown again. Leave only after you saved them.'
-              : 'Two-factor authentication stays off until you finish the setup.'
+              ? t('The recovery codes are not shown again. Leave only after you saved them.')
+              : t('Two-factor authentication stays off until you finish the setup.')
           }
         >
           <div class="dialog-actions">
             <button type="button" class="button button-secondary" onClick={stay} data-autofocus>
-              {phase.kind === 'codes' ? 'Stay' : 'Continue Setup'}
+              {phase.kind === 'codes' ? t('Stay') : t('Continue Setup')}
             </button>
             <button type="button" class="button button-primary" onClick={leave}>
-              Leave
+              {t('Leave')}
             </button>
           </div>
         </Dialog>
