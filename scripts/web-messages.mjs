@@ -29,7 +29,7 @@ function listSources(dir) {
 
 const hasWords = (text) => /\p{L}{2,}/u.test(text) && !NOT_WORDS.has(text.trim());
 // A sentence or a label in code: starts with a capital letter and has a second word.
-const looksLikeProse = (text) => /^\s*\p{Lu}[\p{Ll}'’]+[\s,.:;!?]+\S/u.test(text) && !NOT_WORDS.has(text.trim());
+const looksLikeProse = (text) => /^\s*\p{Lu}[\p{Ll}'’-]+[\s,.:;!?]+\S/u.test(text) && !NOT_WORDS.has(text.trim());
 
 /** Keys used by the code, and literals that bypass the catalog, with file:line for each. */
 export function scanWebSources() {

@@ -33,6 +33,7 @@ export interface DomainErrorOptions {
 }
 
 import type { SessionEndReason } from './types.ts';
+import type { Text } from './text.ts';
 
 /** A broken business rule. Carries a stable code and a message that is safe to show a user. */
 export class DomainError extends Error {
@@ -47,9 +48,12 @@ export class DomainError extends Error {
   readonly field: string | undefined;
   /** For `unauthorized`: why the session of the presented token ended (docs/api.md). */
   readonly reason: SessionEndReason | undefined;
+  /** The message as a catalog entry with its values, when it has placeholders; else the message is its own key. */
+  readonly text: Text | undefined;
 
-  constructor(code: ErrorCode, message: string, options: DomainErrorOptions = {}, cause?: unknown) {
-    super(message, cause === undefined ? undefined : { cause });
+  constructor(code: ErrorCode, message: string | Text, options: DomainErrorOptions = {}, cause?: unknown) {
+    super(typeof message === 'string' ? message : message.english, cause === undefined ? undefined : { cause });
+    this.text = typeof message === 'string' ? undefined : message;
     this.name = 'DomainError';
     this.code = code;
     this.retryAfterSeconds = options.retryAfterSeconds;

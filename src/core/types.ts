@@ -63,6 +63,8 @@ export interface Account {
   disabled: boolean;
   /** Set by an administrator's password reset: the next login must choose a new password first. */
   passwordChangeRequired: boolean;
+  /** The interface language the account chose ("de", "zh-CN"), or null: clients follow the browser. */
+  language: string | null;
   createdAt: number;
 }
 

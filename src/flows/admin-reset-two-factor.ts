@@ -6,6 +6,7 @@ import { attemptKeys } from './shared/attempt-limits.ts';
 import { recordAudit } from './shared/audit.ts';
 import type { FlowDeps } from './shared/deps.ts';
 import { switchTwoFactorOff } from './shared/two-factor-state.ts';
+import { localize } from '../i18n/format.ts';
 
 export interface AdminActor {
   /** Username of the administrator, or `cli:<os user>` for the command line. */
@@ -31,7 +32,7 @@ export async function adminResetTwoFactor(
 ): Promise<{ account: Account; sessionsEnded: number; wasEnabled: boolean }> {
   requireAdminReauthentication(deps, actor);
   const account = await deps.store.findAccountByUsernameKey(usernameKey(username));
-  if (account === null) throw new DomainError('not_found', `No account named "${username}".`);
+  if (account === null) throw new DomainError('not_found', localize('No account named "{username}".', { username }));
   const wasEnabled = account.authenticatorCount > 0;
   const sessionsEnded = await deps.store.transaction(async (store) => {
     // An administrator resetting their own account keeps the session they do it from.

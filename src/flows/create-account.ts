@@ -8,6 +8,7 @@ import { recordAudit } from './shared/audit.ts';
 import { requireAdminReauthentication } from './shared/reauthentication.ts';
 import type { FlowDeps } from './shared/deps.ts';
 import type { AdminActor } from './admin-reset-two-factor.ts';
+import { localize } from '../i18n/format.ts';
 
 export interface CreateAccountInput {
   username: string;
@@ -55,6 +56,6 @@ export async function createAccount(deps: FlowDeps, input: CreateAccountInput, a
     );
     return true;
   });
-  if (!created) throw new DomainError('conflict', `The username "${username}" is already taken.`, { field: 'username' });
-  return { ...account, twoFactorMethod: null, authenticatorCount: 0, twoFactorChangedAt: null, sessionEpoch: 0, disabled: false, passwordChangeRequired: false };
+  if (!created) throw new DomainError('conflict', localize('The username "{username}" is already taken.', { username }), { field: 'username' });
+  return { ...account, twoFactorMethod: null, authenticatorCount: 0, twoFactorChangedAt: null, sessionEpoch: 0, disabled: false, passwordChangeRequired: false, language: null };
 }

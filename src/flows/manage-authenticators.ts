@@ -8,6 +8,7 @@ import type { FlowDeps } from './shared/deps.ts';
 import { EDITED_SUCCESSFULLY } from './shared/messages.ts';
 import { requireRecentAuthentication } from './shared/reauthentication.ts';
 import { endOtherSessions } from './shared/sessions.ts';
+import { localize } from '../i18n/format.ts';
 
 /** An authenticator as its owner and administrators see it: never its secret or replay state. */
 export interface AuthenticatorSummary {
@@ -40,7 +41,7 @@ export async function listAuthenticators(deps: FlowDeps, account: Account): Prom
 /** The same list for an administrator (GET /admin/users/{username}/authenticators). */
 export async function listAuthenticatorsOf(deps: FlowDeps, username: string): Promise<AuthenticatorSummary[]> {
   const account = await deps.store.findAccountByUsernameKey(usernameKey(username));
-  if (account === null) throw new DomainError('not_found', `No account named "${username}".`);
+  if (account === null) throw new DomainError('not_found', localize('No account named "{username}".', { username }));
   return listAuthenticators(deps, account);
 }
 

@@ -9,6 +9,7 @@ import { challengeExpired, loadLiveChallenge } from './shared/challenges.ts';
 import type { FlowDeps } from './shared/deps.ts';
 import { emailCodeKeys } from './shared/email-codes.ts';
 import { issueSession, notifyNewDevice, rememberSignInDevice } from './shared/sessions.ts';
+import { localize } from '../i18n/format.ts';
 
 export interface VerifySecondFactorInput {
   challengeId: string;
@@ -31,7 +32,7 @@ export async function verifySecondFactor(deps: FlowDeps, input: VerifySecondFact
   const methods = await availableMethods(deps, account);
   const { method } = input.proof;
   if (!methods.includes(method)) {
-    throw new DomainError('validation_error', `This account cannot sign in with method "${method}". Use one of: ${methods.join(', ')}.`);
+    throw new DomainError('validation_error', localize('This account cannot sign in with method "{method}". Use one of: {methods}.', { method, methods: methods.join(', ') }));
   }
 
   const proven = await proveSecondFactor(deps, {

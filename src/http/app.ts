@@ -10,6 +10,9 @@ import { registerAuthentication } from './authentication.ts';
 import { DomainError } from '../core/errors.ts';
 import { handleClientError, handleError, sendError } from './error-handler.ts';
 import { findInvalidText } from './schemas/text-guard.ts';
+import { registerLanguage } from './language.ts';
+import { loadTranslator } from '../i18n/translator.ts';
+import { localize } from '../i18n/format.ts';
 import { createMetrics, registerRequestTiming, type Metrics } from './metrics.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { authRoutes } from './routes/auth.ts';
@@ -128,6 +131,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     },
   });
 
+  registerLanguage(app, flows.translator ?? loadTranslator());
+
   const routeList: RouteEntry[] = [];
   app.addHook('onRoute', (route) => {
     for (const method of [route.method].flat()) {
@@ -136,7 +141,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
   app.setErrorHandler(handleError);
   app.setNotFoundHandler((request, reply) => {
-    if (request.url.startsWith('/api/')) return sendError(reply, 'not_found', `No route ${request.method} ${request.url.split('?')[0]}.`);
+    if (request.url.startsWith('/api/')) {
+      return sendError(reply, 'not_found', localize('No route {method} {path}.', { method: request.method, path: request.url.split('?')[0] ?? '' }));
+    }
     if (options.webRoot && request.method === 'GET' && request.headers.accept?.includes('text/html')) {
       // Every screen of the single-page client has its own URL; the client routes it.
       return reply.type('text/html').sendFile('index.html');
@@ -158,7 +165,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     if (request.body === undefined && request.method !== 'GET' && request.method !== 'HEAD') request.body = {};
     const invalid =
       findInvalidText(request.params, 'params') ?? findInvalidText(request.query, 'querystring') ?? findInvalidText(request.body, 'body');
-    if (invalid !== null) throw new DomainError('validation_error', `${invalid} must not contain NUL characters or invalid Unicode.`);
+    if (invalid !== null) throw new DomainError('validation_error', localize('{field} must not contain NUL characters or invalid Unicode.', { field: invalid }));
   });
   await app.register(cookie);
   registerRequestTiming(app, metrics);

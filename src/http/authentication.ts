@@ -5,6 +5,8 @@ import type { ClientKind, RequestContext, SessionEndReason } from '../core/types
 import { authenticateSession, type Authenticated } from '../flows/authenticate-session.ts';
 import type { FlowDeps } from '../flows/shared/deps.ts';
 import { findSessionEnd, sessionRequired } from '../flows/session-end.ts';
+import { setRequestUser } from '../i18n/request-language.ts';
+import { localize } from '../i18n/format.ts';
 
 export const SESSION_COOKIE = 'twofold_session';
 /** Cookie-authenticated writes must carry this header; a cross-site form or image cannot set it. */
@@ -67,9 +69,10 @@ export function registerAuthentication(app: FastifyInstance, deps: FlowDeps): vo
     const token = bearer ?? cookie ?? null;
     if (token !== null) {
       if (bearer === null && unsafe && request.headers[CSRF_HEADER] === undefined) {
-        throw new DomainError('forbidden', `Requests authenticated by cookie must send the ${CSRF_HEADER} header.`);
+        throw new DomainError('forbidden', localize('Requests authenticated by cookie must send the {header} header.', { header: CSRF_HEADER }));
       }
       request.auth = await authenticateSession(deps, token);
+      if (request.auth !== null) setRequestUser(request.auth.account.id);
       // Only on the failure path, and only for the token's holder: a 401 can then say why.
       if (request.auth === null) request.sessionEnd = await findSessionEnd(deps, token);
     }

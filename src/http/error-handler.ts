@@ -3,6 +3,8 @@ import { STATUS_CODES } from 'node:http';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError, type ErrorCode } from '../core/errors.ts';
 import { describeValidationError } from './validation-messages.ts';
+import type { Text } from '../core/text.ts';
+import { answerLanguage } from './language.ts';
 
 /** The one table from error code to HTTP status. */
 export const HTTP_STATUS: Record<ErrorCode, number> = {
@@ -72,12 +74,15 @@ export interface ErrorDetails {
   reason?: string | undefined;
 }
 
-export function sendError(reply: FastifyReply, code: ErrorCode, message: string, status = HTTP_STATUS[code], details: ErrorDetails = {}): FastifyReply {
+/** Sends the one error shape, its `message` in the language of the answer (src/http/language.ts). */
+export function sendError(reply: FastifyReply, code: ErrorCode, message: string | Text, status = HTTP_STATUS[code], details: ErrorDetails = {}): FastifyReply {
   const extra = Object.fromEntries(Object.entries(details).filter(([, value]) => value !== undefined));
-  return reply.status(status).send({ error: { code, message, ...extra } });
+  const translator = reply.server.translator as FastifyReply['server']['translator'] | undefined;
+  const shown = translator === undefined ? (typeof message === 'string' ? message : message.english) : translator.text(answerLanguage(reply.request), 'server', message);
+  return reply.status(status).send({ error: { code, message: shown, ...extra } });
 }
 
-function frameworkError(error: FastifyError): { code: ErrorCode; message: string; field?: string } | null {
+function frameworkError(error: FastifyError): { code: ErrorCode; message: string | Text; field?: string } | null {
   const status = error.statusCode ?? 500;
   if (status >= 500) return null;
   if (error.validation) return { code: 'validation_error', ...describeValidationError(error.validation) };
@@ -101,7 +106,7 @@ export function handleError(error: FastifyError | DomainError, request: FastifyR
     if (error.code === 'invalid_code') status = request.routeOptions.config.invalidCodeStatus ?? status;
     if (error.retryAfterSeconds !== undefined) void reply.header('Retry-After', String(error.retryAfterSeconds));
     if (status >= 500) request.log.error({ err: error }, 'request failed');
-    return sendError(reply, error.code, error.message, status, { attemptsLeft: error.attemptsLeft, field: error.field, clockSkewSeconds: error.clockSkewSeconds, reason: error.reason });
+    return sendError(reply, error.code, error.text ?? error.message, status, { attemptsLeft: error.attemptsLeft, field: error.field, clockSkewSeconds: error.clockSkewSeconds, reason: error.reason });
   }
   const mapped = frameworkError(error);
   if (mapped) return sendError(reply, mapped.code, mapped.message, HTTP_STATUS[mapped.code], { field: mapped.field });
@@ -132,6 +137,7 @@ export function handleClientError(error: Error & { code?: string }, socket: Sock
   const status = HTTP_STATUS[code];
   const body = JSON.stringify({ error: { code, message } });
   if (socket.writable && socket.bytesWritten === 0) {
+    // i18n: markup, not words (the status line and headers; the message above stays English: no request to choose by).
     socket.write(
       `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}\r\nContent-Type: application/json; charset=utf-8\r\n` +
         `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,

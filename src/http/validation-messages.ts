@@ -1,4 +1,6 @@
 import type { FastifySchemaValidationError } from 'fastify';
+import type { Text } from '../core/text.ts';
+import { localize } from '../i18n/format.ts';
 
 /**
  * Schema failures as sentences a person can act on. A validator's own wording ("body/username
@@ -30,6 +32,7 @@ const FIELDS: Record<string, FieldSentences> = {
   limit: { missing: 'Give a page size from 1 to 999.', invalid: 'The page size must be a number from 1 to 999.' },
   before: { missing: 'Give the cursor from a previous page.', invalid: 'The cursor is not one from a previous page.' },
   id: { missing: 'Name the session.', invalid: 'No such session.' },
+  language: { missing: 'Choose a language.', invalid: 'Choose one of the languages this server offers, or null to follow the browser.' },
 };
 
 const UNKNOWN_FIELD = 'The request has a field this server does not know: "{field}". Remove it and try again.';
@@ -45,14 +48,14 @@ function fieldOf(error: FastifySchemaValidationError): string | null {
   return last ?? null;
 }
 
-export function describeValidationError(errors: FastifySchemaValidationError[]): { message: string; field?: string } {
+export function describeValidationError(errors: FastifySchemaValidationError[]): { message: string | Text; field?: string } {
   const first = errors[0];
   if (first === undefined) return { message: GENERIC };
   if (first.keyword === 'additionalProperties') {
     const extra = String((first.params as { additionalProperty?: unknown }).additionalProperty ?? '');
     // Only a plain name is repeated back: this text is shown as is.
     const safe = /^[A-Za-z0-9_.-]{1,64}$/.test(extra) ? extra : '?';
-    return { message: UNKNOWN_FIELD.replace('{field}', safe) };
+    return { message: localize(UNKNOWN_FIELD, { field: safe }) };
   }
   const field = fieldOf(first);
   const sentences = field === null ? undefined : FIELDS[field];

@@ -1,158 +1,242 @@
 import type { CodeMail, CodePurpose, MailMessage, PasswordResetMail, SecurityNotice } from '../ports.ts';
+import { formatMessage } from '../i18n/format.ts';
+import type { Translator } from '../i18n/translator.ts';
 
 export type { CodePurpose } from '../ports.ts';
 
-const CODE_REASONS: Record<CodePurpose, string> = {
-  login: 'to finish signing in',
-  reauth: 'to confirm a change to your security settings',
-  enroll: 'to turn on two-factor authentication by email',
-  email_change: 'to confirm this new email address for your account',
+/**
+ * Every mail's words, in the recipient's language (locales/<lang>/mail.json, keyed by the English
+ * ICU message). `say` is the catalog for one mail's language.
+ */
+type Say = (key: string, values?: Record<string, string | number>) => string;
+
+function sayIn(translator: Translator | undefined, language: string): Say {
+  // Without catalogs (a template rendered on its own) the English keys are the messages.
+  return (key, values = {}) => (translator === undefined ? formatMessage(key, 'en', values) : translator.t(language, 'mail', key, values));
+}
+
+const CODE_REASONS: Record<CodePurpose, (say: Say, username: string) => string> = {
+  login: (say, username) => say('Enter it to finish signing in as {username}.', { username }),
+  reauth: (say, username) => say('Enter it to confirm a change to your security settings as {username}.', { username }),
+  enroll: (say, username) => say('Enter it to turn on two-factor authentication by email as {username}.', { username }),
+  email_change: (say, username) => say('Enter it to confirm this new email address for your account as {username}.', { username }),
 };
 
 function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
-function render(to: string, subject: string, paragraphs: string[], issuer: string): MailMessage {
-  const footer = `This message was sent by ${issuer}. If you did not expect it, contact your administrator.`;
+function render(to: string, subject: string, paragraphs: string[], issuer: string, say: Say, language: string): MailMessage {
+  const footer = say('This message was sent by {issuer}. If you did not expect it, contact your administrator.', { issuer });
   return {
     to,
     subject,
     text: [...paragraphs, '', footer].join('\n\n'),
-    html: `<!doctype html><html><body style="font-family:system-ui,sans-serif;line-height:1.5;color:#1f2933">${paragraphs
+    // i18n: markup, not words (the paragraphs are already in the recipient's language).
+    html: `<!doctype html><html lang="${escapeHtml(language)}"><body style="font-family:system-ui,sans-serif;line-height:1.5;color:#1f2933">${paragraphs
       .map((p) => `<p>${escapeHtml(p)}</p>`)
       .join('')}<p style="color:#6b7785;font-size:13px">${escapeHtml(footer)}</p></body></html>`,
   };
 }
 
+export interface MailLanguage {
+  translator?: Translator;
+  /** The recipient's language, already chosen (stored choice, else their request's, else English). */
+  language?: string;
+}
+
 /** The one mail that carries a code. */
-export function codeMail(options: CodeMail & { issuer: string }): MailMessage {
+export function codeMail(options: CodeMail & { issuer: string } & MailLanguage): MailMessage {
+  const language = options.language ?? 'en';
+  const say = sayIn(options.translator, language);
   return render(
     options.to,
     // Never the code: a Subject shows on lock screens and in notification previews.
-    `Your ${options.issuer} authentication code`,
+    say('Your {issuer} authentication code', { issuer: options.issuer }),
     [
-      `Your authentication code is ${options.code}`,
-      `Enter it ${CODE_REASONS[options.purpose]} as ${options.username}. It is valid for ${options.validMinutes} minutes and can be used once.`,
-      'Never share this code. Nobody from support will ask you for it.',
+      say('Your authentication code is {code}', { code: options.code }),
+      `${CODE_REASONS[options.purpose](say, options.username)} ${say('It is valid for {minutes} minutes and can be used once.', { minutes: options.validMinutes })}`,
+      say('Never share this code. Nobody from support will ask you for it.'),
     ],
     options.issuer,
+    say,
+    language,
   );
 }
 
 /** The "Forgot password?" mail: the single-use link, and what to do if it was not you. */
-export function passwordResetMail(options: PasswordResetMail & { issuer: string }): MailMessage {
+export function passwordResetMail(options: PasswordResetMail & { issuer: string } & MailLanguage): MailMessage {
+  const language = options.language ?? 'en';
+  const say = sayIn(options.translator, language);
   return render(
     options.to,
-    `${options.issuer}: reset your password`,
+    say('{issuer}: reset your password', { issuer: options.issuer }),
     [
-      `Hello ${options.username},`,
-      'Someone (hopefully you) asked to reset the password of your account. Open this link to choose a new password:',
+      say('Hello {username},', { username: options.username }),
+      say('Someone (hopefully you) asked to reset the password of your account. Open this link to choose a new password:'),
       options.link,
-      `The link is valid for ${options.validMinutes} minutes and works once. Your two-factor authentication stays as it is.`,
-      'If you did not ask for this, ignore this mail: your password stays unchanged.',
+      say('The link is valid for {minutes} minutes and works once. Your two-factor authentication stays as it is.', { minutes: options.validMinutes }),
+      say('If you did not ask for this, ignore this mail: your password stays unchanged.'),
     ],
     options.issuer,
+    say,
+    language,
   );
 }
 
-const NOTICES: Record<SecurityNotice, (details: Record<string, string>) => { subject: string; body: string[] }> = {
-  two_factor_enabled: (d) => ({
-    subject: 'Two-factor authentication is on',
-    body: [`Two-factor authentication was turned on for your account (${d.method ?? 'second factor'}). From now on every sign-in asks for an authentication code.`],
-  }),
-  two_factor_disabled: () => ({
-    subject: 'Two-factor authentication was turned off',
-    body: ['Two-factor authentication was turned off for your account. If this was not you, change your password and contact your administrator now.'],
-  }),
-  two_factor_admin_reset: (d) => ({
-    subject: 'An administrator turned off your two-factor authentication',
+type Notice = (d: Record<string, string>, say: Say, language: string) => { subject: string; body: string[] };
+
+/** A time in a mail: the recipient's locale, in UTC (a mail cannot know the reader's time zone), and says so. */
+function mailTime(value: string | undefined, language: string): string | undefined {
+  if (value === undefined) return undefined;
+  const date = new Date(value);
+  if (Number.isNaN(date.getTime())) return value;
+  return new Intl.DateTimeFormat(language, { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC', timeZoneName: 'short' }).format(date);
+}
+
+const IF_NOT_YOU = 'If this was not you, contact your administrator now.';
+
+const NOTICES: Record<SecurityNotice, Notice> = {
+  two_factor_enabled: (d, say) => ({
+    subject: say('Two-factor authentication is on'),
     body: [
-      `The administrator ${d.administrator ?? ''} turned off two-factor authentication for your account, and your sessions were ended.`,
-      'Sign in with your username and password and turn it on again under Change Password & Security > Security Settings.',
+      say('Two-factor authentication was turned on for your account ({method}). From now on every sign-in asks for an authentication code.', {
+        method: d.method ?? say('second factor'),
+      }),
     ],
   }),
-  recovery_code_used: (d) => ({
-    subject: 'A recovery code was used to sign in',
-    body: [`A recovery code was used to sign in to your account. ${d.remaining ?? '?'} recovery codes are left.`, 'If this was not you, contact your administrator now.'],
+  two_factor_disabled: (_d, say) => ({
+    subject: say('Two-factor authentication was turned off'),
+    body: [say('Two-factor authentication was turned off for your account. If this was not you, change your password and contact your administrator now.')],
   }),
-  lockout: (d) =>
+  two_factor_admin_reset: (d, say) => ({
+    subject: say('An administrator turned off your two-factor authentication'),
+    body: [
+      say('The administrator {administrator} turned off two-factor authentication for your account, and your sessions were ended.', { administrator: d.administrator ?? '' }),
+      say('Sign in with your username and password and turn it on again under Change Password & Security > Security Settings.'),
+    ],
+  }),
+  recovery_code_used: (d, say) => ({
+    subject: say('A recovery code was used to sign in'),
+    body: [
+      `${say('A recovery code was used to sign in to your account.')} ${
+        d.remaining === undefined || Number.isNaN(Number(d.remaining))
+          ? ''
+          : say('{remaining, plural, one {# recovery code is left.} other {# recovery codes are left.}}', { remaining: Number(d.remaining) })
+      }`.trim(),
+      say(IF_NOT_YOU),
+    ],
+  }),
+  lockout: (d, say, language) =>
     d.factor === 'password'
       ? {
-          subject: 'Sign-in locked after too many wrong passwords',
-          body: [`Too many wrong passwords were entered for your account, so signing in is locked until ${d.until ?? 'later'}.`, 'If this was not you, someone may be guessing your password.'],
-        }
-      : {
-          subject: 'Sign-in locked after too many wrong codes',
-          body: [`Too many wrong authentication codes were entered for your account, so signing in is locked until ${d.until ?? 'later'}.`, 'Someone may know your password: consider changing it.'],
-        },
-  authenticator_added: (d) =>
-    d.kind === 'passkey'
-      ? {
-          subject: 'A passkey was added to your account',
+          subject: say('Sign-in locked after too many wrong passwords'),
           body: [
-            `The passkey or security key "${d.name ?? ''}" was added to your account. It now signs you in${d.twoFactorTurnedOn === 'yes' ? ', and two-factor authentication is on' : ''}.`,
-            'If this was not you, contact your administrator now.',
+            say('Too many wrong passwords were entered for your account, so signing in is locked until {until}.', { until: mailTime(d.until, language) ?? say('later') }),
+            say('If this was not you, someone may be guessing your password.'),
           ],
         }
       : {
-    subject: 'An authenticator was added to your account',
-    body: [`The authenticator "${d.name ?? ''}" (${d.kind ?? 'authenticator'}) was added to your account. Its codes now sign you in.`, 'If this was not you, contact your administrator now.'],
+          subject: say('Sign-in locked after too many wrong codes'),
+          body: [
+            say('Too many wrong authentication codes were entered for your account, so signing in is locked until {until}.', { until: mailTime(d.until, language) ?? say('later') }),
+            say('Someone may know your password: consider changing it.'),
+          ],
         },
-  authenticator_removed: (d) => ({
-    subject: 'An authenticator was removed from your account',
-    body: [`The authenticator "${d.name ?? ''}" (${d.kind ?? 'authenticator'}) was removed from your account; its codes no longer sign you in.`, 'If this was not you, contact your administrator now.'],
-  }),
-  email_changed: (d) => ({
-    subject: 'Your email address was changed',
+  authenticator_added: (d, say) =>
+    d.kind === 'passkey'
+      ? {
+          subject: say('A passkey was added to your account'),
+          body: [
+            d.twoFactorTurnedOn === 'yes'
+              ? say('The passkey or security key "{name}" was added to your account. It now signs you in, and two-factor authentication is on.', { name: d.name ?? '' })
+              : say('The passkey or security key "{name}" was added to your account. It now signs you in.', { name: d.name ?? '' }),
+            say(IF_NOT_YOU),
+          ],
+        }
+      : {
+          subject: say('An authenticator was added to your account'),
+          body: [
+            say('The authenticator "{name}" ({kind}) was added to your account. Its codes now sign you in.', { name: d.name ?? '', kind: d.kind ?? say('authenticator') }),
+            say(IF_NOT_YOU),
+          ],
+        },
+  authenticator_removed: (d, say) => ({
+    subject: say('An authenticator was removed from your account'),
     body: [
-      `The email address of your account was changed to ${d.newAddress ?? 'a new address'}. Security notices and codes now go there.`,
-      'If this was not you, contact your administrator now.',
+      say('The authenticator "{name}" ({kind}) was removed from your account; its codes no longer sign you in.', { name: d.name ?? '', kind: d.kind ?? say('authenticator') }),
+      say(IF_NOT_YOU),
     ],
   }),
-  password_admin_reset: (d) => ({
-    subject: 'An administrator reset your password',
+  email_changed: (d, say) => ({
+    subject: say('Your email address was changed'),
     body: [
-      `The administrator ${d.administrator ?? ''} set a new password for your account, and your sessions were ended.`,
-      'They will tell you the new password; at your next sign-in you choose your own. Two-factor authentication stays as it was.',
+      say('The email address of your account was changed to {address}. Security notices and codes now go there.', { address: d.newAddress ?? say('a new address') }),
+      say(IF_NOT_YOU),
     ],
   }),
-  password_reset: (d) => ({
-    subject: 'Your password was reset',
+  password_admin_reset: (d, say) => ({
+    subject: say('An administrator reset your password'),
     body: [
-      `The password of your account was reset with the link we emailed you (from address ${d.ip ?? 'unknown'}), and your sessions were ended.`,
-      'If this was not you, contact your administrator now: someone can read your email.',
+      say('The administrator {administrator} set a new password for your account, and your sessions were ended.', { administrator: d.administrator ?? '' }),
+      say('They will tell you the new password; at your next sign-in you choose your own. Two-factor authentication stays as it was.'),
     ],
   }),
-  account_disabled: (d) => ({
-    subject: 'Your account was disabled',
-    body: [`The administrator ${d.administrator ?? ''} disabled your account: you cannot sign in until it is enabled again, and your sessions were ended.`],
+  password_reset: (d, say) => ({
+    subject: say('Your password was reset'),
+    body: [
+      say('The password of your account was reset with the link we emailed you (from address {ip}), and your sessions were ended.', { ip: d.ip ?? say('unknown') }),
+      say('If this was not you, contact your administrator now: someone can read your email.'),
+    ],
   }),
-  account_enabled: (d) => ({
-    subject: 'Your account was enabled',
-    body: [`The administrator ${d.administrator ?? ''} enabled your account again: you can sign in as before.`],
+  account_disabled: (d, say) => ({
+    subject: say('Your account was disabled'),
+    body: [
+      say('The administrator {administrator} disabled your account: you cannot sign in until it is enabled again, and your sessions were ended.', {
+        administrator: d.administrator ?? '',
+      }),
+    ],
   }),
-  role_changed: (d) => ({
-    subject: d.role === 'admin' ? 'You are now an administrator' : 'You are no longer an administrator',
+  account_enabled: (d, say) => ({
+    subject: say('Your account was enabled'),
+    body: [say('The administrator {administrator} enabled your account again: you can sign in as before.', { administrator: d.administrator ?? '' })],
+  }),
+  role_changed: (d, say) => ({
+    subject: d.role === 'admin' ? say('You are now an administrator') : say('You are no longer an administrator'),
     body: [
       d.role === 'admin'
-        ? `The administrator ${d.administrator ?? ''} made your account an administrator: it can now manage every account of this service.`
-        : `The administrator ${d.administrator ?? ''} made your account an ordinary user account.`,
-      'If you did not expect this, contact your administrator.',
+        ? say('The administrator {administrator} made your account an administrator: it can now manage every account of this service.', { administrator: d.administrator ?? '' })
+        : say('The administrator {administrator} made your account an ordinary user account.', { administrator: d.administrator ?? '' }),
+      say('If you did not expect this, contact your administrator.'),
     ],
   }),
-  new_device_sign_in: (d) => ({
-    subject: 'New sign-in to your account',
+  new_device_sign_in: (d, say) => ({
+    subject: say('New sign-in to your account'),
     // The device name is whatever the signing-in client sent: quoted and labelled as such, so it
     // cannot pass for our own words in the warning meant for the owner.
     body: [
-      `Your account was signed in to from a new device (${d.client ?? ''} client, address ${d.ip ?? 'unknown'}). The device called itself: "${d.device ?? 'unknown'}".`,
-      'If this was not you, change your password now.',
+      say('Your account was signed in to from a new device ({client} client, address {ip}). The device called itself: "{device}".', {
+        client: d.client ?? '',
+        ip: d.ip ?? say('unknown'),
+        device: d.device ?? say('unknown'),
+      }),
+      say('If this was not you, change your password now.'),
     ],
   }),
 };
 
-export function noticeMail(options: { to: string; notice: SecurityNotice; details: Record<string, string>; issuer: string; username: string }): MailMessage {
-  const { subject, body } = NOTICES[options.notice](options.details);
-  return render(options.to, `${options.issuer}: ${subject}`, [`Hello ${options.username},`, ...body], options.issuer);
+export function noticeMail(
+  options: { to: string; notice: SecurityNotice; details: Record<string, string>; issuer: string; username: string } & MailLanguage,
+): MailMessage {
+  const language = options.language ?? 'en';
+  const say = sayIn(options.translator, language);
+  const { subject, body } = NOTICES[options.notice](options.details, say, language);
+  return render(
+    options.to,
+    say('{issuer}: {subject}', { issuer: options.issuer, subject }),
+    [say('Hello {username},', { username: options.username }), ...body],
+    options.issuer,
+    say,
+    language,
+  );
 }

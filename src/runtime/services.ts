@@ -6,6 +6,7 @@ import type { FlowDeps } from '../flows/shared/deps.ts';
 import type { MailTransport, PasswordHasher, SecurityNotifier } from '../ports.ts';
 import { createArgon2PasswordHasher } from '../core/passwords.ts';
 import { createMailer } from '../mail/code-mailer.ts';
+import { loadTranslator } from '../i18n/translator.ts';
 import { createEmailNotifier } from '../mail/email-notifier.ts';
 import { createOutboxMailer, createSMTPMailer, type MailLog } from '../mail/mailers.ts';
 import { createDatabase, type DatabaseHandle } from '../store/database.ts';
@@ -70,14 +71,16 @@ export async function createServices(
           auditLog.write(event);
           options.onAudit?.(event);
         };
+  const translator = loadTranslator();
   const flows: FlowDeps = {
     store: database.store,
     clock: options.clock ?? systemClock,
     secretBox,
     settings: { issuer: config.issuer, publicUrl: config.publicUrl, sessionTtlMs: config.sessionTtlMs, limits: config.limits, relyingParty: createRelyingParty(config) },
     passwords: options.passwordHasher ?? createArgon2PasswordHasher(),
-    notifier: options.notifier ?? createEmailNotifier(transport, config.issuer, log),
-    mailer: createMailer(transport, config.issuer),
+    notifier: options.notifier ?? createEmailNotifier(transport, config.issuer, log, translator),
+    mailer: createMailer(transport, config.issuer, translator),
+    translator,
     log,
     onAudit,
   };

@@ -16,6 +16,8 @@ export interface UsersTable {
   session_epoch: number;
   disabled: number;
   password_change_required: number;
+  /** The interface language the account chose (a catalog's tag), or null: follow the browser. */
+  language: string | null;
   created_at: number;
   updated_at: number;
 }

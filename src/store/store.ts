@@ -125,6 +125,8 @@ export interface AccountStore {
   lockAdministrators(): Promise<void>;
   countActiveAdministrators(): Promise<number>;
   setEmail(userId: string, email: string | null, verified: boolean, now: number): Promise<void>;
+  /** Stores the account's interface language (null: none chosen); false when the account is gone. */
+  setLanguage(userId: string, language: string | null, now: number): Promise<boolean>;
 }
 
 /** The account's credentials as rows (flows/factors/* and the authenticator flows use this). */

@@ -9,6 +9,7 @@ import { dropUnfinishedEnrollments } from '../shared/two-factor-state.ts';
 import { requireAdminReauthentication } from '../shared/reauthentication.ts';
 import { requireAnotherActiveAdministrator } from './administrators.ts';
 import { findAccountOrFail } from './find-account.ts';
+import { localize } from '../../i18n/format.ts';
 
 /**
  * `DELETE /admin/users/{username}`: the account and everything that signs in as it go
@@ -29,7 +30,7 @@ export async function deleteAccount(deps: FlowDeps, username: string, actor: Adm
     await store.deleteRecoveryCodes(account.id);
     await dropUnfinishedEnrollments(store, account.id);
     await store.deleteEmailCode(emailCodeKeys.emailChange(account.id));
-    if (!(await store.deleteAccount(account.id))) throw new DomainError('not_found', `No account named "${username}".`);
+    if (!(await store.deleteAccount(account.id))) throw new DomainError('not_found', localize('No account named "{username}".', { username }));
     // Counters are keyed by id and name, not tied to the row: a new account of the same name starts clean.
     await store.clearAttemptCounter(attemptKeys.secondFactor(account.id));
     await store.clearAttemptCounter(attemptKeys.passwordByUsername(usernameKey(account.username)));

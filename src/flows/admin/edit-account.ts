@@ -10,6 +10,7 @@ import { dropUnfinishedEnrollments } from '../shared/two-factor-state.ts';
 import { requireAdminReauthentication } from '../shared/reauthentication.ts';
 import { requireAnotherActiveAdministrator } from './administrators.ts';
 import { findAccountOrFail } from './find-account.ts';
+import { localize } from '../../i18n/format.ts';
 
 export interface AccountEdit {
   displayName?: string;
@@ -60,7 +61,9 @@ export async function editAccount(deps: FlowDeps, username: string, edit: Accoun
       if ((await store.countAuthenticators(account.id, 'email')) > 0) {
         throw new DomainError(
           'conflict',
-          `${account.username} receives authentication codes at this address. Ask them to change it under Security Settings, or disable their two-factor authentication first.`,
+          localize('{username} receives authentication codes at this address. Ask them to change it under Security Settings, or disable their two-factor authentication first.', {
+            username: account.username,
+          }),
         );
       }
     }
@@ -80,7 +83,7 @@ export async function editAccount(deps: FlowDeps, username: string, edit: Accoun
   });
 
   const updated = await deps.store.findAccountById(account.id);
-  if (updated === null) throw new DomainError('not_found', `No account named "${username}".`);
+  if (updated === null) throw new DomainError('not_found', localize('No account named "{username}".', { username }));
   // Notices go to the address the owner proved, which is the old one when the address changed.
   const administrator = { administrator: actor.name };
   if (changes.email !== undefined && account.email !== null) {

@@ -12,6 +12,7 @@ import { recordAudit } from '../shared/audit.ts';
 import type { FlowDeps } from '../shared/deps.ts';
 import { factorFor } from './registry.ts';
 import type { FactorVerdict, SecondFactorProof, VerifyContext } from './types.ts';
+import { localize } from '../../i18n/format.ts';
 
 export interface SecondFactorAttempt {
   account: Account;
@@ -109,7 +110,7 @@ export async function proveSecondFactor(deps: FlowDeps, attempt: SecondFactorAtt
     await recordAudit(deps, { ...base, type: 'login.lockout', outcome: 'failure', detail: { factor: 'second_factor', until: lockedUntil } });
     await deps.notifier.notify(account, 'lockout', { until: new Date(lockedUntil).toISOString() });
     const seconds = Math.max(1, Math.ceil((lockedUntil - deps.clock()) / 1000));
-    throw new DomainError('too_many_attempts', `Too many wrong codes. Try again in ${formatWait(seconds)}.`, {
+    throw new DomainError('too_many_attempts', localize('Too many wrong codes. Try again in {wait}.', { wait: formatWait(seconds) }), {
       retryAfterSeconds: seconds,
     });
   }
@@ -117,7 +118,10 @@ export async function proveSecondFactor(deps: FlowDeps, attempt: SecondFactorAtt
   if (skew !== undefined) {
     throw new DomainError(
       'invalid_code',
-      `The authentication code is incorrect. Your phone's clock looks about ${Math.abs(skew)} seconds behind: turn on automatic date and time on your phone, then try a new code.`,
+      localize(
+        "The authentication code is incorrect. Your phone's clock looks about {seconds} seconds behind: turn on automatic date and time on your phone, then try a new code.",
+        { seconds: Math.abs(skew) },
+      ),
       { clockSkewSeconds: skew },
     );
   }

@@ -1,6 +1,8 @@
 import { DomainError } from '../../core/errors.ts';
 import type { AttemptCounter } from '../../store/store.ts';
 import type { FlowDeps } from './deps.ts';
+import { localize } from '../../i18n/format.ts';
+import type { Text } from '../../core/text.ts';
 
 export interface AttemptPolicy {
   limit: number;
@@ -49,7 +51,7 @@ function lockedMessage(key: string): string {
 
 async function tooManyAttempts(deps: FlowDeps, key: string, policy: AttemptPolicy): Promise<DomainError> {
   const seconds = await retryAfterSeconds(deps, key, policy);
-  return new DomainError('too_many_attempts', lockedMessage(key).replace('{wait}', formatWait(seconds)), {
+  return new DomainError('too_many_attempts', localize(lockedMessage(key), { wait: formatWait(seconds) }), {
     retryAfterSeconds: seconds,
   });
 }
@@ -149,9 +151,9 @@ export async function checkUnderLimit<T>(deps: FlowDeps, key: string, policy: At
   return result;
 }
 
-export function formatWait(seconds: number): string {
-  if (seconds < 90) return seconds === 1 ? '1 second' : `${seconds} seconds`;
+export function formatWait(seconds: number): Text {
+  if (seconds < 90) return localize('{seconds, plural, one {# second} other {# seconds}}', { seconds });
   const minutes = Math.ceil(seconds / 60);
-  if (minutes < 90) return `${minutes} minutes`;
-  return `${Math.ceil(minutes / 60)} hours`;
+  if (minutes < 90) return localize('{minutes, plural, one {# minute} other {# minutes}}', { minutes });
+  return localize('{hours, plural, one {# hour} other {# hours}}', { hours: Math.ceil(minutes / 60) });
 }

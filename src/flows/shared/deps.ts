@@ -3,6 +3,7 @@ import type { AuditEvent } from '../../core/types.ts';
 import type { Clock, Mailer, PasswordHasher, SecretBox, SecurityNotifier } from '../../ports.ts';
 import type { Store } from '../../store/store.ts';
 import type { RelyingParty } from '../factors/webauthn/relying-party.ts';
+import type { Translator } from '../../i18n/translator.ts';
 
 // The ports live in src/ports.ts; re-exported here for flows that import them from their deps.
 export type { CodeMail, Mailer, MailMessage, MailTransport, SecurityNotice, SecurityNotifier } from '../../ports.ts';
@@ -20,6 +21,8 @@ export interface FlowDeps {
   mailer: Mailer;
   /** Where work that outlives its request (a mail sent after the answer) reports trouble. */
   log?: { warn(fields: Record<string, unknown>, message: string): void };
+  /** The catalogs: the language of answers and mails (locales/); English when absent. */
+  translator?: Translator;
   /** Called after each audit event is stored (metrics hang off this). */
   onAudit?: (event: AuditEvent) => void;
 }

@@ -6,6 +6,7 @@ import type { Account } from '../../core/types.ts';
 import type { CodePurpose } from '../../ports.ts';
 import { formatWait, releaseAttempt, reserveAttempt } from './attempt-limits.ts';
 import type { FlowDeps } from './deps.ts';
+import { localize } from '../../i18n/format.ts';
 
 export const EMAIL_CODE_TTL_MS = 5 * 60_000;
 export const EMAIL_CODE_MAX_ATTEMPTS = 5;
@@ -49,7 +50,7 @@ export async function sendEmailCode(
   const perAccount = `email-send:account:${account.id}`;
   await reserveAttempt(deps, perSubject, { limit: 1, windowMs: RESEND_AFTER_SECONDS * 1000, lockMs: 0, maxLockMs: 0 }).catch((error: unknown) => {
     if (error instanceof DomainError && error.retryAfterSeconds !== undefined) {
-      throw new DomainError('too_many_attempts', `A code was sent moments ago. You can ask for a new one in ${formatWait(error.retryAfterSeconds)}.`, {
+      throw new DomainError('too_many_attempts', localize('A code was sent moments ago. You can ask for a new one in {wait}.', { wait: formatWait(error.retryAfterSeconds) }), {
         retryAfterSeconds: error.retryAfterSeconds,
       });
     }
@@ -76,7 +77,15 @@ export async function sendEmailCode(
       attempts: 0,
       consumedAt: null,
     });
-    await deps.mailer.sendCode({ to: options.address, code, purpose: options.purpose, username: account.username, validMinutes: EMAIL_CODE_TTL_MS / 60_000 });
+    await deps.mailer.sendCode({
+      to: options.address,
+      userId: account.id,
+      language: account.language,
+      code,
+      purpose: options.purpose,
+      username: account.username,
+      validMinutes: EMAIL_CODE_TTL_MS / 60_000,
+    });
   } catch (error) {
     // Nothing went out: withdraw the code and give both sends back, so the user can retry at once.
     await deps.store.deleteEmailCode(key);

@@ -4,6 +4,7 @@ import type { Account, AuditEventType, ClientKind } from '../../core/types.ts';
 import { attemptKeys, attemptsRemaining, formatWait, passwordPolicy, recordFailedAttempt, releaseAttempt, reserveAttempt } from './attempt-limits.ts';
 import { recordAudit } from './audit.ts';
 import type { FlowDeps } from './deps.ts';
+import { localize } from '../../i18n/format.ts';
 
 /**
  * Checks the password of a signed-in account (the Password window, a password change) under the
@@ -36,21 +37,20 @@ export async function checkAccountPassword(
   await recordPasswordLock(deps, account, base, lockedUntil);
   if (lockedUntil !== null) {
     const wait = formatWait(Math.max(1, Math.ceil((lockedUntil - deps.clock()) / 1000)));
-    throw new DomainError('invalid_credentials', PASSWORD_LOCKED.replace('{wait}', wait), { attemptsLeft: 0 });
+    throw new DomainError('invalid_credentials', localize(PASSWORD_LOCKED, { wait }), { attemptsLeft: 0 });
   }
   // The owner is signed in here, so telling them how close the lock is reveals nothing new;
   // ten wrong passwords in a pop-up must not lock every client's login without warning.
   const remaining = await attemptsRemaining(deps, key, policy);
   if (remaining.left > WARN_AT) throw new DomainError('invalid_credentials', context.message);
   const wait = formatWait(Math.ceil(remaining.lockMs / 1000));
-  const warning = (remaining.left === 1 ? ONE_ATTEMPT_LEFT : ATTEMPTS_LEFT).replace('{count}', String(remaining.left)).replace('{wait}', wait);
-  throw new DomainError('invalid_credentials', `${context.message} ${warning}`, { attemptsLeft: remaining.left });
+  const warning = localize(ATTEMPTS_LEFT, { left: remaining.left, wait });
+  throw new DomainError('invalid_credentials', localize('{message} {warning}', { message: localize(context.message), warning }), { attemptsLeft: remaining.left });
 }
 
 /** Wrong passwords left at which a signed-in user is warned (and `attemptsLeft` is sent). */
 const WARN_AT = 3;
-const ATTEMPTS_LEFT = '{count} attempts left before logins to your account are paused for {wait}.';
-const ONE_ATTEMPT_LEFT = '1 attempt left before logins to your account are paused for {wait}.';
+const ATTEMPTS_LEFT = '{left, plural, one {# attempt left} other {# attempts left}} before logins to your account are paused for {wait}.';
 const PASSWORD_LOCKED =
   'The password is incorrect. Too many wrong passwords: logins to your account are paused for {wait} on every client. Wait, or ask your administrator to unlock it.';
 

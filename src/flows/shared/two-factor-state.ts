@@ -6,12 +6,13 @@ import { issueRecoveryCodes } from '../factors/recovery-codes/issue.ts';
 import type { FlowDeps } from './deps.ts';
 import { emailCodeKeys } from './email-codes.ts';
 import { endOtherSessions } from './sessions.ts';
+import { localize } from '../../i18n/format.ts';
 
 export function tooManyOfKind(type: NewAuthenticator['type']): DomainError {
   const kind = AUTHENTICATOR_KINDS[type];
-  return kind.maxPerAccount === 1
-    ? new DomainError('conflict', `Your account already has the ${kind.label.toLowerCase()} method.`)
-    : new DomainError('conflict', `You already have ${kind.maxPerAccount} ${kind.label.toLowerCase()}s. Remove one before adding another.`);
+  if (type === 'email') return new DomainError('conflict', 'Your account already has the email method.');
+  if (type === 'webauthn') return new DomainError('conflict', localize('You already have {max} passkeys or security keys. Remove one before adding another.', { max: kind.maxPerAccount }));
+  return new DomainError('conflict', localize('You already have {max} authenticator apps. Remove one before adding another.', { max: kind.maxPerAccount }));
 }
 
 /**

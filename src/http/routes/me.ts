@@ -6,6 +6,8 @@ import { describeAccount } from '../../flows/describe-account.ts';
 import { requestEmailChange, verifyEmailChange } from '../../flows/change-email.ts';
 import { sendReauthEmailCode } from '../../flows/send-email-code.ts';
 import { confirmPassword } from '../../flows/confirm-password.ts';
+import { setAccountLanguage } from '../../flows/account/set-language.ts';
+import { localize } from '../../i18n/format.ts';
 import { listSessions, revokeSession } from '../../flows/manage-sessions.ts';
 import type { FlowDeps } from '../../flows/shared/deps.ts';
 import { DomainError } from '../../core/errors.ts';
@@ -20,6 +22,10 @@ const ReauthBody = strictObject({ password: Password, code: Type.Optional(AnyCod
 const EmailChangeBody = strictObject({ email: Type.String({ minLength: 3, maxLength: 254 }) });
 const CodeBody = strictObject({ code: SixDigitCode });
 const PasswordChangeBody = strictObject({ currentPassword: Password, newPassword: Password });
+// A BCP 47 tag as the catalog folders name them ("de", "zh-CN"); null goes back to following the browser.
+const LanguageBody = strictObject({
+  language: Type.Union([Type.String({ minLength: 2, maxLength: 35, pattern: '^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$' }), Type.Null()]),
+});
 
 export function meRoutes(deps: FlowDeps) {
   return async function register(app: FastifyInstance): Promise<void> {
@@ -30,6 +36,7 @@ export function meRoutes(deps: FlowDeps) {
       const { account, session, recoveryCodesLeft } = await describeAccount(deps, auth.account, auth.session);
       return {
         ...presentUser(account),
+        language: account.language,
         recoveryCodesLeft,
         session: {
           id: session.id,
@@ -43,10 +50,26 @@ export function meRoutes(deps: FlowDeps) {
       };
     });
 
+    api.put('/api/v1/me/language', { schema: { body: LanguageBody, response: { 204: Type.Null() } } }, async (request, reply) => {
+      const { account } = requireAuth(request);
+      const { language } = request.body;
+      const { translator } = request.server;
+      // Exactly as a catalog names it: "de-de" or "klingon" would store a choice no mail can follow.
+      if (language !== null && !translator.supports(language)) {
+        throw new DomainError(
+          'validation_error',
+          localize('This server offers these languages: {languages}. Choose one of them, or null to follow the browser.', { languages: translator.languages.join(', ') }),
+          { field: 'language' },
+        );
+      }
+      await setAccountLanguage(deps, account, language);
+      return reply.status(204).send(null);
+    });
+
     api.post('/api/v1/me/reauth', { schema: { body: ReauthBody } }, async (request) => {
       const { account, session } = requireAuth(request);
       const { password, code, webauthn } = request.body;
-      if (code !== undefined && webauthn !== undefined) throw new DomainError('validation_error', 'body must have "code" or "webauthn", not both');
+      if (code !== undefined && webauthn !== undefined) throw new DomainError('validation_error', 'Confirm with a code or with a passkey, not both.');
       const result = await confirmPassword(
         deps,
         { account, session, password, code, webauthn: webauthn === undefined ? undefined : toAuthenticationResponse(webauthn) },

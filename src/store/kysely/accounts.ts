@@ -47,6 +47,7 @@ export function toAccount(row: Selectable<UsersTable> & DerivedTwoFactor): Accou
     sessionEpoch: Number(row.session_epoch),
     disabled: Number(row.disabled) === 1,
     passwordChangeRequired: Number(row.password_change_required) === 1,
+    language: row.language ?? null,
     createdAt: Number(row.created_at),
   };
 }
@@ -120,6 +121,10 @@ export function accountQueries(db: Kysely<Database>): AccountStore {
         })
         .where('id', '=', userId)
         .execute();
+    },
+
+    async setLanguage(userId: string, language: string | null, now: number): Promise<boolean> {
+      return changedRows(await db.updateTable('users').set({ language, updated_at: now }).where('id', '=', userId).executeTakeFirst()) === 1;
     },
 
     async deleteAccount(userId: string): Promise<boolean> {

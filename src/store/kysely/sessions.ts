@@ -100,6 +100,7 @@ export function sessionQueries(db: Kysely<Database>): SessionStore {
           'users.session_epoch as u_session_epoch',
           'users.disabled as u_disabled',
           'users.password_change_required as u_password_change_required',
+          'users.language as u_language',
           'users.created_at as u_created_at',
           'users.updated_at as u_updated_at',
         ])
@@ -126,6 +127,7 @@ export function sessionQueries(db: Kysely<Database>): SessionStore {
         session_epoch: row.u_session_epoch,
         disabled: row.u_disabled,
         password_change_required: row.u_password_change_required,
+        language: row.u_language,
         created_at: row.u_created_at,
         updated_at: row.u_updated_at,
       });

@@ -5,6 +5,7 @@ import type { FlowDeps } from '../../shared/deps.ts';
 import { consumeEmailCode, sendEmailCode } from '../../shared/email-codes.ts';
 import { readSixDigitCode } from '../code-proof.ts';
 import type { AuthenticatorKind, ChallengeStartContext, FactorVerdict, SecondFactor, VerifyContext } from '../types.ts';
+import { localize } from '../../../i18n/format.ts';
 
 export const emailKind: AuthenticatorKind = { type: 'email', label: 'Email', defaultName: 'Email', maxPerAccount: 1 };
 
@@ -18,7 +19,7 @@ async function refuseWhileLocked(deps: FlowDeps, account: Account): Promise<void
   const now = deps.clock();
   if (counter !== null && counter.lockedUntil > now) {
     const seconds = Math.ceil((counter.lockedUntil - now) / 1000);
-    throw new DomainError('too_many_attempts', `Too many wrong codes. Try again in ${formatWait(seconds)}.`, { retryAfterSeconds: seconds });
+    throw new DomainError('too_many_attempts', localize('Too many wrong codes. Try again in {wait}.', { wait: formatWait(seconds) }), { retryAfterSeconds: seconds });
   }
 }
 

@@ -10,6 +10,7 @@ import type { FlowDeps } from '../../shared/deps.ts';
 import { requireRecentAuthentication } from '../../shared/reauthentication.ts';
 import { tooManyOfKind } from '../../shared/two-factor-state.ts';
 import { totpKind } from './index.ts';
+import { localize } from '../../../i18n/format.ts';
 
 export interface TOTPSetup {
   secret: string;
@@ -27,7 +28,7 @@ export const AUTHENTICATOR_NAME_MAX = 64;
 export function checkAuthenticatorName(name: string): string {
   const trimmed = name.trim();
   if (trimmed.length === 0 || [...trimmed].length > AUTHENTICATOR_NAME_MAX || /\p{Cc}/u.test(trimmed)) {
-    throw new DomainError('validation_error', `The name must be 1 to ${AUTHENTICATOR_NAME_MAX} characters.`);
+    throw new DomainError('validation_error', localize('The name must be 1 to {max} characters.', { max: AUTHENTICATOR_NAME_MAX }));
   }
   return trimmed;
 }

@@ -64,7 +64,7 @@ async function verify({ deps, account, emailCodeKey: binding }: VerifyContext, p
 /** The assertion (shape-checked by the HTTP schema) as the proof; a code is not one. */
 function readProof(input: ProofInput): WebAuthnProof {
   if (input.response === undefined || input.code !== undefined) {
-    throw new DomainError('validation_error', 'body/response is required for method "webauthn" (a code is not)');
+    throw new DomainError('validation_error', 'Confirm with your passkey or security key: this method takes its response, not a code.');
   }
   return { method: 'webauthn', response: input.response as AuthenticationResponseJSON };
 }
