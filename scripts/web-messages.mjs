@@ -32,10 +32,10 @@ const hasWords = (text) => /\p{L}{2,}/u.test(text) && !NOT_WORDS.has(text.trim()
 const looksLikeProse = (text) => /^\s*\p{Lu}[\p{Ll}'’-]+[\s,.:;!?]+\S/u.test(text) && !NOT_WORDS.has(text.trim());
 
 /** Keys used by the code, and literals that bypass the catalog, with file:line for each. */
-export function scanWebSources() {
+export function scanWebSources(dir = WEB_SRC) {
   const keys = new Map();
   const problems = [];
-  for (const file of listSources(WEB_SRC)) {
+  for (const file of listSources(dir)) {
     const text = readFileSync(file, 'utf8');
     const source = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true, file.endsWith('.tsx') ? ts.ScriptKind.TSX : ts.ScriptKind.TS);
     const where = (node) => `${path.relative(root, file)}:${source.getLineAndCharacterOfPosition(node.getStart(source)).line + 1}`;
