@@ -150,7 +150,7 @@ describe.each(DIALECTS)('languages of answers and mails (%s)', (dialect) => {
     expect(codeMail.text).toContain(`Geben Sie ihn als ${user.username} ein, um die Zwei-Faktor-Authentifizierung per E-Mail einzuschalten.`);
     expect(codeMail.text).toContain('Er ist 5 Minuten lang gültig und kann einmal verwendet werden.');
     expect(codeMail.text).toContain('Diese Nachricht wurde von Twofold Test gesendet.');
-    expect(codeMail.html).toContain('<html lang="de">');
+    expect((codeMail as { html?: string }).html).toContain('<html lang="de">');
 
     const enable = await call('POST', '/api/v1/me/two-factor/email/enable', { token: user.token, payload: { code } });
     expect(enable.statusCode, enable.body).toBe(200);
