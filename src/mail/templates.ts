@@ -91,7 +91,8 @@ function mailTime(value: string | undefined, language: string): string | undefin
   if (value === undefined) return undefined;
   const date = new Date(value);
   if (Number.isNaN(date.getTime())) return value;
-  return new Intl.DateTimeFormat(language, { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC', timeZoneName: 'short' }).format(date);
+  // (dateStyle/timeStyle cannot be combined with timeZoneName: the fields are spelled out.)
+  return new Intl.DateTimeFormat(language, { year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', timeZone: 'UTC', timeZoneName: 'short' }).format(date);
 }
 
 const IF_NOT_YOU = 'If this was not you, contact your administrator now.';

@@ -24,7 +24,7 @@ const CodeBody = strictObject({ code: SixDigitCode });
 const PasswordChangeBody = strictObject({ currentPassword: Password, newPassword: Password });
 // A BCP 47 tag as the catalog folders name them ("de", "zh-CN"); null goes back to following the browser.
 const LanguageBody = strictObject({
-  language: Type.Union([Type.String({ minLength: 2, maxLength: 35, pattern: '^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$' }), Type.Null()]),
+  language: Type.Union([Type.Null(), Type.String({ minLength: 2, maxLength: 35, pattern: '^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8}){0,3}$' })]),
 });
 
 export function meRoutes(deps: FlowDeps) {
