@@ -40,9 +40,9 @@ export type CodePurpose = 'login' | 'reauth' | 'enroll' | 'email_change';
 
 export interface CodeMail {
   to: string;
-  /** The recipient: their stored language (or their request's) chooses the mail's. */
-  userId: string;
+  /** The recipient's stored language; else `requestLanguage` (Accept-Language of their own request); else English. */
   language: string | null;
+  requestLanguage?: string | undefined;
   code: string;
   purpose: CodePurpose;
   username: string;
@@ -52,8 +52,8 @@ export interface CodeMail {
 /** The "Forgot password?" mail: the single-use link to the reset form. */
 export interface PasswordResetMail {
   to: string;
-  userId: string;
   language: string | null;
+  requestLanguage?: string | undefined;
   link: string;
   username: string;
   validMinutes: number;

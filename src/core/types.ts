@@ -167,4 +167,9 @@ export type AuditEventType =
 export interface RequestContext {
   ip: string;
   userAgent: string | null;
+  /**
+   * The request's Accept-Language: a mail this request sends to its own account (a code, a reset
+   * link) is in that language when the account stored no choice. Never used for another account.
+   */
+  acceptLanguage?: string | undefined;
 }

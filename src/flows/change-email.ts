@@ -23,7 +23,13 @@ export async function requestEmailChange(
   requireRecentAuthentication(deps, session, account, { factors: 2 });
   const email = input.email.trim();
   if (!isEmailAddress(email)) throw new DomainError('validation_error', 'Enter a valid email address.');
-  const sent = await sendEmailCode(deps, { account, key: emailCodeKeys.emailChange(account.id), purpose: 'email_change', address: email });
+  const sent = await sendEmailCode(deps, {
+    account,
+    key: emailCodeKeys.emailChange(account.id),
+    purpose: 'email_change',
+    address: email,
+    requestLanguage: context.acceptLanguage,
+  });
   await recordAudit(deps, { type: 'email.change_requested', outcome: 'success', userId: account.id, username: account.username, client: session.client, ip: context.ip });
   return sent;
 }

@@ -5,7 +5,6 @@ import type { ClientKind, RequestContext, SessionEndReason } from '../core/types
 import { authenticateSession, type Authenticated } from '../flows/authenticate-session.ts';
 import type { FlowDeps } from '../flows/shared/deps.ts';
 import { findSessionEnd, sessionRequired } from '../flows/session-end.ts';
-import { setRequestUser } from '../i18n/request-language.ts';
 import { localize } from '../i18n/format.ts';
 
 export const SESSION_COOKIE = 'twofold_session';
@@ -28,7 +27,8 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 export function requestContext(request: FastifyRequest): RequestContext {
   const agent = request.headers['user-agent'];
-  return { ip: request.ip, userAgent: typeof agent === 'string' ? agent.slice(0, 256) : null };
+  const language = request.headers['accept-language'];
+  return { ip: request.ip, userAgent: typeof agent === 'string' ? agent.slice(0, 256) : null, acceptLanguage: typeof language === 'string' ? language : undefined };
 }
 
 function originHost(origin: string): string | null {
@@ -72,7 +72,6 @@ export function registerAuthentication(app: FastifyInstance, deps: FlowDeps): vo
         throw new DomainError('forbidden', localize('Requests authenticated by cookie must send the {header} header.', { header: CSRF_HEADER }));
       }
       request.auth = await authenticateSession(deps, token);
-      if (request.auth !== null) setRequestUser(request.auth.account.id);
       // Only on the failure path, and only for the token's holder: a 401 can then say why.
       if (request.auth === null) request.sessionEnd = await findSessionEnd(deps, token);
     }

@@ -1,5 +1,4 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { runWithRequestLanguage } from '../i18n/request-language.ts';
 import type { Translator } from '../i18n/translator.ts';
 
 declare module 'fastify' {
@@ -28,10 +27,6 @@ const TRANSLATED_FIELDS = ['message', 'notice'] as const;
 
 export function registerLanguage(app: FastifyInstance, translator: Translator): void {
   app.decorate('translator', translator);
-  // The request's language context for mails sent while it runs (src/i18n/request-language.ts).
-  app.addHook('onRequest', (request: FastifyRequest, _reply: FastifyReply, done: () => void) => {
-    runWithRequestLanguage(acceptLanguage(request), done);
-  });
   app.addHook('preSerialization', async (request: FastifyRequest, _reply: FastifyReply, payload: unknown) => {
     if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) return payload;
     const body = payload as Record<string, unknown>;

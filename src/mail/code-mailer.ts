@@ -1,19 +1,20 @@
 import type { CodeMail, Mailer, MailTransport, PasswordResetMail } from '../ports.ts';
-import { acceptLanguageFor } from '../i18n/request-language.ts';
 import type { Translator } from '../i18n/translator.ts';
 import { codeMail, passwordResetMail } from './templates.ts';
 
-/** The recipient's stored language, else that of their own (or an anonymous) request, else English. */
-export function mailLanguage(translator: Translator | undefined, recipient: { id: string; language: string | null }): string {
-  return translator?.choose(recipient.language, acceptLanguageFor(recipient.id)) ?? 'en';
+/**
+ * A mail's language: the recipient's stored choice, else the Accept-Language of their own request
+ * (passed only by flows acting on the requester's own account), else English.
+ */
+export function mailLanguage(translator: Translator | undefined, language: string | null, requestLanguage?: string): string {
+  return translator?.choose(language, requestLanguage) ?? 'en';
 }
 
 /** The Mailer port: flows hand over what to say, this renders the words and delivers them. */
 export function createMailer(transport: MailTransport, issuer: string, translator?: Translator): Mailer {
   return {
-    sendCode: (mail: CodeMail) =>
-      transport.send(codeMail({ ...mail, issuer, translator, language: mailLanguage(translator, { id: mail.userId, language: mail.language }) })),
+    sendCode: (mail: CodeMail) => transport.send(codeMail({ ...mail, issuer, translator, language: mailLanguage(translator, mail.language, mail.requestLanguage) })),
     sendPasswordReset: (mail: PasswordResetMail) =>
-      transport.send(passwordResetMail({ ...mail, issuer, translator, language: mailLanguage(translator, { id: mail.userId, language: mail.language }) })),
+      transport.send(passwordResetMail({ ...mail, issuer, translator, language: mailLanguage(translator, mail.language, mail.requestLanguage) })),
   };
 }

@@ -12,7 +12,7 @@ export function createEmailNotifier(mailer: Mailer, issuer: string, log: MailLog
       if (account.email === null || !account.emailVerified) return;
       try {
         await mailer.send(
-          noticeMail({ to: account.email, notice, details, issuer, username: account.username, translator, language: mailLanguage(translator, account) }),
+          noticeMail({ to: account.email, notice, details, issuer, username: account.username, translator, language: mailLanguage(translator, account.language) }),
         );
       } catch (error) {
         // The change it reports has happened; a lost notice must not turn into an error for the user.

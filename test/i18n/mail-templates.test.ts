@@ -32,11 +32,11 @@ describe('mail templates in every language', () => {
       expect(mail.text, notice).toContain('lena');
       expect(mail.html, notice).toContain(`<html lang="${language}">`);
     }
-    const code = codeMail({ to: 'a@example.com', userId: 'u', language, translator, code: '123456', purpose: 'login', username: 'lena', validMinutes: 5, issuer: 'Twofold' });
+    const code = codeMail({ to: 'a@example.com', language, translator, code: '123456', purpose: 'login', username: 'lena', validMinutes: 5, issuer: 'Twofold' });
     expect(code.subject).not.toContain('123456');
     expect(code.text).toContain('123456');
     expect(code.text).toContain('5');
-    const reset = passwordResetMail({ to: 'a@example.com', userId: 'u', language, translator, link: 'https://x.example/reset-password?token=abc', username: 'lena', validMinutes: 30, issuer: 'Twofold' });
+    const reset = passwordResetMail({ to: 'a@example.com', language, translator, link: 'https://x.example/reset-password?token=abc', username: 'lena', validMinutes: 30, issuer: 'Twofold' });
     expect(reset.text).toContain('https://x.example/reset-password?token=abc');
     expect(reset.text).toContain('30');
   });

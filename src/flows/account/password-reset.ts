@@ -91,11 +91,11 @@ async function handleResetRequest(deps: FlowDeps, key: string, context: RequestC
     ip: context.ip,
     detail: { reason: outcome, ...(scope === null ? {} : { scope }) },
   });
-  if (link !== null && account !== null) await deliverResetMail(deps, account, link);
+  if (link !== null && account !== null) await deliverResetMail(deps, account, link, context.acceptLanguage);
 }
 
-async function deliverResetMail(deps: FlowDeps, account: Account, link: string): Promise<void> {
-  const mail = { to: account.email!, userId: account.id, language: account.language, link, username: account.username, validMinutes: PASSWORD_RESET_TTL_MS / 60_000 };
+async function deliverResetMail(deps: FlowDeps, account: Account, link: string, requestLanguage: string | undefined): Promise<void> {
+  const mail = { to: account.email!, language: account.language, requestLanguage, link, username: account.username, validMinutes: PASSWORD_RESET_TTL_MS / 60_000 };
   await deps.mailer.sendPasswordReset(mail).catch(async (error: unknown) => {
     deps.log?.warn({ err: error, userId: account.id }, 'password reset mail could not be sent');
     // Nothing went out: the link is withdrawn and the mail does not count against the user.

@@ -31,6 +31,8 @@ export interface ChallengeStartContext {
   /** The key its emailed code (or other per-attempt state) is stored under. */
   attemptKey: string;
   purpose: 'login' | 'reauth';
+  /** Accept-Language of the request (the account's own): the mail's language without a stored choice. */
+  requestLanguage?: string | undefined;
 }
 
 /** A factor's judgement of one proof. A match is spent by then (exactly one caller wins). */
@@ -50,6 +52,8 @@ export interface VerifyContext {
   /** Where an emailed code for this attempt is stored (bound to the login challenge or the session). */
   emailCodeKey: string | null;
   purpose: 'login' | 'reauth';
+  /** Accept-Language of the request (the account's own): the mail's language without a stored choice. */
+  requestLanguage?: string | undefined;
 }
 
 /**

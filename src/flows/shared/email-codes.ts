@@ -43,7 +43,7 @@ export function generateEmailCode(): string {
  */
 export async function sendEmailCode(
   deps: FlowDeps,
-  options: { account: Account; key: string; purpose: CodePurpose; address: string },
+  options: { account: Account; key: string; purpose: CodePurpose; address: string; requestLanguage?: string | undefined },
 ): Promise<SentCode> {
   const { account, key } = options;
   const perSubject = `email-send:${key}`;
@@ -79,8 +79,8 @@ export async function sendEmailCode(
     });
     await deps.mailer.sendCode({
       to: options.address,
-      userId: account.id,
       language: account.language,
+      requestLanguage: options.requestLanguage,
       code,
       purpose: options.purpose,
       username: account.username,

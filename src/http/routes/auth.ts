@@ -110,7 +110,7 @@ export function authRoutes(deps: FlowDeps) {
     });
 
     api.post('/api/v1/auth/login/email-code', { schema: { body: EmailCodeBody }, config: open }, async (request, reply) => {
-      return reply.status(202).send(await sendLoginEmailCode(deps, request.body.challengeId));
+      return reply.status(202).send(await sendLoginEmailCode(deps, request.body.challengeId, requestContext(request)));
     });
 
     api.post('/api/v1/auth/logout', { schema: { body: EmptyBody } }, async (request, reply) => {

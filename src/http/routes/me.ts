@@ -80,7 +80,7 @@ export function meRoutes(deps: FlowDeps) {
 
     api.post('/api/v1/me/reauth/email-code', { schema: { body: EmptyBody } }, async (request, reply) => {
       const { account, session } = requireAuth(request);
-      return reply.status(202).send(await sendReauthEmailCode(deps, session, account));
+      return reply.status(202).send(await sendReauthEmailCode(deps, session, account, requestContext(request)));
     });
 
     api.put('/api/v1/me/email', { schema: { body: EmailChangeBody } }, async (request, reply) => {

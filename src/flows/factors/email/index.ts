@@ -24,12 +24,12 @@ async function refuseWhileLocked(deps: FlowDeps, account: Account): Promise<void
 }
 
 /** The challenge start of the email method: mails a code stored under the attempt's key. */
-async function startChallenge({ deps, account, attemptKey, purpose }: ChallengeStartContext): Promise<object> {
+async function startChallenge({ deps, account, attemptKey, purpose, requestLanguage }: ChallengeStartContext): Promise<object> {
   if (!(await hasEmailMethod(deps, account)) || account.email === null) {
     throw new DomainError('validation_error', 'This account does not use codes by email.');
   }
   await refuseWhileLocked(deps, account);
-  return sendEmailCode(deps, { account, key: attemptKey, purpose, address: account.email });
+  return sendEmailCode(deps, { account, key: attemptKey, purpose, address: account.email, requestLanguage });
 }
 
 async function verify({ deps, account, emailCodeKey }: VerifyContext, proof: { method: 'email'; code: string }): Promise<FactorVerdict> {

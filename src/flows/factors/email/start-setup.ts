@@ -13,7 +13,13 @@ export async function startEmailSetup(deps: FlowDeps, session: Session, account:
   if (account.email === null) {
     throw new DomainError('validation_error', 'Your account has no email address. Add one first, or ask your administrator.');
   }
-  const sent = await sendEmailCode(deps, { account, key: emailCodeKeys.enrollment(account.id), purpose: 'enroll', address: account.email });
+  const sent = await sendEmailCode(deps, {
+    account,
+    key: emailCodeKeys.enrollment(account.id),
+    purpose: 'enroll',
+    address: account.email,
+    requestLanguage: context.acceptLanguage,
+  });
   await recordAudit(deps, {
     type: 'two_factor.setup_started',
     outcome: 'success',
