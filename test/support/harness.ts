@@ -7,7 +7,8 @@ import * as OTPAuth from 'otpauth';
 import { loadConfig, type Config } from '../../src/config.ts';
 import { bootstrapAdmin } from '../../src/flows/bootstrap-admin.ts';
 import type { SecurityNotifier } from '../../src/flows/shared/deps.ts';
-import type { MailTransport } from '../../src/ports.ts';
+import type { MailTransport, PasswordHasher } from '../../src/ports.ts';
+import { createArgon2PasswordHasher } from '../../src/core/passwords.ts';
 import type { Clock } from '../../src/core/clock.ts';
 import { buildApp } from '../../src/http/app.ts';
 import { createServices, type Services } from '../../src/runtime/services.ts';
@@ -118,14 +119,29 @@ export function createMailCapture(): MailTransport & { sent: { to: string; subje
   };
 }
 
+/**
+ * Argon2id at its smallest cost, for apps under test: the same algorithm, code path and PHC
+ * strings as production, at a fraction of the CPU (a test signs in hundreds of times). Nothing
+ * these suites assert depends on the cost: the unknown-username path verifies against a dummy
+ * hash of the same hasher, so it stays as slow as a real check. The production parameters are
+ * asserted by test/core/passwords.test.ts, and every suite that starts a real process
+ * (multi-instance, CLI, crash soak, production build) runs at full cost.
+ */
+export const TEST_PASSWORD_HASHER: PasswordHasher = createArgon2PasswordHasher({ memoryCost: 1024, timeCost: 1, parallelism: 1 });
+
 /** The real app over a real database, reached through `inject` (no port needed). */
 export async function startTestApp(
   environment: TestEnvironment,
-  options: { notifier?: SecurityNotifier; clock?: Clock; mailer?: MailTransport } = {},
+  options: { notifier?: SecurityNotifier; clock?: Clock; mailer?: MailTransport; passwordHasher?: PasswordHasher } = {},
 ): Promise<TestApp> {
   let services: Services;
   try {
-    services = await createServices(environment.config, { notifier: options.notifier, clock: options.clock, mailer: options.mailer });
+    services = await createServices(environment.config, {
+      notifier: options.notifier,
+      clock: options.clock,
+      mailer: options.mailer,
+      passwordHasher: process.env.TWOFOLD_TEST_FULL_ARGON2 ? undefined : (options.passwordHasher ?? TEST_PASSWORD_HASHER),
+    });
   } catch (error) {
     await environment.dropDatabase();
     throw error;
