@@ -8,6 +8,7 @@ import {
   DIALECTS,
   body,
   createTestEnvironment,
+  TEST_PASSWORD_HASHER,
   post,
   type TestEnvironment,
   codesAt, createTestClock,
@@ -26,7 +27,7 @@ describe.each(DIALECTS)('logging (%s)', (dialect) => {
   beforeAll(async () => {
     environment = createTestEnvironment(dialect);
     const logger = createLogger('trace', { write: (line: string) => void lines.push(line) });
-    services = await createServices(environment.config, { log: logger });
+    services = await createServices(environment.config, { log: logger, clock, passwordHasher: TEST_PASSWORD_HASHER });
     await bootstrapAdmin(services.flows, environment.config.adminPassword);
     app = await buildApp({ flows: services.flows, poolStats: services.database.poolStats, logger });
     await app.ready();
