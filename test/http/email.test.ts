@@ -9,17 +9,19 @@ import {
   login,
   loginToken,
   post,
+  createTestClock,
   startTestApp,
   type TestApp,
 } from '../support/harness.ts';
 import { codeFromMail, startMailbox, type TestMailbox } from '../support/smtp.ts';
 
 describe.each(DIALECTS)('"Authenticated by Email" over real SMTP (%s)', (dialect) => {
+  const clock = createTestClock(Date.now());
   let t: TestApp;
   let mailbox: TestMailbox;
   beforeAll(async () => {
     mailbox = await startMailbox();
-    t = await startTestApp(createTestEnvironment(dialect, { TWOFOLD_SMTP_URL: mailbox.url, TWOFOLD_MAIL_FROM: 'Twofold <no-reply@example.com>' }));
+    t = await startTestApp(createTestEnvironment(dialect, { TWOFOLD_SMTP_URL: mailbox.url, TWOFOLD_MAIL_FROM: 'Twofold <no-reply@example.com>' }), { clock });
   });
   afterAll(async () => {
     await t.close();
@@ -131,7 +133,9 @@ describe.each(DIALECTS)('"Authenticated by Email" over real SMTP (%s)', (dialect
     const count = mailbox.to(user.email).length;
     await post(t.app, '/api/v1/auth/login/email-code', { challengeId });
     const code = codeFromMail(await mailbox.waitFor(user.email, () => mailbox.to(user.email).length > count));
-    await t.services.database.db.updateTable('email_codes').set({ expires_at: Date.now() - 1 }).where('purpose', '=', 'login').execute();
+    // The only stored time a test still moves: the login challenge also lives 5 minutes, so moving
+    // the clock would void the challenge first and hide the code's own expiry.
+    await t.services.database.db.updateTable('email_codes').set({ expires_at: clock() - 1 }).where('purpose', '=', 'login').execute();
     const late = await post(t.app, '/api/v1/auth/login/second-factor', { challengeId, method: 'email', code });
     expect(late.statusCode).toBe(401);
     expect(body(late)).toMatchObject({ error: { code: 'invalid_code' } });
@@ -172,12 +176,8 @@ describe.each(DIALECTS)('"Authenticated by Email" over real SMTP (%s)', (dialect
     const challengeId = await challengeFor(user.username, user.password);
     expect((await post(t.app, '/api/v1/auth/login/email-code', { challengeId })).statusCode).toBe(202);
     expect((await post(t.app, '/api/v1/auth/login/email-code', { challengeId })).statusCode).toBe(429);
-    // A minute passes (the window of every send counter of this challenge is moved back).
-    await t.services.database.db
-      .updateTable('attempt_counters')
-      .set((eb) => ({ window_started_at: eb('window_started_at', '-', 61_000) }))
-      .where('key', 'like', 'email-send:login:%')
-      .execute();
+    // A minute passes (the clock seam).
+    clock.advance(61_000);
     expect((await post(t.app, '/api/v1/auth/login/email-code', { challengeId })).statusCode).toBe(202);
     const accountId = body<{ id: string }>(await t.app.inject({ method: 'GET', url: '/api/v1/me', headers: bearer(user.token) })).id;
     // Enrolment plus two login sends: counted as sends, no slot left hanging.
