@@ -16,7 +16,7 @@ import {
   type KnownValues,
   type RouteSchemas,
 } from '../support/fuzz-requests.ts';
-import { ADMIN_PASSWORD, DIALECTS, body, createTestEnvironment, totpCode, type TestEnvironment } from '../support/harness.ts';
+import { ADMIN_PASSWORD, DIALECTS, TEST_PASSWORD_HASHER, body, createTestEnvironment, totpCode, type TestEnvironment } from '../support/harness.ts';
 import { changedTables, listTables, snapshotEveryTable, type TableSnapshot } from '../support/tables.ts';
 
 // Property-based fuzzing of every route the app registers. The route list comes from the app
@@ -163,7 +163,7 @@ describe.each(DIALECTS)('fuzzing every route (%s)', (dialect) => {
 
   beforeAll(async () => {
     environment = createTestEnvironment(dialect);
-    services = await createServices(environment.config, { clock });
+    services = await createServices(environment.config, { clock, passwordHasher: TEST_PASSWORD_HASHER });
     await bootstrapAdmin(services.flows, ADMIN_PASSWORD);
     app = await buildApp({ flows: services.flows, poolStats: services.database.poolStats });
     app.addHook('onRequest', async (request) => {
