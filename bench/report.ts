@@ -1,5 +1,6 @@
 import type { CoreResults } from './core.ts';
 import type { DialectResults } from './http.ts';
+import type { ScaleResults } from './scale.ts';
 import type { SecondStepResults } from './second-step.ts';
 import type { TargetCheck } from './targets.ts';
 
@@ -27,6 +28,7 @@ export function formatReport(
   core: CoreResults | null,
   dialects: DialectResults[],
   secondStep: SecondStepResults[],
+  scale: ScaleResults | null,
   checks: TargetCheck[],
   skipped: string[],
 ): string {
@@ -87,6 +89,23 @@ export function formatReport(
     parts.push(
       '\nSecond step (prepared challenge + right TOTP code → session) against the bare route, one run\n' +
         table(['dialect', 'clients', 'requests', 'req/s', 'p50 ms', 'p99 ms', 'bare req/s', 'bare p99', 'ratio', 'p99 ratio', 'errors'], rows),
+    );
+  }
+  if (scale !== null) {
+    parts.push(
+      '\nScale (SQLite, 16 clients; p50 / p99 ms)\n' +
+        table(
+          ['accounts', 'DB MB', 'B/account', 'password step', 'second step', 'GET /me', 'RSS MB'],
+          scale.levels.map((l) => [
+            l.accounts,
+            l.databaseMB,
+            l.bytesPerAccount,
+            `${l.passwordStep.p50Ms} / ${l.passwordStep.p99Ms}`,
+            `${l.secondStep.p50Ms} / ${l.secondStep.p99Ms}`,
+            `${l.me.p50Ms} / ${l.me.p99Ms}`,
+            l.rssAfterLoadMB,
+          ]),
+        ),
     );
   }
   if (checks.length > 0) {

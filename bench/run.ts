@@ -5,7 +5,7 @@
  *
  *   npm run bench                           everything, writes bench/results/latest.json
  *   npm run bench -- --quick                short rounds, to check the harness (writes nothing)
- *   npm run bench -- --only=core            or --only=http, --only=second-step
+ *   npm run bench -- --only=core            or --only=http, --only=second-step, --only=scale
  *   npm run bench -- --dialects=sqlite      one dialect
  *   npm run bench -- --out=path.json        where to write the JSON
  *   npm run bench -- --strict               exit 1 when a target is missed
@@ -21,6 +21,7 @@ import { parseArgs } from 'node:util';
 import { runCoreBenchmarks, type CoreResults } from './core.ts';
 import { checkPostgres, pendingCleanups, runHTTPBenchmarks, type Dialect, type DialectResults } from './http.ts';
 import { formatReport, type Machine } from './report.ts';
+import { runScaleBenchmarks, type ScaleResults } from './scale.ts';
 import { runSecondStepBenchmarks, type SecondStepResults } from './second-step.ts';
 import { checkTargets } from './targets.ts';
 
@@ -57,7 +58,7 @@ async function main(): Promise<void> {
   });
   const quick = values.quick ?? false;
   const only = values.only;
-  const parts = ['core', 'http', 'second-step'];
+  const parts = ['core', 'http', 'second-step', 'scale'];
   if (only !== undefined && !parts.includes(only)) throw new Error(`--only must be one of ${parts.join(', ')}`);
   const runs = (part: string): boolean => only === undefined || only === part;
   const dialects = (values.dialects ?? '').split(',').filter((d) => d !== '') as Dialect[];
@@ -111,14 +112,20 @@ async function main(): Promise<void> {
     }
   }
 
-  const checks = checkTargets(core, results, secondStep);
+  let scale: ScaleResults | null = null;
+  if (runs('scale')) {
+    log('a million accounts (SQLite)…');
+    scale = await runScaleBenchmarks({ quick }, log);
+  }
+
+  const checks = checkTargets(core, results, secondStep, scale);
   const seconds = Math.round((Date.now() - started) / 1000);
-  log(`\n${formatReport(machine, core, results, secondStep, checks, skipped)}\n\nTotal time: ${seconds} s`);
+  log(`\n${formatReport(machine, core, results, secondStep, scale, checks, skipped)}\n\nTotal time: ${seconds} s`);
 
   const out = values.out ?? (quick ? undefined : path.join(REPO_ROOT, 'bench/results/latest.json'));
   if (out !== undefined) {
     mkdirSync(path.dirname(out), { recursive: true });
-    const json = { date: new Date().toISOString(), quick, machine, totalSeconds: seconds, core, http: results, secondStep, targets: checks, skipped };
+    const json = { date: new Date().toISOString(), quick, machine, totalSeconds: seconds, core, http: results, secondStep, scale, targets: checks, skipped };
     writeFileSync(out, `${JSON.stringify(json, null, 1)}\n`);
     log(`Results written to ${path.relative(process.cwd(), out)}`);
   }

@@ -42,12 +42,12 @@ const BARE_SCRIPT = path.join(path.dirname(fileURLToPath(import.meta.url)), 'bar
 const STEP_MS = 30_000;
 const CODES_PER_ACCOUNT = 3;
 
-interface TOTPAccount {
+export interface TOTPAccount {
   username: string;
   key: Uint8Array;
 }
 
-async function createTOTPAccounts(base: string, count: number): Promise<TOTPAccount[]> {
+export async function createTOTPAccounts(base: string, count: number): Promise<TOTPAccount[]> {
   const admin = await loginToken(base, 'admin', ADMIN_PASSWORD);
   await expectCall(base, 'POST', '/api/v1/me/reauth', 200, { token: admin, body: { password: ADMIN_PASSWORD } });
   return inBatches(count, 4, async (i) => {
@@ -63,15 +63,15 @@ async function createTOTPAccounts(base: string, count: number): Promise<TOTPAcco
   });
 }
 
-interface Job {
+export interface Job {
   url: string;
   body: string;
   /** What a right answer says. */
-  expect: (status: number, json: { status?: string }) => boolean;
+  expect: (status: number, json: { status?: string; token?: string }) => boolean;
 }
 
 /** Each worker runs its own queue in order; latencies and wall time over all of them. */
-async function runQueues(queues: Job[][]): Promise<RoundResult> {
+export async function runQueues(queues: Job[][]): Promise<RoundResult> {
   const latencies: number[] = [];
   let errors = 0;
   const start = performance.now();
@@ -81,7 +81,7 @@ async function runQueues(queues: Job[][]): Promise<RoundResult> {
         const began = performance.now();
         try {
           const response = await fetch(job.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: job.body });
-          const json = (await response.json()) as { status?: string };
+          const json = (await response.json()) as { status?: string; token?: string };
           if (!job.expect(response.status, json)) errors += 1;
         } catch {
           errors += 1;
@@ -101,6 +101,53 @@ async function runQueues(queues: Job[][]): Promise<RoundResult> {
     p95Ms: round(percentile(latencies, 95)),
     p99Ms: round(percentile(latencies, 99)),
   };
+}
+
+/**
+ * `requests` second steps ready to send, in `concurrency` queues: a fresh clock position 4 steps
+ * past `offsetMs` (every step of the last round is behind), challenges made through the real
+ * password step (not timed), and the round started early in a step so that steps -1..+1 of its
+ * start stay in the window. Returns the queues and the clock offset now in force.
+ */
+export async function prepareSecondSteps(
+  server: ServerProcess,
+  accounts: TOTPAccount[],
+  options: { requests: number; concurrency: number; offsetMs: number },
+): Promise<{ queues: Job[][]; offsetMs: number; tokens: string[] }> {
+  const base = server.url;
+  const used = accounts.slice(0, Math.ceil(options.requests / CODES_PER_ACCOUNT));
+  if (used.length * CODES_PER_ACCOUNT < options.requests) throw new Error(`${options.requests} second steps need ${Math.ceil(options.requests / CODES_PER_ACCOUNT)} accounts`);
+  let offsetMs = options.offsetMs + 4 * STEP_MS;
+  await server.setClockOffset(offsetMs);
+  const challengeIds = await inBatches(used.length * CODES_PER_ACCOUNT, 4, async (i) => {
+    const json = await expectCall(base, 'POST', '/api/v1/auth/login', 200, {
+      body: { username: used[Math.floor(i / CODES_PER_ACCOUNT)]!.username, password: USER_PASSWORD, client: 'desktop' },
+    });
+    if (json.status !== 'second_factor_required') throw new Error(`expected a challenge, got ${JSON.stringify(json)}`);
+    return String(json.challengeId);
+  });
+  let now = await server.setClockOffset(offsetMs);
+  if (now % STEP_MS > 2_000) {
+    offsetMs += STEP_MS - (now % STEP_MS) + 200;
+    now = await server.setClockOffset(offsetMs);
+  }
+  const step = timeStepAt(now);
+  const tokens: string[] = [];
+  const queues: Job[][] = Array.from({ length: options.concurrency }, () => []);
+  used.forEach((account, a) => {
+    for (let d = 0; d < CODES_PER_ACCOUNT && a * CODES_PER_ACCOUNT + d < options.requests; d++) {
+      const body = JSON.stringify({ challengeId: challengeIds[a * CODES_PER_ACCOUNT + d], method: 'totp', code: generateTOTP(account.key, (step - 1 + d) * STEP_MS) });
+      queues[a % options.concurrency]!.push({
+        url: `${base}/api/v1/auth/login/second-factor`,
+        body,
+        expect: (status, json) => {
+          if (typeof json.token === 'string') tokens.push(json.token);
+          return status === 200 && json.status === 'ok';
+        },
+      });
+    }
+  });
+  return { queues, offsetMs, tokens };
 }
 
 export async function runSecondStepBenchmarks(
@@ -133,34 +180,12 @@ export async function runSecondStepBenchmarks(
     // The 1-client level runs twice: the first time only warms up (JIT, pools, page cache).
     for (const [index, concurrency] of [levels[0]!, ...levels].entries()) {
       const requests = requestsAt(concurrency);
-      const used = accounts.slice(0, Math.ceil(requests / CODES_PER_ACCOUNT));
-      // A fresh clock position, 4 steps past the last one: every step of the last round is behind.
-      offsetMs += 4 * STEP_MS;
-      await server.setClockOffset(offsetMs);
-      // The real password step, as a client does it; not timed.
-      const challengeIds = await inBatches(used.length * CODES_PER_ACCOUNT, 4, async (i) => {
-        const json = await expectCall(base, 'POST', '/api/v1/auth/login', 200, {
-          body: { username: used[Math.floor(i / CODES_PER_ACCOUNT)]!.username, password: USER_PASSWORD, client: 'desktop' },
-        });
-        if (json.status !== 'second_factor_required') throw new Error(`expected a challenge, got ${JSON.stringify(json)}`);
-        return String(json.challengeId);
-      });
-      // Start the round early in a step, so that steps -1..+1 of its start stay in the window.
-      let now = await server.setClockOffset(offsetMs);
-      if (now % STEP_MS > 2_000) {
-        offsetMs += STEP_MS - (now % STEP_MS) + 200;
-        now = await server.setClockOffset(offsetMs);
-      }
-      const step = timeStepAt(now);
-      const realQueues: Job[][] = Array.from({ length: concurrency }, () => []);
-      const bareQueues: Job[][] = Array.from({ length: concurrency }, () => []);
-      used.forEach((account, a) => {
-        for (let d = 0; d < CODES_PER_ACCOUNT && a * CODES_PER_ACCOUNT + d < requests; d++) {
-          const body = JSON.stringify({ challengeId: challengeIds[a * CODES_PER_ACCOUNT + d], method: 'totp', code: generateTOTP(account.key, (step - 1 + d) * STEP_MS) });
-          realQueues[a % concurrency]!.push({ url: `${base}/api/v1/auth/login/second-factor`, body, expect: (status, json) => status === 200 && json.status === 'ok' });
-          bareQueues[a % concurrency]!.push({ url: `${bare!.url}/second-step`, body, expect: (status) => status === 200 });
-        }
-      });
+      const prepared = await prepareSecondSteps(server, accounts, { requests, concurrency, offsetMs });
+      offsetMs = prepared.offsetMs;
+      const realQueues = prepared.queues;
+      const bareQueues = prepared.queues.map((queue) =>
+        queue.map((job): Job => ({ url: `${bare!.url}/second-step`, body: job.body, expect: (status) => status === 200 })),
+      );
       // The bare route runs before and after the real one; its figure is the mean of both.
       const bareBefore = await runQueues(bareQueues);
       // TWOFOLD_BENCH_CPU_PROF=<folder>: a CPU profile of the server per measured level.
