@@ -128,17 +128,24 @@ describe.each(DIALECTS)('"Authenticated by Email" over real SMTP (%s)', (dialect
   });
 
   it('lets an emailed code expire after five minutes', async () => {
+    // A login challenge also lives 5 minutes and would end first, so the code's own expiry is
+    // shown in the Password window, whose codes are bound to the session (which lives on).
     const user = await enrolledUser();
-    const challengeId = await challengeFor(user.username, user.password);
-    const count = mailbox.to(user.email).length;
-    await post(t.app, '/api/v1/auth/login/email-code', { challengeId });
-    const code = codeFromMail(await mailbox.waitFor(user.email, () => mailbox.to(user.email).length > count));
-    // The only stored time a test still moves: the login challenge also lives 5 minutes, so moving
-    // the clock would void the challenge first and hide the code's own expiry.
-    await t.services.database.db.updateTable('email_codes').set({ expires_at: clock() - 1 }).where('purpose', '=', 'login').execute();
-    const late = await post(t.app, '/api/v1/auth/login/second-factor', { challengeId, method: 'email', code });
-    expect(late.statusCode).toBe(401);
-    expect(body(late)).toMatchObject({ error: { code: 'invalid_code' } });
+    const sendCode = async (): Promise<string> => {
+      const count = mailbox.to(user.email).length;
+      expect((await post(t.app, '/api/v1/me/reauth/email-code', {}, user.token)).statusCode).toBe(202);
+      return codeFromMail(await mailbox.waitFor(user.email, () => mailbox.to(user.email).length > count));
+    };
+    const late = await sendCode();
+    clock.advance(5 * 60_000 + 1_000);
+    const refused = await post(t.app, '/api/v1/me/reauth', { password: user.password, code: late }, user.token);
+    expect(refused.statusCode).toBe(401);
+    expect(body(refused)).toMatchObject({ error: { code: 'invalid_code' } });
+    // The same path with a code one second before its end: accepted (so the refusal was the expiry).
+    const inTime = await sendCode();
+    clock.advance(5 * 60_000 - 1_000);
+    const accepted = await post(t.app, '/api/v1/me/reauth', { password: user.password, code: inTime }, user.token);
+    expect(accepted.statusCode).toBe(200);
   });
 
   it('counts wrong emailed codes toward the account lockout, like TOTP codes', async () => {
