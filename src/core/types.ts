@@ -106,6 +106,8 @@ export interface Session {
    * before migration 014 with one).
    */
   secondFactor: SessionSecondFactor | null;
+  /** The device credential its login left on the client (null for sessions made before 014). */
+  deviceId: string | null;
 }
 
 export type SessionSecondFactor = ChallengeMethod | 'trusted_device' | 'unknown';

@@ -146,7 +146,7 @@ export async function finishPasswordStep(
       // amr says only what was proved now (the password); secondFactor says what stood in.
       const result = await issueSession(
         deps,
-        { account, origin, amr: combineAMR({ password: true, secondFactor: null }), secondFactor: 'trusted_device', device: { renewedToken: renewed } },
+        { account, origin, amr: combineAMR({ password: true, secondFactor: null }), secondFactor: 'trusted_device', device: { renewed: { id: trusted.id, token: renewed } } },
         store,
       );
       await recordAudit(

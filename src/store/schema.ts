@@ -109,6 +109,8 @@ export interface SessionsTable {
   account_epoch: number;
   /** How the login's second step was met (014): a method, 'trusted_device', or null for none. */
   second_factor: string | null;
+  /** The device row its login left (014); no foreign key: forgetting a device keeps the session. */
+  device_id: string | null;
 }
 
 export interface LoginChallengesTable {

@@ -77,16 +77,17 @@ export async function leaveDeviceCredential(
   deps: FlowDeps,
   store: Store,
   login: { account: Pick<Account, 'id'>; origin: SessionOrigin; knownDeviceId: string | null; trust: boolean },
-): Promise<string> {
+): Promise<{ id: string; token: string }> {
   const now = deps.clock();
   const token = generateToken();
   const trust = login.trust && deps.settings.trustedDeviceDays > 0;
   if (login.knownDeviceId !== null) {
-    if (await store.renewDevice(login.knownDeviceId, login.account.id, { newTokenHash: hashToken(token), now, trust })) return token;
+    if (await store.renewDevice(login.knownDeviceId, login.account.id, { newTokenHash: hashToken(token), now, trust })) return { id: login.knownDeviceId, token };
     // Removed meanwhile: the login still completes, as from a new device.
   }
+  const id = randomUUID();
   await store.createDevice({
-    id: randomUUID(),
+    id,
     userId: login.account.id,
     tokenHash: hashToken(token),
     client: login.origin.client,
@@ -95,7 +96,7 @@ export async function leaveDeviceCredential(
     lastUsedAt: now,
     trustedAt: trust ? now : null,
   });
-  return token;
+  return { id, token };
 }
 
 /**

@@ -19,7 +19,7 @@ export interface IssuedSession {
  * one), trusted from now when the user ticked the box; or a token a trusted-device login has
  * already renewed.
  */
-export type DeviceOutcome = { knownDeviceId: string | null; trust: boolean } | { renewedToken: string };
+export type DeviceOutcome = { knownDeviceId: string | null; trust: boolean } | { renewed: { id: string; token: string } };
 
 export interface SessionOrigin {
   client: ClientKind;
@@ -47,6 +47,7 @@ export async function issueSession(
 ): Promise<IssuedSession> {
   const { account, origin } = login;
   const now = deps.clock();
+  const device = 'renewed' in login.device ? login.device.renewed : await leaveDeviceCredential(deps, store, { account, origin, ...login.device });
   const token = generateToken();
   const session: Session = {
     id: randomUUID(),
@@ -61,11 +62,10 @@ export async function issueSession(
     reauthAmr: null,
     accountEpoch: account.sessionEpoch,
     secondFactor: login.secondFactor,
+    deviceId: device.id,
   };
   await store.createSession({ ...session, tokenHash: hashToken(token) });
-  const deviceToken =
-    'renewedToken' in login.device ? login.device.renewedToken : await leaveDeviceCredential(deps, store, { account, origin, ...login.device });
-  return { token, session, deviceToken };
+  return { token, session, deviceToken: device.token };
 }
 
 /**

@@ -63,6 +63,7 @@ function toSession(row: Selectable<SessionsTable>): Session {
     reauthAmr: decodeAMR(row.reauth_amr),
     accountEpoch: Number(row.account_epoch),
     secondFactor: readSecondFactor(row),
+    deviceId: row.device_id,
   };
 }
 
@@ -88,6 +89,7 @@ export function sessionQueries(db: Kysely<Database>): SessionStore {
           reauth_amr: null,
           account_epoch: session.accountEpoch,
           second_factor: session.secondFactor,
+          device_id: session.deviceId,
         })
         .execute();
     },

@@ -26,5 +26,7 @@ export async function up(db: Kysely<any>): Promise<void> {
   await db.schema.createIndex('devices_user_id').on('devices').column('user_id').execute();
   await db.schema.createIndex('devices_last_used_at').on('devices').column('last_used_at').execute();
   await db.schema.alterTable('sessions').addColumn('second_factor', 'text').execute();
+  // The device credential the session's login left: "This device" in the owner's list.
+  await db.schema.alterTable('sessions').addColumn('device_id', 'text').execute();
   await db.schema.alterTable('login_challenges').addColumn('device_id', 'text').execute();
 }
