@@ -30,7 +30,7 @@ export function secondFactorPolicy(deps: FlowDeps): AttemptPolicy {
  */
 export function passwordPolicy(deps: FlowDeps, kind: 'username' | 'device' | 'ip'): AttemptPolicy {
   const l = deps.settings.limits;
-  const limit = kind === 'username' ? l.passwordMaxFailuresPerUsername : l.passwordMaxFailuresPerIp;
+  const limit = kind === 'ip' ? l.passwordMaxFailuresPerIp : l.passwordMaxFailuresPerUsername;
   return { limit, windowMs: l.passwordWindowMs, lockMs: l.passwordLockMs, maxLockMs: l.maxLockMs };
 }
 
