@@ -47,7 +47,9 @@ const PasswordResetConfirmBody = strictObject({ token: BearerLike, newPassword: 
 /** The answer of a proven password, the same from the login and from the forced password change. */
 function presentPasswordStep(request: FastifyRequest, reply: FastifyReply, result: SignInResult, client: Client, trustedDeviceDays: number) {
   if (result.status === 'second_factor_required') {
-    return { status: result.status, challengeId: result.challengeId, methods: result.methods, expiresAt: iso(result.expiresAt) };
+    // How long "Trust this device" would last, so clients can word the option (absent: turned off).
+    const trust = trustedDeviceDays > 0 ? { trustedDeviceDays } : {};
+    return { status: result.status, challengeId: result.challengeId, methods: result.methods, expiresAt: iso(result.expiresAt), ...trust };
   }
   if (result.status === 'password_change_required') {
     return { status: result.status, passwordChangeToken: result.passwordChangeToken, expiresAt: iso(result.expiresAt) };
