@@ -2,7 +2,7 @@ import { DomainError } from '../core/errors.ts';
 import { combineAMR } from '../core/amr.ts';
 import type { Account, ClientKind } from '../core/types.ts';
 import { proveSecondFactor } from './factors/prove-second-factor.ts';
-import { availableMethods } from './factors/registry.ts';
+import { availableMethods, canUseMethod } from './factors/registry.ts';
 import type { SecondFactorProof } from './factors/types.ts';
 import { recordAudit } from './shared/audit.ts';
 import { challengeExpired, loadLiveChallenge } from './shared/challenges.ts';
@@ -32,9 +32,9 @@ export interface VerifySecondFactorResult {
 /** The second step of a login: a challenge plus a valid code becomes a session, exactly once. */
 export async function verifySecondFactor(deps: FlowDeps, input: VerifySecondFactorInput): Promise<VerifySecondFactorResult> {
   const { idHash, challenge, account } = await loadLiveChallenge(deps, input.challengeId);
-  const methods = await availableMethods(deps, account);
   const { method } = input.proof;
-  if (!methods.includes(method)) {
+  if (!(await canUseMethod(deps, account, method))) {
+    const methods = await availableMethods(deps, account);
     throw new DomainError('validation_error', `This account cannot sign in with method "${method}". Use one of: ${methods.join(', ')}.`);
   }
 

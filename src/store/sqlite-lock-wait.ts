@@ -50,8 +50,28 @@ class Mutex {
   }
 }
 
+/**
+ * Prepared statements by SQL text. The request path runs the same few dozen query shapes with
+ * new parameters, and preparing one costs more than running it; kept per connection, bounded.
+ */
+const STATEMENT_CACHE_SIZE = 500;
+const statementCaches = new WeakMap<SQLite.Database, Map<string, SQLite.Statement>>();
+
+function prepared(db: SQLite.Database, sql: string): SQLite.Statement {
+  let cache = statementCaches.get(db);
+  if (cache === undefined) statementCaches.set(db, (cache = new Map()));
+  let statement = cache.get(sql);
+  if (statement === undefined) {
+    statement = db.prepare(sql);
+    // Oldest first out: a Map iterates in insertion order.
+    if (cache.size >= STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value!);
+    cache.set(sql, statement);
+  }
+  return statement;
+}
+
 function run(db: SQLite.Database, query: CompiledQuery): QueryResult<unknown> {
-  const statement = db.prepare(query.sql);
+  const statement = prepared(db, query.sql);
   const parameters = query.parameters as unknown[];
   if (statement.reader) return { rows: statement.all(parameters) };
   const { changes, lastInsertRowid } = statement.run(parameters);
