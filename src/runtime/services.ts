@@ -18,12 +18,13 @@ import { keyFileFor, openKeyRing, type KeyRing } from './key-ring.ts';
 import { loadOrCreateMasterKey, type MasterKeySource } from './master-key.ts';
 
 /**
- * One hash per core at a time; up to 16 unknown-device checks per core may wait (about 16 hash
- * times, well under a second at full cost) before further ones are refused without a hash.
+ * One hash per core at a time; up to 64 unknown-device checks per core (at least 128) may wait,
+ * about 64 hash times or 3 s at full cost, before further ones are refused without a hash: an
+ * office of a hundred first logins at once still gets in, a spray beyond that is cut off.
  */
 function defaultAdmission(): AdmissionOptions {
   const cores = Math.max(1, availableParallelism());
-  return { concurrency: cores, maxQueuedUnknown: Math.max(32, cores * 16) };
+  return { concurrency: cores, maxQueuedUnknown: Math.max(128, cores * 64) };
 }
 
 export interface Services {
