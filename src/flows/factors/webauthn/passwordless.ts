@@ -59,8 +59,9 @@ export async function signInWithPasskey(deps: FlowDeps, input: PasskeySignInInpu
   }
 
   const origin: SessionOrigin = { client: input.client, deviceName: input.deviceName, ip: input.ip, userAgent: input.userAgent };
+  // Read before the transaction: on SQLite a query outside it would wait for its connection.
+  const known = await findPresentedDevice(deps, input.deviceToken, account, input.client);
   const { issued, newDevice } = await deps.store.transaction(async (store) => {
-    const known = await findPresentedDevice(deps, input.deviceToken, account, input.client);
     const device = { knownDeviceId: known?.id ?? null, trust: input.trustDevice };
     const result = await issueSession(deps, { account, origin, amr: combineAMR({ password: false, secondFactor: proven.amr }), secondFactor: 'webauthn', device }, store);
     await recordAudit(
