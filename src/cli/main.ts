@@ -25,7 +25,9 @@ const USAGE = `Usage: twofold <command>
                                      set a password the user must change at the next login; without
                                      --password-stdin one is generated and printed; ends their sessions
   user disable-2fa <username>        turn off two-factor for a user who lost their device; ends their sessions
-  user unlock <username>             lift password and second-factor lockouts
+  user unlock <username>             lift password and second-factor lockouts (unknown-device and device locks)
+  user devices <username>            the account's trusted devices (name, client, first and last use, expiry)
+  user forget-devices <username>     forget every device of the account: trusted ones ask for a code again
   audit [--limit N] [--user NAME]    recent audit events, newest first
   backup <file> [--force]            copy the SQLite database to <file> while the service runs
                                      (PostgreSQL: use pg_dump); --force replaces an existing file
@@ -76,13 +78,13 @@ async function userCommand(args: string[]): Promise<void> {
       console.log(['USERNAME', 'ROLE', 'TWO-FACTOR', 'EMAIL'].join('\t'));
       for (const u of users) {
         const twoFactor = u.twoFactor.enabled ? `on (${u.twoFactor.method})` : 'off';
-        const locked = u.secondFactorLockedUntil !== null || u.passwordLockedUntil !== null;
+        const locked = u.secondFactorLockedUntil !== null || u.passwordLockedUntil !== null || u.deviceLockedUntil !== null;
         console.log([u.username, u.role, locked ? `${twoFactor}, locked` : twoFactor, u.email ?? '-'].join('\t'));
       }
     });
     return;
   }
-  if (!['create', 'disable-2fa', 'unlock', 'edit', 'delete', 'disable', 'enable', 'reset-password'].includes(sub ?? '')) throw new UsageError(`unknown command: twofold user ${sub ?? ''}`);
+  if (!['create', 'disable-2fa', 'unlock', 'edit', 'delete', 'disable', 'enable', 'reset-password', 'devices', 'forget-devices'].includes(sub ?? '')) throw new UsageError(`unknown command: twofold user ${sub ?? ''}`);
   const username = positionals[0];
   if (username === undefined) throw new UsageError(`twofold user ${sub ?? ''} needs a username`);
   if (positionals.length > 1) throw new UsageError(`twofold user ${sub ?? ''} takes one username (put names with spaces in quotes)`);
@@ -161,6 +163,28 @@ async function userCommand(args: string[]): Promise<void> {
     await withServices(async ({ flows }) => {
       await unlockAccount(flows, username, actor());
       console.log(`Unlocked "${username}".`);
+    });
+    return;
+  }
+  if (sub === 'devices') {
+    const { listTrustedDevicesOf } = await import('../flows/login/manage-devices.ts');
+    await withServices(async ({ flows }) => {
+      const devices = await listTrustedDevicesOf(flows, username);
+      if (devices.length === 0) {
+        console.log(`"${username}" has no trusted devices.`);
+        return;
+      }
+      console.log(['ID', 'NAME', 'CLIENT', 'TRUSTED SINCE', 'LAST USED', 'EXPIRES'].join('\t'));
+      const at = (ms: number) => new Date(ms).toISOString();
+      for (const d of devices) console.log([d.id, d.name, d.client, at(d.createdAt), at(d.lastUsedAt), at(d.expiresAt)].join('\t'));
+    });
+    return;
+  }
+  if (sub === 'forget-devices') {
+    const { forgetDevicesOf } = await import('../flows/login/manage-devices.ts');
+    await withServices(async ({ flows }) => {
+      const removed = await forgetDevicesOf(flows, username, actor());
+      console.log(`Forgot ${removed} device(s) of "${username}": every client asks for a code again.`);
     });
     return;
   }

@@ -13,6 +13,8 @@ import { issueSession, notifyNewDevice, rememberSignInDevice } from './shared/se
 export interface VerifySecondFactorInput {
   challengeId: string;
   proof: SecondFactorProof;
+  /** "Trust this device": the next logins from this client skip this step (issue 11). */
+  trustDevice: boolean;
 }
 
 export interface VerifySecondFactorResult {
@@ -23,6 +25,8 @@ export interface VerifySecondFactorResult {
   clientKind: ClientKind;
   /** Left after a recovery code was used, so clients can urge the user to make new ones. */
   recoveryCodesLeft: number | null;
+  /** The device credential left on the client (known, and trusted when asked). */
+  deviceToken: string;
 }
 
 /** The second step of a login: a challenge plus a valid code becomes a session, exactly once. */
@@ -50,7 +54,8 @@ export async function verifySecondFactor(deps: FlowDeps, input: VerifySecondFact
     // Of two requests carrying two valid codes, only the one that consumes the challenge gets a session.
     if (!(await store.consumeLoginChallenge(idHash, deps.clock()))) throw challengeExpired();
     const amr = combineAMR({ password: true, secondFactor: proven.amr });
-    const result = await issueSession(deps, { account, origin, amr }, store);
+    const device = { knownDeviceId: challenge.deviceId ?? null, trust: input.trustDevice };
+    const result = await issueSession(deps, { account, origin, amr, secondFactor: method, device }, store);
     await recordAudit(
       deps,
       {
@@ -60,7 +65,7 @@ export async function verifySecondFactor(deps: FlowDeps, input: VerifySecondFact
         username: account.username,
         client: challenge.client,
         ip: challenge.ip,
-        detail: { method, ...(proven.authenticatorId === null ? {} : { authenticator_id: proven.authenticatorId }) },
+        detail: { method, ...(device.trust && deps.settings.trustedDeviceDays > 0 ? { trust_device: true } : {}), ...(proven.authenticatorId === null ? {} : { authenticator_id: proven.authenticatorId }) },
       },
       store,
     );
@@ -69,5 +74,5 @@ export async function verifySecondFactor(deps: FlowDeps, input: VerifySecondFact
 
   const recoveryCodesLeft = method === 'recovery_code' ? await deps.store.countUnusedRecoveryCodes(account.id) : null;
   if (newDevice) await notifyNewDevice(deps, account, origin);
-  return { token: issued.token, expiresAt: issued.session.expiresAt, account, clientKind: challenge.client, recoveryCodesLeft };
+  return { token: issued.token, expiresAt: issued.session.expiresAt, account, clientKind: challenge.client, recoveryCodesLeft, deviceToken: issued.deviceToken };
 }

@@ -107,6 +107,10 @@ export interface SessionsTable {
   reauthenticated_at: number | null;
   reauth_amr: string | null;
   account_epoch: number;
+  /** How the login's second step was met (014): a method, 'trusted_device', or null for none. */
+  second_factor: string | null;
+  /** The device row its login left (014); no foreign key: forgetting a device keeps the session. */
+  device_id: string | null;
 }
 
 export interface LoginChallengesTable {
@@ -122,6 +126,8 @@ export interface LoginChallengesTable {
   attempts: number;
   consumed_at: number | null;
   account_epoch: number;
+  /** The known device of the password step (014), renewed when the code step completes. */
+  device_id: string | null;
 }
 
 export interface AttemptCountersTable {
@@ -173,6 +179,20 @@ export interface KnownDevicesTable {
   first_seen_at: number;
 }
 
+export interface DevicesTable {
+  id: string;
+  user_id: string;
+  /** SHA-256 of the device token the client holds; the token itself is never stored. */
+  token_hash: string;
+  /** A ClientKind: a token only counts for the client kind it was issued to. */
+  client: string;
+  name: string;
+  created_at: number;
+  last_used_at: number;
+  /** When the user ticked "Trust this device"; null: known device only. */
+  trusted_at: number | null;
+}
+
 export interface EndedSessionsTable {
   token_hash: string;
   user_id: string;
@@ -185,6 +205,7 @@ export interface EndedSessionsTable {
 export interface Database {
   ended_sessions: EndedSessionsTable;
   known_devices: KnownDevicesTable;
+  devices: DevicesTable;
   users: UsersTable;
   pending_totp_secrets: PendingTOTPSecretsTable;
   authenticators: AuthenticatorsTable;

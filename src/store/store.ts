@@ -5,6 +5,7 @@ import type {
   Authenticator,
   AuthenticatorType,
   ClientKind,
+  Device,
   LoginChallenge,
   Role,
   Session,
@@ -230,6 +231,33 @@ export interface SessionStore {
   countKnownDevices(userId: string): Promise<number>;
 }
 
+export type NewDevice = Device & { tokenHash: string };
+
+/** Device credentials (migration 014): known devices and trusted ones. */
+export interface DeviceStore {
+  createDevice(device: NewDevice): Promise<void>;
+  findDeviceByTokenHash(tokenHash: string): Promise<Device | null>;
+  /**
+   * Gives the device a new token hash and last use (and trust from `now` with `trust`). With
+   * `asTrusted`, only while the device is still trusted since after `trustedAfter` and still has
+   * the token hash read: the guarded statement a trusted-device login stands on.
+   */
+  renewDevice(
+    id: string,
+    userId: string,
+    renewal: { newTokenHash: string; now: number; trust: boolean; asTrusted?: { tokenHash: string; trustedAfter: number } },
+  ): Promise<boolean>;
+  listDevices(userId: string): Promise<Device[]>;
+  deleteDevice(userId: string, id: string): Promise<boolean>;
+  deleteDevices(userId: string, options: { trustedOnly: boolean }): Promise<number>;
+  /** Every trusted device of the account becomes a known device only; returns how many. */
+  endDeviceTrust(userId: string): Promise<number>;
+  /** The latest lock in force among the account's devices' own password budgets. */
+  findDeviceLockedUntil(userId: string, now: number): Promise<number | null>;
+  clearDeviceAttemptCounters(userId: string): Promise<void>;
+  deleteIdleDevices(lastUsedBefore: number): Promise<number>;
+}
+
 export interface LoginChallengeStore {
   createLoginChallenge(challenge: NewLoginChallenge): Promise<void>;
   findLoginChallenge(idHash: string): Promise<LoginChallenge | null>;
@@ -314,6 +342,7 @@ export interface Store
     TwoFactorCredentialStore,
     SessionStore,
     LoginChallengeStore,
+    DeviceStore,
     AttemptCounterStore,
     EmailCodeStore,
     PasswordTokenStore,

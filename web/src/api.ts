@@ -50,6 +50,8 @@ export interface AdminUser extends User {
   secondFactorLockedUntil: string | null;
   /** Set while too many wrong passwords keep this account from signing in. */
   passwordLockedUntil: string | null;
+  /** Set while one of the account's known devices is locked by its own wrong passwords. */
+  deviceLockedUntil: string | null;
   /** An administrator set the password; the user must choose their own at the next login. */
   passwordChangeRequired: boolean;
 }
@@ -61,9 +63,19 @@ export interface AccountEdit {
   disabled?: boolean;
 }
 
+export interface TrustedDevice {
+  id: string;
+  name: string;
+  client: 'web' | 'desktop' | 'mobile';
+  createdAt: string;
+  lastUsedAt: string;
+  expiresAt: string;
+  current: boolean;
+}
+
 export type LoginResult =
   | { status: 'ok'; expiresAt: string; user: User; recoveryCodesLeft?: number; notice?: string }
-  | { status: 'second_factor_required'; challengeId: string; methods: ChallengeMethod[]; expiresAt: string }
+  | { status: 'second_factor_required'; challengeId: string; methods: ChallengeMethod[]; expiresAt: string; trustedDeviceDays?: number }
   | { status: 'password_change_required'; passwordChangeToken: string; expiresAt: string };
 
 export interface TOTPSetup {
@@ -206,12 +218,18 @@ export const api = {
   me: (options: { quiet401?: boolean } = {}): Promise<Me> => request('GET', '/api/v1/me', undefined, options),
   login: (username: string, password: string): Promise<LoginResult> =>
     request('POST', '/api/v1/auth/login', { username, password, client: 'web' }),
-  verifySecondFactor: (challengeId: string, method: ChallengeMethod, code: string): Promise<LoginResult> =>
-    request('POST', '/api/v1/auth/login/second-factor', { challengeId, method, code }),
+  verifySecondFactor: (challengeId: string, method: ChallengeMethod, code: string, trustDevice = false): Promise<LoginResult> =>
+    request('POST', '/api/v1/auth/login/second-factor', { challengeId, method, code, ...(trustDevice ? { trustDevice } : {}) }),
   webauthnLoginOptions: (challengeId: string): Promise<PublicKeyCredentialRequestOptionsJSON> =>
     request('POST', '/api/v1/auth/login/webauthn/options', { challengeId }),
-  verifyWebAuthn: (challengeId: string, response: AuthenticationResponseJSON): Promise<LoginResult> =>
-    request('POST', '/api/v1/auth/login/second-factor', { challengeId, method: 'webauthn', response }),
+  verifyWebAuthn: (challengeId: string, response: AuthenticationResponseJSON, trustDevice = false): Promise<LoginResult> =>
+    request('POST', '/api/v1/auth/login/second-factor', { challengeId, method: 'webauthn', response, ...(trustDevice ? { trustDevice } : {}) }),
+  trustedDevices: (): Promise<{ devices: TrustedDevice[] }> => request('GET', '/api/v1/me/trusted-devices'),
+  removeTrustedDevice: (id: string): Promise<unknown> => request('DELETE', `/api/v1/me/trusted-devices/${encodeURIComponent(id)}`, {}),
+  removeAllTrustedDevices: (): Promise<unknown> => request('DELETE', '/api/v1/me/trusted-devices', {}),
+  adminTrustedDevices: (username: string): Promise<{ devices: TrustedDevice[] }> =>
+    request('GET', `/api/v1/admin/users/${encodeURIComponent(username)}/trusted-devices`),
+  adminForgetDevices: (username: string): Promise<unknown> => request('DELETE', `/api/v1/admin/users/${encodeURIComponent(username)}/trusted-devices`, {}),
   passkeyOptions: (): Promise<PasskeyRequestOptions> => request('POST', '/api/v1/auth/login/passkey/options', {}),
   passkeyLogin: (passkeyChallengeId: string, response: AuthenticationResponseJSON): Promise<LoginResult> =>
     request('POST', '/api/v1/auth/login/passkey', { passkeyChallengeId, response, client: 'web' }),

@@ -1,4 +1,5 @@
 import { DomainError } from '../../core/errors.ts';
+import { endTrustedDevices } from '../login/trusted-devices.ts';
 import { isEmailAddress } from '../../core/email-addresses.ts';
 import type { Account, Role } from '../../core/types.ts';
 import { checkDisplayName } from '../../core/usernames.ts';
@@ -69,6 +70,7 @@ export async function editAccount(deps: FlowDeps, username: string, edit: Accoun
     let ended = 0;
     if (changes.disabled === true) {
       ended = (await store.endSessionsOfAccount(account.id, { reason: 'administrator', now })).ended;
+      await endTrustedDevices(deps, store, account.id, 'administrator', { username: account.username, actor: actor.name, ip: actor.ip });
       await store.deletePasswordTokens(account.id);
       await dropUnfinishedEnrollments(store, account.id);
       await recordAudit(deps, { ...base, type: 'account.disabled', detail: { sessions_ended: ended } }, store);

@@ -13,7 +13,9 @@ import { deleteAccount } from '../../flows/admin/delete-account.ts';
 import { adminResetPassword } from '../../flows/admin/reset-password.ts';
 import { DomainError } from '../../core/errors.ts';
 import { requireAdmin } from '../authentication.ts';
-import { iso, presentAuthenticator, presentUser } from '../presenters.ts';
+import { iso, presentAuthenticator, presentTrustedDevice, presentUser } from '../presenters.ts';
+import { forgetDevicesOf, listTrustedDevicesOf } from '../../flows/login/manage-devices.ts';
+import { TrustedDevicesResponse } from '../schemas/devices.ts';
 import { EmptyBody, Password, Username, strictObject } from '../schemas/common.ts';
 
 const CreateUserBody = strictObject({
@@ -70,6 +72,7 @@ export function adminRoutes(deps: FlowDeps) {
           createdAt: iso(u.createdAt),
           secondFactorLockedUntil: u.secondFactorLockedUntil === null ? null : iso(u.secondFactorLockedUntil),
           passwordLockedUntil: u.passwordLockedUntil === null ? null : iso(u.passwordLockedUntil),
+          deviceLockedUntil: u.deviceLockedUntil === null ? null : iso(u.deviceLockedUntil),
         })),
       };
     });
@@ -113,6 +116,22 @@ export function adminRoutes(deps: FlowDeps) {
       await unlockAccount(deps, request.params.username, actorOf({ auth, ip: request.ip }));
       return { message: 'Edited successfully.' };
     });
+
+    api.get('/api/v1/admin/users/:username/trusted-devices', { schema: { params: UsernameParams, response: { 200: TrustedDevicesResponse } } }, async (request) => {
+      requireAdmin(request);
+      return { devices: (await listTrustedDevicesOf(deps, request.params.username)).map(presentTrustedDevice) };
+    });
+
+    // Forgets every device of the account (trusted and known): only takes access away.
+    api.delete(
+      '/api/v1/admin/users/:username/trusted-devices',
+      { schema: { params: UsernameParams, body: EmptyBody, response: { 204: Type.Null() } } },
+      async (request, reply) => {
+        const auth = requireAdmin(request);
+        await forgetDevicesOf(deps, request.params.username, actorOf({ auth, ip: request.ip }));
+        return reply.status(204).send(null);
+      },
+    );
 
     api.get('/api/v1/admin/audit-events', { schema: { querystring: AuditQuery } }, async (request) => {
       requireAdmin(request);

@@ -6,9 +6,9 @@ import { startPasskeyLogin, startWebAuthnLogin, startWebAuthnReauth, startWebAut
 import { signInWithPasskey } from '../../flows/factors/webauthn/passwordless.ts';
 import { finishWebAuthnRegistration } from '../../flows/factors/webauthn/register.ts';
 import type { FlowDeps } from '../../flows/shared/deps.ts';
-import { deliverToken, requestContext, requireAuth } from '../authentication.ts';
+import { deliverToken, presentedDeviceToken, requestContext, requireAuth } from '../authentication.ts';
 import { presentAuthenticator, presentUser } from '../presenters.ts';
-import { AuthenticatorName, ClientKind, EmptyBody, strictObject } from '../schemas/common.ts';
+import { AuthenticatorName, ClientKind, DeviceToken, EmptyBody, strictObject } from '../schemas/common.ts';
 import { AuthenticationResponse, RegistrationResponse } from '../schemas/webauthn.ts';
 
 const ChallengeId = Type.String({ minLength: 20, maxLength: 128, pattern: '^[A-Za-z0-9_-]+$' });
@@ -19,6 +19,8 @@ const PasskeyBody = strictObject({
   response: AuthenticationResponse,
   client: ClientKind,
   deviceName: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+  deviceToken: Type.Optional(DeviceToken),
+  trustDevice: Type.Optional(Type.Boolean()),
 });
 
 // JSON has null where the browser library leaves a member out; the verifier expects the latter.
@@ -84,8 +86,14 @@ export function webauthnRoutes(deps: FlowDeps) {
         deviceName: request.body.deviceName ?? null,
         ip: context.ip,
         userAgent: context.userAgent,
+        deviceToken: presentedDeviceToken(request, request.body.client, request.body.deviceToken),
+        trustDevice: request.body.trustDevice === true,
       });
-      return { status: 'ok', ...deliverToken(request, reply, request.body.client, result), user: presentUser(result.account) };
+      return {
+        status: 'ok',
+        ...deliverToken(request, reply, request.body.client, result, deps.settings.trustedDeviceDays),
+        user: presentUser(result.account),
+      };
     });
   };
 }

@@ -42,3 +42,6 @@ export function strictObject<T extends Parameters<typeof Type.Object>[0]>(proper
 
 /** For actions that take no input: `{}` (or no body at all), and nothing else. */
 export const EmptyBody = strictObject({});
+
+/** A device credential as a client sends it; its shape is checked by the flow, which ignores a bad one. */
+export const DeviceToken = Type.String({ maxLength: 512 });

@@ -5,6 +5,7 @@ import { accountQueries } from './accounts.ts';
 import { authenticatorQueries } from './authenticators.ts';
 import { attemptCounterQueries } from './attempt-counters.ts';
 import { auditQueries } from './audit-events.ts';
+import { deviceQueries } from './devices.ts';
 import { emailCodeQueries } from './email-codes.ts';
 import { loginChallengeQueries } from './login-challenges.ts';
 import { metaQueries } from './meta.ts';
@@ -25,6 +26,7 @@ export function createKyselyStore(db: Kysely<Database>, inTransaction = false): 
     ...webauthnQueries(db),
     ...sessionQueries(db),
     ...loginChallengeQueries(db),
+    ...deviceQueries(db),
     ...attemptCounterQueries(db),
     ...emailCodeQueries(db),
     ...auditQueries(db),

@@ -18,12 +18,17 @@ function lockEnd(iso: string): string {
 }
 
 function isLocked(user: AdminUser): boolean {
-  return user.passwordLockedUntil !== null || user.secondFactorLockedUntil !== null;
+  return user.passwordLockedUntil !== null || user.secondFactorLockedUntil !== null || user.deviceLockedUntil !== null;
 }
 
 /** Ids of a row's parts, for focus and for describing its Unlock button by what is locked. */
-function rowIds(user: AdminUser): { header: string; passwordLock: string; codeLock: string } {
-  return { header: `account-${user.id}`, passwordLock: `account-${user.id}-password-lock`, codeLock: `account-${user.id}-code-lock` };
+function rowIds(user: AdminUser): { header: string; passwordLock: string; deviceLock: string; codeLock: string } {
+  return {
+    header: `account-${user.id}`,
+    passwordLock: `account-${user.id}-password-lock`,
+    deviceLock: `account-${user.id}-device-lock`,
+    codeLock: `account-${user.id}-code-lock`,
+  };
 }
 
 interface Props {
@@ -138,6 +143,31 @@ function AdminConsole({ me, refreshMe }: Props): JSX.Element {
     }
   };
 
+  // Trusted devices skip the code at login; the administrator can see and forget them.
+  const showDevices = async (user: AdminUser): Promise<void> => {
+    setMessage(null);
+    setError(null);
+    try {
+      const { devices } = await api.adminTrustedDevices(user.username);
+      const listed = devices.map((d) => `${d.name} (${d.client}, until ${new Date(d.expiresAt).toLocaleDateString()})`);
+      setMessage(devices.length === 0 ? `${user.username} has no trusted devices.` : `Trusted devices of ${user.username}: ${listed.join('; ')}.`);
+    } catch (failure) {
+      setError(messageOf(failure));
+    }
+  };
+
+  const forgetDevices = async (user: AdminUser): Promise<void> => {
+    setMessage(null);
+    setError(null);
+    try {
+      await api.adminForgetDevices(user.username);
+      setMessage(`Edited successfully. Every device of ${user.username} is forgotten: each asks for a code again.`);
+      await load();
+    } catch (failure) {
+      setError(messageOf(failure));
+    }
+  };
+
   return (
     <section class="page">
       <h1>Administration</h1>
@@ -167,7 +197,11 @@ function AdminConsole({ me, refreshMe }: Props): JSX.Element {
               <tbody>
                 {users.map((user) => {
                   const ids = rowIds(user);
-                  const lockNotes = [user.passwordLockedUntil ? ids.passwordLock : null, user.secondFactorLockedUntil ? ids.codeLock : null];
+                  const lockNotes = [
+                    user.passwordLockedUntil ? ids.passwordLock : null,
+                    user.deviceLockedUntil ? ids.deviceLock : null,
+                    user.secondFactorLockedUntil ? ids.codeLock : null,
+                  ];
                   return (
                     <tr key={user.id}>
                       <th scope="row" class="cell-user" id={ids.header} tabIndex={-1}>
@@ -179,6 +213,11 @@ function AdminConsole({ me, refreshMe }: Props): JSX.Element {
                         {user.passwordLockedUntil && (
                           <span id={ids.passwordLock} class="cell-sub cell-lock">
                             Sign-in locked until {lockEnd(user.passwordLockedUntil)}
+                          </span>
+                        )}
+                        {user.deviceLockedUntil && (
+                          <span id={ids.deviceLock} class="cell-sub cell-lock">
+                            A known device is locked until {lockEnd(user.deviceLockedUntil)}
                           </span>
                         )}
                       </th>
@@ -217,6 +256,12 @@ function AdminConsole({ me, refreshMe }: Props): JSX.Element {
                               Unlock
                             </button>
                           )}
+                          <button type="button" class="button button-secondary button-small" onClick={() => void showDevices(user)}>
+                            Trusted devices<span class="visually-hidden"> of {user.username}</span>
+                          </button>
+                          <button type="button" class="button button-secondary button-small" onClick={() => void forgetDevices(user)}>
+                            Forget devices<span class="visually-hidden"> of {user.username}</span>
+                          </button>
                           {user.twoFactor.enabled && (
                             <button
                               type="button"

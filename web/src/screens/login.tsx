@@ -14,6 +14,8 @@ import { useTitle } from '../title.ts';
 interface Challenge {
   id: string;
   methods: ChallengeMethod[];
+  /** How long "Trust this device" lasts; 0 when the server turned the option off. */
+  trustedDeviceDays: number;
 }
 
 interface LoginProps {
@@ -70,7 +72,7 @@ export function LoginScreen({ notice, onLoggedIn }: LoginProps): JSX.Element {
       return;
     }
     setChangeToken(null);
-    setChallenge({ id: result.challengeId, methods: result.methods });
+    setChallenge({ id: result.challengeId, methods: result.methods, trustedDeviceDays: result.trustedDeviceDays ?? 0 });
   };
 
   const submit = async (event: Event): Promise<void> => {
@@ -205,6 +207,8 @@ function CodeStep({ challenge, onRestart, onVerified }: CodeStepProps): JSX.Elem
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const [sentTo, setSentTo] = useState<string | null>(null);
+  const [trust, setTrust] = useState(false);
+  const trustId = useId();
   const [resendAt, setResendAt] = useState<number | null>(null);
   const wait = useSecondsLeft(resendAt);
   const codeId = useId();
@@ -233,7 +237,7 @@ function CodeStep({ challenge, onRestart, onVerified }: CodeStepProps): JSX.Elem
     setBusy(true);
     setError(null);
     try {
-      const result = await api.verifySecondFactor(challenge.id, method, value);
+      const result = await api.verifySecondFactor(challenge.id, method, value, trust);
       if (result.status === 'ok') onVerified(result.recoveryCodesLeft, result.notice);
     } catch (failure) {
       if (failure instanceof ApiError && failure.code === 'challenge_invalid') {
@@ -275,6 +279,17 @@ function CodeStep({ challenge, onRestart, onVerified }: CodeStepProps): JSX.Elem
     setError(null);
   };
 
+  // Not offered when the server has it off (TWOFOLD_TRUSTED_DEVICE_DAYS=0).
+  const trustOption =
+    challenge.trustedDeviceDays > 0 ? (
+      <div class="field">
+        <label class="radio" for={trustId}>
+          <input id={trustId} type="checkbox" checked={trust} onChange={(event) => setTrust((event.currentTarget as HTMLInputElement).checked)} />
+          Trust this device for {challenge.trustedDeviceDays} days
+        </label>
+      </div>
+    ) : null;
+
   const links = (
     <div class="auth-links">
       {method !== 'webauthn' && primary === 'webauthn' && (
@@ -304,11 +319,13 @@ function CodeStep({ challenge, onRestart, onVerified }: CodeStepProps): JSX.Elem
         <h1>Two-Factor Authentication</h1>
         <WebAuthnStep
           challengeId={challenge.id}
+          trustDevice={trust}
           onRestart={onRestart}
           onVerified={(result) => {
             if (result.status === 'ok') onVerified(result.recoveryCodesLeft);
           }}
         />
+        {trustOption}
         {links}
         <p class="hint auth-help">Lost your key and your recovery codes? Ask your administrator to turn off two-factor authentication for your account.</p>
       </div>
@@ -341,6 +358,7 @@ function CodeStep({ challenge, onRestart, onVerified }: CodeStepProps): JSX.Elem
       ) : (
         <CodeField id={codeId} value={code} onValue={setCode} />
       )}
+      {trustOption}
       <button type="submit" class="button button-primary button-block" disabled={busy}>
         Verify
       </button>
