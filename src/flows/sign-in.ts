@@ -17,6 +17,9 @@ import { recordAudit } from './shared/audit.ts';
 import type { FlowDeps } from './shared/deps.ts';
 import { issueSession, notifyNewDevice, rememberSignInDevice, type SessionOrigin } from './shared/sessions.ts';
 import { startRequiredPasswordChange } from './account/required-password-change.ts';
+import { readPolicy } from './admin/two-factor-policy.ts';
+import { policyStanding } from '../core/two-factor-policy.ts';
+import { startEnrollment, type StartedEnrollment } from './login/enrollment.ts';
 
 export interface SignInInput extends SessionOrigin {
   username: string;
@@ -24,7 +27,9 @@ export interface SignInInput extends SessionOrigin {
 }
 
 export type SignInResult =
-  | { status: 'ok'; token: string; expiresAt: number; account: Account }
+  /** `twoFactorRequiredBy`: the policy requires two-factor of this account, which may postpone it until then. */
+  | { status: 'ok'; token: string; expiresAt: number; account: Account; twoFactorRequiredBy?: number }
+  | StartedEnrollment
   | { status: 'second_factor_required'; challengeId: string; methods: ChallengeMethod[]; expiresAt: number }
   | { status: 'password_change_required'; passwordChangeToken: string; expiresAt: number };
 
@@ -97,6 +102,16 @@ export async function finishPasswordStep(
   const now = deps.clock();
   const audit = { userId: account.id, username: account.username, client: input.client, ip: input.ip };
   if (account.authenticatorCount === 0) {
+    // Read at this login, not when the session was made: a policy tightened meanwhile applies
+    // from the next login on, and sessions open when it changed go on.
+    const standing = policyStanding(await readPolicy(deps), account, now);
+    if (standing.state === 'overdue') {
+      const origin: SessionOrigin = { client: input.client, deviceName: input.deviceName, ip: input.ip, userAgent: input.userAgent };
+      return deps.store.transaction(async (store) => {
+        await recordAudit(deps, { ...audit, type: 'login.password', outcome: 'success', detail: { ...auditDetail, second_factor: false, enrollment_required: true } }, store);
+        return startEnrollment(deps, store, { account, origin, purpose: 'policy' });
+      });
+    }
     const { issued, newDevice } = await deps.store.transaction(async (store) => {
       // The origin is rebuilt field by field: `input` may be the whole login request, password included.
       const origin: SessionOrigin = { client: input.client, deviceName: input.deviceName, ip: input.ip, userAgent: input.userAgent };
@@ -105,7 +120,13 @@ export async function finishPasswordStep(
       return { issued: result, newDevice: await rememberSignInDevice(deps, account, input, store) };
     });
     if (newDevice) await notifyNewDevice(deps, account, input);
-    return { status: 'ok', token: issued.token, expiresAt: issued.session.expiresAt, account };
+    return {
+      status: 'ok',
+      token: issued.token,
+      expiresAt: issued.session.expiresAt,
+      account,
+      ...(standing.state === 'grace' ? { twoFactorRequiredBy: standing.deadline } : {}),
+    };
   }
 
   const challengeId = generateToken();

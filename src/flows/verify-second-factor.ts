@@ -9,11 +9,14 @@ import { challengeExpired, loadLiveChallenge } from './shared/challenges.ts';
 import type { FlowDeps } from './shared/deps.ts';
 import { emailCodeKeys } from './shared/email-codes.ts';
 import { issueSession, notifyNewDevice, rememberSignInDevice } from './shared/sessions.ts';
+import { startEnrollment, type StartedEnrollment } from './login/enrollment.ts';
 
 export interface VerifySecondFactorInput {
   challengeId: string;
   proof: SecondFactorProof;
 }
+
+export type VerifySecondFactorOutcome = ({ status: 'ok' } & VerifySecondFactorResult) | (StartedEnrollment & { account: Account });
 
 export interface VerifySecondFactorResult {
   token: string;
@@ -25,12 +28,16 @@ export interface VerifySecondFactorResult {
   recoveryCodesLeft: number | null;
 }
 
-/** The second step of a login: a challenge plus a valid code becomes a session, exactly once. */
-export async function verifySecondFactor(deps: FlowDeps, input: VerifySecondFactorInput): Promise<VerifySecondFactorResult> {
+/**
+ * The second step of a login: a challenge plus a valid code becomes a session, exactly once. An
+ * administrator's recovery code becomes an enrollment token instead: the user must set up a new
+ * authenticator before any session exists.
+ */
+export async function verifySecondFactor(deps: FlowDeps, input: VerifySecondFactorInput): Promise<VerifySecondFactorOutcome> {
   const { idHash, challenge, account } = await loadLiveChallenge(deps, input.challengeId);
   const methods = await availableMethods(deps, account);
   const { method } = input.proof;
-  if (!methods.includes(method)) {
+  if (method !== 'admin_recovery' && !methods.includes(method)) {
     throw new DomainError('validation_error', `This account cannot sign in with method "${method}". Use one of: ${methods.join(', ')}.`);
   }
 
@@ -46,6 +53,18 @@ export async function verifySecondFactor(deps: FlowDeps, input: VerifySecondFact
   });
 
   const origin = { client: challenge.client, deviceName: challenge.deviceName, ip: challenge.ip, userAgent: challenge.userAgent };
+  if (method === 'admin_recovery') {
+    const started = await deps.store.transaction(async (store) => {
+      if (!(await store.consumeLoginChallenge(idHash, deps.clock()))) throw challengeExpired();
+      await recordAudit(
+        deps,
+        { type: 'login.second_factor', outcome: 'success', userId: account.id, username: account.username, client: challenge.client, ip: challenge.ip, detail: { method } },
+        store,
+      );
+      return startEnrollment(deps, store, { account, origin, purpose: 'admin_recovery' });
+    });
+    return { ...started, account };
+  }
   const { issued, newDevice } = await deps.store.transaction(async (store) => {
     // Of two requests carrying two valid codes, only the one that consumes the challenge gets a session.
     if (!(await store.consumeLoginChallenge(idHash, deps.clock()))) throw challengeExpired();
@@ -69,5 +88,5 @@ export async function verifySecondFactor(deps: FlowDeps, input: VerifySecondFact
 
   const recoveryCodesLeft = method === 'recovery_code' ? await deps.store.countUnusedRecoveryCodes(account.id) : null;
   if (newDevice) await notifyNewDevice(deps, account, origin);
-  return { token: issued.token, expiresAt: issued.session.expiresAt, account, clientKind: challenge.client, recoveryCodesLeft };
+  return { status: 'ok', token: issued.token, expiresAt: issued.session.expiresAt, account, clientKind: challenge.client, recoveryCodesLeft };
 }

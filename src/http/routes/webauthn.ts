@@ -7,7 +7,8 @@ import { signInWithPasskey } from '../../flows/factors/webauthn/passwordless.ts'
 import { finishWebAuthnRegistration } from '../../flows/factors/webauthn/register.ts';
 import type { FlowDeps } from '../../flows/shared/deps.ts';
 import { deliverToken, requestContext, requireAuth } from '../authentication.ts';
-import { presentAuthenticator, presentUser } from '../presenters.ts';
+import { presentUser } from '../presenters.ts';
+import { presentEnabled } from './two-factor.ts';
 import { AuthenticatorName, ClientKind, EmptyBody, strictObject } from '../schemas/common.ts';
 import { AuthenticationResponse, RegistrationResponse } from '../schemas/webauthn.ts';
 
@@ -48,20 +49,14 @@ export function webauthnRoutes(deps: FlowDeps) {
     });
 
     // A failed registration is a form error (400), as a wrong code at enrollment is.
-    api.post('/api/v1/me/two-factor/webauthn/registration', { schema: { body: RegistrationBody }, config: { invalidCodeStatus: 400 } }, async (request) => {
-      const { account, session } = requireAuth(request);
+    api.post('/api/v1/me/two-factor/webauthn/registration', { schema: { body: RegistrationBody }, config: { invalidCodeStatus: 400 } }, async (request, reply) => {
+      const { account, session, enrollment } = requireAuth(request);
       const result = await finishWebAuthnRegistration(
         deps,
-        { account, session, name: request.body.name, response: toRegistrationResponse(request.body.response) },
+        { account, session, name: request.body.name, response: toRegistrationResponse(request.body.response), enrollment },
         requestContext(request),
       );
-      const after = (await deps.store.findAccountById(account.id)) ?? account;
-      return {
-        message: result.message,
-        twoFactor: { enabled: true, method: after.twoFactorMethod, authenticators: after.authenticatorCount },
-        authenticator: presentAuthenticator({ ...result.authenticator, clockOffsetSeconds: null }),
-        ...(result.recoveryCodes === null ? {} : { recoveryCodes: result.recoveryCodes }),
-      };
+      return presentEnabled(deps, request, reply, account, result);
     });
 
     api.post('/api/v1/auth/login/webauthn/options', { schema: { body: LoginOptionsBody }, config: { public: true } }, async (request) => {

@@ -8,6 +8,7 @@ import * as auditIndexes from './006-audit-indexes.ts';
 import * as accountAdministration from './007-account-administration.ts';
 import * as webauthn from './009-webauthn.ts';
 import * as endedSessions from './013-ended-sessions.ts';
+import * as twoFactorPolicy from './015-two-factor-policy.ts';
 
 /** Migrations are compiled in, not read from disk, so a bundled or relocated build still finds them. */
 export const migrationProvider: MigrationProvider = {
@@ -23,6 +24,7 @@ export const migrationProvider: MigrationProvider = {
       '009-webauthn': webauthn,
       // 006-012 are taken by branches in flight; numbers only order, gaps are harmless.
       '013-ended-sessions': endedSessions,
+      '015-two-factor-policy': twoFactorPolicy,
     };
   },
 };
