@@ -9,6 +9,7 @@ import * as OTPAuth from 'otpauth';
 import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { loadConfig } from '../../src/config.ts';
 import { startServer } from '../../src/server.ts';
+import { createTestClock } from '../support/clock.ts';
 
 export const ADMIN_PASSWORD = 'admin-password-123';
 export const SCREENSHOT_DIR = path.resolve('test-output/screenshots');
@@ -16,6 +17,13 @@ export const DESKTOP = { width: 1280, height: 800 };
 export const PHONE = { width: 375, height: 812 };
 
 const require = createRequire(import.meta.url);
+
+/**
+ * The server's clock in this test file: the real time plus an offset that only moves forward.
+ * The in-process server reads it, and Authenticator takes its codes from it, so a test that
+ * needs a fresh TOTP step moves the clock on instead of sleeping 30 s.
+ */
+export const serverClock = createTestClock();
 
 export interface Harness {
   url: string;
@@ -48,7 +56,7 @@ export async function startHarness(options: { publicHost?: 'localhost' } = {}): 
   const publicUrl = options.publicHost === undefined ? {} : { TWOFOLD_PUBLIC_URL: `http://${options.publicHost}:${port}` };
   const server = await startServer(
     loadConfig({ TWOFOLD_PORT: String(port), TWOFOLD_DATA_DIR: dataDir, TWOFOLD_ADMIN_PASSWORD: ADMIN_PASSWORD, TWOFOLD_LOG_LEVEL: 'silent', ...publicUrl }),
-    { print: () => {} },
+    { print: () => {}, clock: serverClock.clock },
   );
   const browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
@@ -199,7 +207,7 @@ export class Authenticator {
 
   /** A code no valid step produces now, for the "wrong code" cases. */
   wrongCode(): string {
-    const now = Math.floor(Date.now() / 30_000);
+    const now = currentStep();
     const valid = new Set([-1, 0, 1].map((d) => this.codeAt(now + d)));
     for (let n = 0; ; n++) {
       const candidate = String((123_456 + n * 111_111) % 1_000_000).padStart(6, '0');
@@ -208,7 +216,7 @@ export class Authenticator {
   }
 
   codeAt(step: number): string {
-    return this.totp.generate({ timestamp: step * 30_000 });
+    return this.totp.generate({ timestamp: step * STEP_MS });
   }
 
   /** The code of the step used last (to show that a reused code is refused). */
@@ -216,25 +224,28 @@ export class Authenticator {
     return this.codeAt(this.lastStep);
   }
 
-  /** Whether the step used last is still one the server accepts (so reusing it is "already used", not "incorrect"). */
-  lastStepInWindow(): boolean {
-    return this.lastStep >= Math.floor(Date.now() / 30_000) - 1;
-  }
-
-  async nextCode(): Promise<string> {
-    for (;;) {
-      const now = Date.now();
-      const current = Math.floor(now / 30_000);
-      // The previous step stays valid only until the current one ends; keep 5 s of margin.
-      const lowest = 30_000 - (now % 30_000) > 5_000 ? current - 1 : current;
-      const step = Math.max(this.lastStep + 1, lowest);
-      if (step <= current + 1) {
-        this.lastStep = step;
-        return this.codeAt(step);
-      }
-      await new Promise((resolve) => setTimeout(resolve, 30_000 - (now % 30_000) + 200));
+  /**
+   * The code of the server's current step, as a phone with a correct clock shows it. When this
+   * app's current code was used already (or the step is about to end), the server's clock moves
+   * on to the next step first: the test travels 30 s instead of waiting for them.
+   */
+  nextCode(): Promise<string> {
+    const now = serverClock.clock();
+    if (currentStep() <= this.lastStep || STEP_MS - (now % STEP_MS) < STEP_MARGIN_MS) {
+      const target = Math.max(this.lastStep, currentStep()) + 1;
+      serverClock.advance(target * STEP_MS + 100 - now);
     }
+    this.lastStep = currentStep();
+    return Promise.resolve(this.codeAt(this.lastStep));
   }
+}
+
+const STEP_MS = 30_000;
+/** A code is handed out only with this much of its step left, so it is still current when it arrives. */
+const STEP_MARGIN_MS = 8_000;
+
+function currentStep(): number {
+  return Math.floor(serverClock.clock() / STEP_MS);
 }
 
 const readMails = new Set<string>();
