@@ -4,6 +4,8 @@ import { ApiError, api, messageOf, type AdminUser, type Me, type Role } from '..
 import { Dialog } from '../components/dialog.tsx';
 import { DeleteAccountDialog, EditAccountDialog, NewPasswordShown, ResetPasswordDialog } from '../components/admin-account-dialogs.tsx';
 import { useReauth, type Reauth } from '../components/password-dialog.tsx';
+import { TwoFactorPolicySection } from '../components/admin-policy.tsx';
+import { copyText } from '../clipboard.ts';
 import { Alert, Field, Success } from '../components/ui.tsx';
 import { useTitle } from '../title.ts';
 
@@ -52,10 +54,13 @@ function AdminConsole({ me, refreshMe }: Props): JSX.Element {
   const [unlocking, setUnlocking] = useState<string | null>(null);
   const [dialog, setDialog] = useState<{ kind: 'edit' | 'reset' | 'delete'; user: AdminUser } | null>(null);
   const [shownPassword, setShownPassword] = useState<{ username: string; password: string } | null>(null);
+  const [shownCode, setShownCode] = useState<{ username: string; code: string; expiresAt: string } | null>(null);
+  const [reloadKey, setReloadKey] = useState(0);
   // Administrative writes need the administrator's own recent Password window, as the API asks.
   const { withReauth, reauthDialog } = useReauth(me, refreshMe);
 
   const load = useCallback(async (): Promise<void> => {
+    setReloadKey((key) => key + 1);
     try {
       setUsers((await api.adminUsers()).users);
     } catch (failure) {
@@ -117,6 +122,20 @@ function AdminConsole({ me, refreshMe }: Props): JSX.Element {
     done(result);
     void load();
     void refreshMe?.();
+  };
+
+  /** "Issue a recovery code": shown once, to hand to the user; their old authenticators go when they use it. */
+  const issueRecoveryCode = async (user: AdminUser): Promise<void> => {
+    setMessage(null);
+    setError(null);
+    try {
+      const issued = await withReauth(() => api.adminIssueRecoveryCode(user.username));
+      if (issued === undefined) return;
+      setShownCode({ username: user.username, ...issued });
+      void load();
+    } catch (failure) {
+      setError(messageOf(failure));
+    }
   };
 
   const unlock = async (user: AdminUser): Promise<void> => {
@@ -230,6 +249,16 @@ function AdminConsole({ me, refreshMe }: Props): JSX.Element {
                               Disable Two-Factor Authentication
                             </button>
                           )}
+                          {!user.disabled && (
+                            <button
+                              type="button"
+                              class="button button-secondary button-small"
+                              aria-label={`Issue a recovery code for ${user.username}`}
+                              onClick={() => void issueRecoveryCode(user)}
+                            >
+                              Issue a recovery code
+                            </button>
+                          )}
                         </div>
                       </td>
                     </tr>
@@ -240,6 +269,7 @@ function AdminConsole({ me, refreshMe }: Props): JSX.Element {
           </div>
         )}
       </section>
+      <TwoFactorPolicySection withReauth={withReauth} reloadKey={reloadKey} />
       <CreateAccountForm
         withReauth={withReauth}
         onCreated={(username) => {
@@ -276,12 +306,43 @@ function AdminConsole({ me, refreshMe }: Props): JSX.Element {
           onDelete={() => runFromDialog(() => api.adminDeleteUser(dialog.user.username), () => setMessage(`Account ${dialog.user.username} deleted.`))}
         />
       )}
+      {shownCode && <RecoveryCodeShown {...shownCode} onDone={() => setShownCode(null)} />}
       {shownPassword && <NewPasswordShown username={shownPassword.username} password={shownPassword.password} onDone={() => setShownPassword(null)} />}
       {confirming && (
         <ConfirmDisable user={confirming} onCancel={() => setConfirming(null)} onConfirm={() => disableTwoFactor(confirming)} />
       )}
       {reauthDialog}
     </section>
+  );
+}
+
+function RecoveryCodeShown({ username, code, expiresAt, onDone }: { username: string; code: string; expiresAt: string; onDone: () => void }): JSX.Element {
+  const [copied, setCopied] = useState<string | null>(null);
+  return (
+    <Dialog
+      title={`Recovery code for ${username}`}
+      onClose={onDone}
+      description={`Shown only this once, valid until ${new Date(expiresAt).toLocaleString()} and for one login. Give it to ${username} after checking who is asking. With their password they choose "I have a code from my administrator", then set up a new authenticator; their old ones stop working then.`}
+    >
+      <div class="secret-box">
+        <div class="secret-row">
+          <code class="secret" data-testid="recovery-code">
+            {code}
+          </code>
+          <button type="button" class="button button-secondary button-small" onClick={async () => setCopied((await copyText(code)) ? 'Code copied.' : 'Select the code and copy it.')}>
+            Copy
+          </button>
+        </div>
+      </div>
+      <p class="hint" role="status">
+        {copied}
+      </p>
+      <div class="dialog-actions">
+        <button type="button" class="button button-primary" onClick={onDone} data-autofocus>
+          Done
+        </button>
+      </div>
+    </Dialog>
   );
 }
 
