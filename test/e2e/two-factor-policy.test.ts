@@ -87,7 +87,7 @@ describe('Require two-factor and recovery in Chromium', () => {
     await page.getByRole('button', { name: 'Verify' }).click();
     await page.waitForURL('**/admin');
     await section.getByLabel('All users').check();
-    await section.getByLabel('Grace period').fill('0');
+    await section.getByRole('textbox', { name: 'Grace period' }).fill('0');
     await section.getByRole('button', { name: 'Save' }).click();
     await confirmPassword(page, ADMIN_PASSWORD, adminPhone);
     await section.getByRole('status').filter({ hasText: 'Edited successfully.' }).waitFor();
@@ -121,7 +121,7 @@ describe('Require two-factor and recovery in Chromium', () => {
     expect(token).toBeNull();
     const admin = tabs[0]!.page;
     const section = admin.getByRole('region', { name: 'Enforce Two-factor Authentication' });
-    await section.getByLabel('Grace period').fill('7');
+    await section.getByRole('textbox', { name: 'Grace period' }).fill('7');
     await section.getByRole('button', { name: 'Save' }).click();
     const dialog = admin.getByRole('dialog', { name: 'Password' });
     if (await dialog.isVisible().catch(() => false)) await confirmPassword(admin, ADMIN_PASSWORD, adminPhone);
