@@ -128,7 +128,8 @@ export async function describeAdoption(deps: FlowDeps): Promise<Adoption> {
       disabled: account.disabled,
       kinds,
       state: standing.state,
-      since: 'since' in standing ? standing.since : null,
+      // Shown for everyone covered, with two-factor or not: when the policy started applying to them.
+      since: 'since' in standing ? standing.since : account.twoFactorPolicySince,
       deadline: 'deadline' in standing ? standing.deadline : null,
     });
   }

@@ -108,11 +108,9 @@ export function TwoFactorPolicySection({ withReauth, reloadKey }: { withReauth: 
           ))}
         </fieldset>
         <div class="field field-inline">
-          <label for={ids.days}>Grace period</label>
-          <span class="inline-input">
-            users can postpone the setup for{' '}
-            <input id={ids.days} class="input-days" inputMode="numeric" value={days} onInput={(e) => setDays((e.currentTarget as HTMLInputElement).value)} /> days
-          </span>
+          <label for={ids.days}>Grace period: users can postpone the setup for</label>
+          <input id={ids.days} class="input-days" inputMode="numeric" value={days} onInput={(e) => setDays((e.currentTarget as HTMLInputElement).value)} />
+          <span>days</span>
         </div>
         <button type="submit" class="button button-primary" disabled={busy}>
           Save
