@@ -105,6 +105,11 @@ export async function finishPasswordStep(
     // Read at this login, not when the session was made: a policy tightened meanwhile applies
     // from the next login on, and sessions open when it changed go on.
     const standing = policyStanding(await readPolicy(deps), account, now);
+    // Covered without a recorded start (an account created while the policy changed): the clock
+    // starts now and is recorded, so a grace period cannot restart at every login.
+    if (standing.state !== 'enabled' && standing.state !== 'not_required' && account.twoFactorPolicySince === null) {
+      await deps.store.setAccountPolicySince(account.id, now, { onlyIfUnset: true });
+    }
     if (standing.state === 'overdue') {
       const origin: SessionOrigin = { client: input.client, deviceName: input.deviceName, ip: input.ip, userAgent: input.userAgent };
       return deps.store.transaction(async (store) => {
