@@ -274,6 +274,22 @@ describe.each(DIALECTS)('Require two-factor: the policy (%s)', (dialect) => {
     await setPolicy('off', 0);
   });
 
+  it('a covered account without a recorded start (created while the policy changed) gets one at its login, once', async () => {
+    const user = await newUser();
+    await setPolicy('all', 2);
+    const id = (await t.services.flows.store.findAccountByUsernameKey(user.username))!.id;
+    await t.services.flows.store.setAccountPolicySince(id, null, { onlyIfUnset: false });
+    const loggedInAt = clock();
+    expect(body<LoginAnswer>(await login(t.app, user.username, user.password)).twoFactorRequiredBy).toBe(new Date(loggedInAt + 2 * DAY).toISOString());
+    expect(await since(user.username)).toBe(loggedInAt);
+    clock.advance(DAY);
+    // The deadline stays where the first login put it.
+    expect(body<LoginAnswer>(await login(t.app, user.username, user.password)).twoFactorRequiredBy).toBe(new Date(loggedInAt + 2 * DAY).toISOString());
+    clock.advance(DAY);
+    expect(body<LoginAnswer>(await login(t.app, user.username, user.password)).status).toBe('two_factor_enrollment_required');
+    await setPolicy('off', 0);
+  });
+
   it('Administration shows adoption: counts by kind, who is in grace and who is overdue', async () => {
     const inGrace = await newUser();
     const withApp = await newUser();
