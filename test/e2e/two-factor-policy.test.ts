@@ -67,6 +67,8 @@ describe('Require two-factor and recovery in Chromium', () => {
     await page.goto('/admin');
     await logIn(page, 'admin', ADMIN_PASSWORD);
     await page.waitForURL('**/admin');
+    await page.getByRole('link', { name: 'Enforce Two-factor Authentication' }).click();
+    await page.waitForURL('**/admin/two-factor');
     const section = page.getByRole('region', { name: 'Enforce Two-factor Authentication' });
     await section.getByLabel('All users').check();
     await section.getByRole('button', { name: 'Save' }).click();
@@ -85,7 +87,7 @@ describe('Require two-factor and recovery in Chromium', () => {
     await logIn(page, 'admin', ADMIN_PASSWORD);
     await page.getByLabel('Authentication Code').fill(await adminPhone.nextCode());
     await page.getByRole('button', { name: 'Verify' }).click();
-    await page.waitForURL('**/admin');
+    await page.waitForURL('**/admin/two-factor');
     await section.getByLabel('All users').check();
     await section.getByRole('textbox', { name: 'Grace period' }).fill('0');
     await section.getByRole('button', { name: 'Save' }).click();
@@ -145,7 +147,8 @@ describe('Require two-factor and recovery in Chromium', () => {
 
   it('an administrator issues a recovery code; the user signs in with it and sets up a new app', async () => {
     const admin = tabs[0]!.page;
-    await admin.reload();
+    await admin.getByRole('link', { name: 'Accounts' }).click();
+    await admin.waitForURL('**/admin');
     await admin.getByRole('button', { name: 'Issue a recovery code for ivy' }).click();
     const passwordDialog = admin.getByRole('dialog', { name: 'Password' });
     await passwordDialog.waitFor({ timeout: 3_000 }).then(

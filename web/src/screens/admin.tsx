@@ -5,6 +5,8 @@ import { Dialog } from '../components/dialog.tsx';
 import { DeleteAccountDialog, EditAccountDialog, NewPasswordShown, ResetPasswordDialog } from '../components/admin-account-dialogs.tsx';
 import { useReauth, type Reauth } from '../components/password-dialog.tsx';
 import { TwoFactorPolicySection } from '../components/admin-policy.tsx';
+import { Link } from '../components/ui.tsx';
+import { ROUTES } from '../router.ts';
 import { copyText } from '../clipboard.ts';
 import { Alert, Field, Success } from '../components/ui.tsx';
 import { useTitle } from '../title.ts';
@@ -55,12 +57,10 @@ function AdminConsole({ me, refreshMe }: Props): JSX.Element {
   const [dialog, setDialog] = useState<{ kind: 'edit' | 'reset' | 'delete'; user: AdminUser } | null>(null);
   const [shownPassword, setShownPassword] = useState<{ username: string; password: string } | null>(null);
   const [shownCode, setShownCode] = useState<{ username: string; code: string; expiresAt: string } | null>(null);
-  const [reloadKey, setReloadKey] = useState(0);
   // Administrative writes need the administrator's own recent Password window, as the API asks.
   const { withReauth, reauthDialog } = useReauth(me, refreshMe);
 
   const load = useCallback(async (): Promise<void> => {
-    setReloadKey((key) => key + 1);
     try {
       setUsers((await api.adminUsers()).users);
     } catch (failure) {
@@ -161,6 +161,12 @@ function AdminConsole({ me, refreshMe }: Props): JSX.Element {
     <section class="page">
       <h1>Administration</h1>
       <p class="lead">Accounts of this Twofold server and their two-factor status.</p>
+      <p>
+        <Link href={ROUTES.adminPolicy} class="link">
+          Enforce Two-factor Authentication
+        </Link>{' '}
+        and see who has set it up.
+      </p>
       {message && <Success>{message}</Success>}
       {error && <Alert>{error}</Alert>}
       <section class="card card-flush" aria-labelledby="accounts-title">
@@ -269,7 +275,6 @@ function AdminConsole({ me, refreshMe }: Props): JSX.Element {
           </div>
         )}
       </section>
-      <TwoFactorPolicySection withReauth={withReauth} reloadKey={reloadKey} />
       <CreateAccountForm
         withReauth={withReauth}
         onCreated={(username) => {
@@ -311,6 +316,33 @@ function AdminConsole({ me, refreshMe }: Props): JSX.Element {
       {confirming && (
         <ConfirmDisable user={confirming} onCancel={() => setConfirming(null)} onConfirm={() => disableTwoFactor(confirming)} />
       )}
+      {reauthDialog}
+    </section>
+  );
+}
+
+/** Administration > "Enforce Two-factor Authentication": the policy, and who has two-factor. */
+export function AdminPolicyScreen({ me, refreshMe }: Props): JSX.Element {
+  useTitle('Enforce Two-factor Authentication');
+  const { withReauth, reauthDialog } = useReauth(me, refreshMe);
+  if (me.role !== 'admin') {
+    return (
+      <section class="page">
+        <h1>Administration</h1>
+        <Alert>Only administrators can see this page.</Alert>
+      </section>
+    );
+  }
+  return (
+    <section class="page">
+      <h1>Administration</h1>
+      <p class="lead">
+        <Link href={ROUTES.admin} class="link">
+          Accounts
+        </Link>{' '}
+        › Enforce Two-factor Authentication
+      </p>
+      <TwoFactorPolicySection withReauth={withReauth} reloadKey={0} />
       {reauthDialog}
     </section>
   );
