@@ -19,6 +19,8 @@ export interface DialectResults {
   accounts: number;
   loads: LoadResult[];
   memory: { afterStartup: MemorySnapshot; afterLoad: MemorySnapshot; afterLoadGC: MemorySnapshot };
+  /** The server's event-loop delay while Argon2id logins ran at full rate (both login paths). */
+  loopDelayDuringLogins: { p50Ms: number; p99Ms: number; maxMs: number };
 }
 
 export interface HTTPOptions {
@@ -34,13 +36,13 @@ export interface HTTPOptions {
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const SERVER_SCRIPT = path.join(REPO_ROOT, 'bench/server-process.mjs');
-const ADMIN_PASSWORD = 'bench-admin-password';
-const USER_PASSWORD = 'bench-user-password';
+export const ADMIN_PASSWORD = 'bench-admin-password';
+export const USER_PASSWORD = 'bench-user-password';
 /** Users are set up this many at a time: each creation and login is an Argon2 run. */
 const SETUP_CONCURRENCY = 4;
 
 /** The server child, driven over IPC. */
-class ServerProcess {
+export class ServerProcess {
   readonly #child: ChildProcess;
   readonly #exited: Promise<void>;
   #nextId = 0;
@@ -52,10 +54,11 @@ class ServerProcess {
     this.#exited = new Promise((resolve) => child.once('exit', () => resolve()));
   }
 
-  static async start(env: Record<string, string>): Promise<ServerProcess> {
+  /** `script` is the server child: the service (default) or bench/bare-second-step.mjs. */
+  static async start(env: Record<string, string>, script = SERVER_SCRIPT): Promise<ServerProcess> {
     // The compiled service, as it ships (no tsx in the server process): build dist/ if it is stale.
     execFileSync(process.execPath, [path.join(REPO_ROOT, 'scripts/build.mjs'), '--if-stale', '--quiet'], { cwd: REPO_ROOT, stdio: 'inherit' });
-    const child = spawn(process.execPath, ['--expose-gc', SERVER_SCRIPT], {
+    const child = spawn(process.execPath, ['--expose-gc', script], {
       cwd: REPO_ROOT,
       env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
@@ -86,18 +89,48 @@ class ServerProcess {
     this.#child.send(message);
   }
 
-  memory(gc: boolean): Promise<MemorySnapshot> {
+  /** Sends a request and waits for the answer of the same id. */
+  #ask<T extends ChildMessage['type']>(type: T, message: (id: number) => ParentMessage): Promise<Extract<ChildMessage, { type: T }>> {
     const id = ++this.#nextId;
     return new Promise((resolve) => {
-      const onMessage = (message: ChildMessage) => {
-        if (message.type === 'memory' && message.id === id) {
+      const onMessage = (reply: ChildMessage) => {
+        if (reply.type === type && 'id' in reply && reply.id === id) {
           this.#child.off('message', onMessage);
-          resolve(message.memory);
+          resolve(reply as Extract<ChildMessage, { type: T }>);
         }
       };
       this.#child.on('message', onMessage);
-      this.#send({ type: 'memory', gc, id });
+      this.#send(message(id));
     });
+  }
+
+  async memory(gc: boolean): Promise<MemorySnapshot> {
+    return (await this.#ask('memory', (id) => ({ type: 'memory', gc, id }))).memory;
+  }
+
+  /** Moves the server's clock to the real time plus `offsetMs`; resolves to the server's new now. */
+  async setClockOffset(offsetMs: number): Promise<number> {
+    return (await this.#ask('clock', (id) => ({ type: 'set-clock-offset', offsetMs, id }))).now;
+  }
+
+  /**
+   * A V8 CPU profile of the server while `work` runs, written to `file` (see
+   * TWOFOLD_BENCH_CPU_PROF in bench/second-step.ts); only the measured part, not the set-up.
+   */
+  async profiled<T>(file: string | undefined, work: () => Promise<T>): Promise<T> {
+    if (file === undefined) return work();
+    await this.#ask('profiled', (id) => ({ type: 'profile', action: 'start', id }));
+    try {
+      return await work();
+    } finally {
+      await this.#ask('profiled', (id) => ({ type: 'profile', action: 'stop', file, id }));
+    }
+  }
+
+  /** Event-loop delay in the server since the last reset (monitorEventLoopDelay, 5 ms resolution). */
+  async loopDelay(reset: boolean): Promise<{ p50Ms: number; p99Ms: number; maxMs: number }> {
+    const { p50Ms, p99Ms, maxMs } = await this.#ask('loop-delay', (id) => ({ type: 'loop-delay', reset, id }));
+    return { p50Ms, p99Ms, maxMs };
   }
 
   resetPeak(): void {
@@ -132,7 +165,7 @@ async function call(
   return { status: response.status, json: text === '' ? {} : (JSON.parse(text) as Record<string, unknown>) };
 }
 
-async function expectCall(
+export async function expectCall(
   baseUrl: string,
   method: string,
   url: string,
@@ -144,13 +177,13 @@ async function expectCall(
   return response.json;
 }
 
-async function loginToken(baseUrl: string, username: string, password: string): Promise<string> {
+export async function loginToken(baseUrl: string, username: string, password: string): Promise<string> {
   const json = await expectCall(baseUrl, 'POST', '/api/v1/auth/login', 200, { body: { username, password, client: 'desktop' } });
   if (json.status !== 'ok' || typeof json.token !== 'string') throw new Error(`login of ${username} gave no token`);
   return json.token;
 }
 
-async function inBatches<T>(count: number, size: number, task: (index: number) => Promise<T>): Promise<T[]> {
+export async function inBatches<T>(count: number, size: number, task: (index: number) => Promise<T>): Promise<T[]> {
   const results: T[] = [];
   for (let start = 0; start < count; start += size) {
     const batch = Array.from({ length: Math.min(size, count - start) }, (_, i) => task(start + i));
@@ -187,7 +220,7 @@ async function createUsers(baseUrl: string, count: number): Promise<{ plainNames
   return { plainNames, plainTokens, totpNames };
 }
 
-async function dropSchema(url: string, schema: string): Promise<void> {
+export async function dropSchema(url: string, schema: string): Promise<void> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
@@ -211,13 +244,9 @@ export async function checkPostgres(url: string): Promise<string | null> {
   }
 }
 
-/** Cleanups still to run if the process is interrupted (Ctrl-C) in the middle of a dialect. */
-export const pendingCleanups = new Set<() => Promise<void>>();
-
-export async function runHTTPBenchmarks(dialect: Dialect, options: HTTPOptions, log: (line: string) => void): Promise<DialectResults> {
-  const dataDir = mkdtempSync(path.join(tmpdir(), 'twofold-bench-'));
-  const schema = `bench_${randomBytes(6).toString('hex')}`;
-  const env: Record<string, string> = {
+/** The server child's whole environment: loopback only, silent, its own data folder or schema. */
+export function benchServerEnv(dialect: Dialect, dataDir: string, schema: string, postgresUrl: string): Record<string, string> {
+  return {
     TWOFOLD_DATA_DIR: dataDir,
     TWOFOLD_HOST: '127.0.0.1',
     TWOFOLD_PORT: '0',
@@ -225,8 +254,17 @@ export async function runHTTPBenchmarks(dialect: Dialect, options: HTTPOptions, 
     TWOFOLD_MASTER_KEY: randomBytes(32).toString('hex'),
     TWOFOLD_LOG_LEVEL: 'silent',
     TWOFOLD_ISSUER: 'Twofold Bench',
-    ...(dialect === 'postgres' ? { TWOFOLD_DATABASE_URL: options.postgresUrl, TWOFOLD_DATABASE_SCHEMA: schema } : {}),
+    ...(dialect === 'postgres' ? { TWOFOLD_DATABASE_URL: postgresUrl, TWOFOLD_DATABASE_SCHEMA: schema } : {}),
   };
+}
+
+/** Cleanups still to run if the process is interrupted (Ctrl-C) in the middle of a dialect. */
+export const pendingCleanups = new Set<() => Promise<void>>();
+
+export async function runHTTPBenchmarks(dialect: Dialect, options: HTTPOptions, log: (line: string) => void): Promise<DialectResults> {
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'twofold-bench-'));
+  const schema = `bench_${randomBytes(6).toString('hex')}`;
+  const env = benchServerEnv(dialect, dataDir, schema, options.postgresUrl);
   let server: ServerProcess | null = null;
   const cleanup = async (): Promise<void> => {
     await server?.stop();
@@ -270,8 +308,11 @@ export async function runHTTPBenchmarks(dialect: Dialect, options: HTTPOptions, 
     };
     record(await runLoad('GET /healthz (baseline)', healthz, fast));
     record(await runLoad('GET /api/v1/me (bearer session)', me, fast));
+    await server.loopDelay(true);
     record(await runLoad('POST login, no 2FA (session issued)', login(users.plainNames, 'ok'), slow));
     record(await runLoad('POST login, TOTP on (challenge made)', login(users.totpNames, 'second_factor_required'), slow));
+    const loopDelayDuringLogins = await server.loopDelay(true);
+    log(`  ${dialect}: event-loop delay during logins p99 ${loopDelayDuringLogins.p99Ms.toFixed(1)} ms`);
 
     const afterLoad = await server.memory(false);
     const afterLoadGC = await server.memory(true);
@@ -281,6 +322,7 @@ export async function runHTTPBenchmarks(dialect: Dialect, options: HTTPOptions, 
       accounts: 1 + users.plainNames.length + users.totpNames.length,
       loads,
       memory: { afterStartup, afterLoad, afterLoadGC },
+      loopDelayDuringLogins,
     };
   } finally {
     pendingCleanups.delete(cleanup);

@@ -1,5 +1,7 @@
 import type { CoreResults } from './core.ts';
 import type { DialectResults } from './http.ts';
+import type { ScaleResults } from './scale.ts';
+import type { SecondStepResults } from './second-step.ts';
 import type { TargetCheck } from './targets.ts';
 
 export interface Machine {
@@ -10,6 +12,8 @@ export interface Machine {
   totalMemoryGB: number;
 }
 
+const round1 = (value: number): number => Math.round(value * 10) / 10;
+
 /** A plain-text table: first column left-aligned, the rest right-aligned. */
 export function table(header: string[], rows: (string | number)[][]): string {
   const cells = [header, ...rows.map((row) => row.map((cell) => (typeof cell === 'number' ? cell.toLocaleString('en-US') : cell)))];
@@ -19,7 +23,15 @@ export function table(header: string[], rows: (string | number)[][]): string {
   return [line(cells[0]!), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.slice(1).map(line)].join('\n');
 }
 
-export function formatReport(machine: Machine, core: CoreResults | null, dialects: DialectResults[], checks: TargetCheck[], skipped: string[]): string {
+export function formatReport(
+  machine: Machine,
+  core: CoreResults | null,
+  dialects: DialectResults[],
+  secondStep: SecondStepResults[],
+  scale: ScaleResults | null,
+  checks: TargetCheck[],
+  skipped: string[],
+): string {
   const parts: string[] = [];
   parts.push(`Machine: ${machine.cpus} × ${machine.cpuModel}, ${machine.totalMemoryGB} GB, Node ${machine.node} (${machine.platform})`);
   if (core) {
@@ -63,6 +75,38 @@ export function formatReport(machine: Machine, core: CoreResults | null, dialect
       [d.dialect, 'peak RSS during load', d.memory.afterLoad.peakRssMB, '', '', ''],
     ]);
     parts.push('\nServer memory (MB, process.memoryUsage() in the server process)\n' + table(['dialect', 'when', 'RSS', 'heap used', 'heap total', 'external'], memoryRows));
+  }
+  if (dialects.length > 0) {
+    parts.push(
+      '\nServer event-loop delay while logins ran at full rate (monitorEventLoopDelay)\n' +
+        table(['dialect', 'p50 ms', 'p99 ms', 'max ms'], dialects.map((d) => [d.dialect, round1(d.loopDelayDuringLogins.p50Ms), round1(d.loopDelayDuringLogins.p99Ms), round1(d.loopDelayDuringLogins.maxMs)])),
+    );
+  }
+  if (secondStep.length > 0) {
+    const rows = secondStep.flatMap((s) =>
+      s.rows.map((r) => [s.dialect, r.concurrency, r.requests, r.real.reqPerSec, r.real.p50Ms, r.real.p99Ms, r.bare.reqPerSec, r.bare.p99Ms, `${r.throughputRatio}x`, `${r.p99Ratio}x`, r.real.errors]),
+    );
+    parts.push(
+      '\nSecond step (prepared challenge + right TOTP code → session) against the bare route, one run\n' +
+        table(['dialect', 'clients', 'requests', 'req/s', 'p50 ms', 'p99 ms', 'bare req/s', 'bare p99', 'ratio', 'p99 ratio', 'errors'], rows),
+    );
+  }
+  if (scale !== null) {
+    parts.push(
+      '\nScale (SQLite, 16 clients; p50 / p99 ms)\n' +
+        table(
+          ['accounts', 'DB MB', 'B/account', 'password step', 'second step', 'GET /me', 'RSS MB'],
+          scale.levels.map((l) => [
+            l.accounts,
+            l.databaseMB,
+            l.bytesPerAccount,
+            `${l.passwordStep.p50Ms} / ${l.passwordStep.p99Ms}`,
+            `${l.secondStep.p50Ms} / ${l.secondStep.p99Ms}`,
+            `${l.me.p50Ms} / ${l.me.p99Ms}`,
+            l.rssAfterLoadMB,
+          ]),
+        ),
+    );
   }
   if (checks.length > 0) {
     parts.push('\nTargets (docs/benchmarks.md)\n' + table(['target', 'measured', ''], checks.map((c) => [c.target, c.measured, c.met ? 'met' : 'MISSED'])));

@@ -5,7 +5,7 @@
  *
  *   npm run bench                           everything, writes bench/results/latest.json
  *   npm run bench -- --quick                short rounds, to check the harness (writes nothing)
- *   npm run bench -- --only=core            or --only=http
+ *   npm run bench -- --only=core            or --only=http, --only=second-step, --only=scale
  *   npm run bench -- --dialects=sqlite      one dialect
  *   npm run bench -- --out=path.json        where to write the JSON
  *   npm run bench -- --strict               exit 1 when a target is missed
@@ -21,6 +21,8 @@ import { parseArgs } from 'node:util';
 import { runCoreBenchmarks, type CoreResults } from './core.ts';
 import { checkPostgres, pendingCleanups, runHTTPBenchmarks, type Dialect, type DialectResults } from './http.ts';
 import { formatReport, type Machine } from './report.ts';
+import { runScaleBenchmarks, type ScaleResults } from './scale.ts';
+import { runSecondStepBenchmarks, type SecondStepResults } from './second-step.ts';
 import { checkTargets } from './targets.ts';
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -56,7 +58,9 @@ async function main(): Promise<void> {
   });
   const quick = values.quick ?? false;
   const only = values.only;
-  if (only !== undefined && only !== 'core' && only !== 'http') throw new Error('--only must be core or http');
+  const parts = ['core', 'http', 'second-step', 'scale'];
+  if (only !== undefined && !parts.includes(only)) throw new Error(`--only must be one of ${parts.join(', ')}`);
+  const runs = (part: string): boolean => only === undefined || only === part;
   const dialects = (values.dialects ?? '').split(',').filter((d) => d !== '') as Dialect[];
   for (const d of dialects) if (d !== 'sqlite' && d !== 'postgres') throw new Error(`unknown dialect ${d}`);
   const postgresUrl = process.env.TWOFOLD_BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -67,22 +71,22 @@ async function main(): Promise<void> {
   log(`Twofold benchmarks${quick ? ' (quick)' : ''} on ${machine.cpus} × ${machine.cpuModel}, Node ${machine.node}`);
 
   let core: CoreResults | null = null;
-  if (only !== 'http') {
+  if (runs('core')) {
     log('core primitives…');
     core = await runCoreBenchmarks({ quick });
   }
 
   const results: DialectResults[] = [];
+  const secondStep: SecondStepResults[] = [];
   const skipped: string[] = [];
-  if (only !== 'core') {
-    for (const dialect of dialects) {
-      if (dialect === 'postgres') {
-        const problem = await checkPostgres(postgresUrl);
-        if (problem !== null) {
-          skipped.push(`postgres (${postgresUrl} unreachable: ${problem})`);
-          continue;
-        }
-      }
+  const reachable: Dialect[] = [];
+  for (const dialect of only === 'core' ? [] : dialects) {
+    const problem = dialect === 'postgres' ? await checkPostgres(postgresUrl) : null;
+    if (problem === null) reachable.push(dialect);
+    else skipped.push(`postgres (${postgresUrl} unreachable: ${problem})`);
+  }
+  if (runs('http')) {
+    for (const dialect of reachable) {
       log(`HTTP over ${dialect}…`);
       results.push(
         await runHTTPBenchmarks(
@@ -101,14 +105,27 @@ async function main(): Promise<void> {
     }
   }
 
-  const checks = checkTargets(core, results);
+  if (runs('second-step')) {
+    for (const dialect of reachable) {
+      log(`second step over ${dialect}, against a bare route…`);
+      secondStep.push(await runSecondStepBenchmarks(dialect, { postgresUrl, quick }, log));
+    }
+  }
+
+  let scale: ScaleResults | null = null;
+  if (runs('scale')) {
+    log('a million accounts (SQLite)…');
+    scale = await runScaleBenchmarks({ quick }, log);
+  }
+
+  const checks = checkTargets(core, results, secondStep, scale);
   const seconds = Math.round((Date.now() - started) / 1000);
-  log(`\n${formatReport(machine, core, results, checks, skipped)}\n\nTotal time: ${seconds} s`);
+  log(`\n${formatReport(machine, core, results, secondStep, scale, checks, skipped)}\n\nTotal time: ${seconds} s`);
 
   const out = values.out ?? (quick ? undefined : path.join(REPO_ROOT, 'bench/results/latest.json'));
   if (out !== undefined) {
     mkdirSync(path.dirname(out), { recursive: true });
-    const json = { date: new Date().toISOString(), quick, machine, totalSeconds: seconds, core, http: results, targets: checks, skipped };
+    const json = { date: new Date().toISOString(), quick, machine, totalSeconds: seconds, core, http: results, secondStep, scale, targets: checks, skipped };
     writeFileSync(out, `${JSON.stringify(json, null, 1)}\n`);
     log(`Results written to ${path.relative(process.cwd(), out)}`);
   }

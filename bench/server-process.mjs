@@ -6,7 +6,9 @@
  * Plain JavaScript running the compiled service (dist/, `npm run build`): the figures are those
  * of what ships, not of TypeScript compiled on the fly by tsx.
  */
-import { performance } from 'node:perf_hooks';
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { clearInterval, setInterval } from 'node:timers';
 import { loadConfig } from '../dist/config.js';
 import { startServer } from '../dist/server.js';
@@ -22,8 +24,14 @@ function send(message) {
 async function main() {
   if (!process.send) throw new Error('bench/server-process.mjs is started by bench/run.ts (it needs an IPC channel)');
   const started = performance.now();
+  // The parent moves this process's clock on (`set-clock-offset`) so one account can answer a
+  // fresh TOTP step in every round without waiting 30 s; `twofold serve` has no such seam.
+  let clockOffsetMs = 0;
+  const clock = () => Date.now() + clockOffsetMs;
   // The parent passes a complete TWOFOLD_* environment; loadConfig validates it as in production.
-  const server = await startServer(loadConfig(process.env), { print: () => {} });
+  const server = await startServer(loadConfig(process.env), { print: () => {}, clock });
+  const loopDelay = monitorEventLoopDelay({ resolution: 5 });
+  loopDelay.enable();
   const startupMs = Math.round(performance.now() - started);
 
   let peakRss = process.memoryUsage.rss();
@@ -49,14 +57,42 @@ async function main() {
           peakRssMB: toMB(peakRss),
         },
       });
+    } else if (message.type === 'set-clock-offset') {
+      clockOffsetMs = message.offsetMs;
+      send({ type: 'clock', id: message.id, now: clock() });
+    } else if (message.type === 'loop-delay') {
+      // Nanoseconds in the histogram; the figure of interest is how long a callback waited.
+      send({ type: 'loop-delay', id: message.id, p50Ms: loopDelay.percentile(50) / 1e6, p99Ms: loopDelay.percentile(99) / 1e6, maxMs: loopDelay.max / 1e6 });
+      if (message.reset) loopDelay.reset();
+    } else if (message.type === 'profile') {
+      // A V8 CPU profile of the measured part only (TWOFOLD_BENCH_CPU_PROF in bench/http.ts).
+      void profile(message).then(() => send({ type: 'profiled', id: message.id }));
     } else if (message.type === 'reset-peak') {
       peakRss = process.memoryUsage.rss();
     } else if (message.type === 'stop') {
       clearInterval(sampler);
+      loopDelay.disable();
       void server.stop().finally(() => process.disconnect());
     }
   });
   send({ type: 'ready', url: server.url, startupMs });
+}
+
+/** @type {Session | null} */
+let inspector = null;
+/** @param {{ action: 'start' | 'stop'; file?: string }} message */
+async function profile(message) {
+  if (message.action === 'start') {
+    inspector = new Session();
+    inspector.connect();
+    await inspector.post('Profiler.enable');
+    await inspector.post('Profiler.start');
+  } else if (inspector !== null) {
+    const { profile: result } = await inspector.post('Profiler.stop');
+    if (message.file) writeFileSync(message.file, JSON.stringify(result));
+    inspector.disconnect();
+    inspector = null;
+  }
 }
 
 main().catch((error) => {

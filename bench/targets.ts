@@ -1,5 +1,7 @@
 import type { CoreResults } from './core.ts';
 import type { DialectResults } from './http.ts';
+import type { ScaleResults } from './scale.ts';
+import type { SecondStepResults } from './second-step.ts';
 
 /**
  * The speed and memory targets. They live here and in docs/benchmarks.md, never in timed tests:
@@ -13,7 +15,12 @@ export interface TargetCheck {
 
 const fmt = (value: number, unit: string): string => `${value.toLocaleString('en-US')} ${unit}`;
 
-export function checkTargets(core: CoreResults | null, dialects: DialectResults[]): TargetCheck[] {
+export function checkTargets(
+  core: CoreResults | null,
+  dialects: DialectResults[],
+  secondStep: SecondStepResults[] = [],
+  scale: ScaleResults | null = null,
+): TargetCheck[] {
   const checks: TargetCheck[] = [];
   const atLeast = (target: string, value: number | undefined, min: number, unit: string): void => {
     if (value !== undefined) checks.push({ target, measured: fmt(value, unit), met: value >= min });
@@ -58,8 +65,27 @@ export function checkTargets(core: CoreResults | null, dialects: DialectResults[
     atMost(`${d.dialect}: peak RSS under login load < 280 MB`, d.memory.afterLoad.peakRssMB, 280, 'MB');
     const growth = Math.round((d.memory.afterLoadGC.heapUsedMB - d.memory.afterStartup.heapUsedMB) * 10) / 10;
     atMost(`${d.dialect}: heap growth after load + GC < 25 MB`, growth, 25, 'MB');
+    atMost(`${d.dialect}: event-loop delay p99 < 20 ms during logins`, Math.round(d.loopDelayDuringLogins.p99Ms * 10) / 10, 20, 'ms');
     const errors = d.loads.reduce((sum, l) => sum + l.errors, 0);
     checks.push({ target: `${d.dialect}: no failed requests`, measured: `${errors} failed`, met: errors === 0 });
+  }
+  for (const s of secondStep) {
+    // The target is on SQLite; PostgreSQL is reported beside it (its round trips cross a socket).
+    if (s.dialect !== 'sqlite') continue;
+    const at16 = s.rows.find((r) => r.concurrency === 16);
+    atLeast('sqlite: second step ≥ 0.6x the bare route at 16 clients', at16?.throughputRatio, 0.6, 'x');
+    atMost('sqlite: second step p99 ≤ 2x the bare route at 16 clients', at16?.p99Ratio, 2, 'x');
+    const errors = s.rows.reduce((sum, r) => sum + r.real.errors, 0);
+    checks.push({ target: 'sqlite: second step, no refused right code', measured: `${errors} failed`, met: errors === 0 });
+  }
+  if (scale !== null) {
+    const largest = scale.levels.at(-1)!.accounts.toLocaleString('en-US');
+    atMost(`scale: password step p50 at ${largest} accounts ≤ 1.2x at 1,000`, scale.latencyRatios.passwordStep, 1.2, 'x');
+    atMost(`scale: second step p50 at ${largest} accounts ≤ 1.2x at 1,000`, scale.latencyRatios.secondStep, 1.2, 'x');
+    atMost(`scale: GET /me p50 at ${largest} accounts ≤ 1.2x at 1,000`, scale.latencyRatios.me, 1.2, 'x');
+    atMost(`scale: RSS after load at ${largest} accounts < 200 MB`, Math.max(...scale.levels.map((l) => l.rssAfterLoadMB)), 200, 'MB');
+    const errors = scale.levels.reduce((sum, l) => sum + l.secondStep.errors + l.passwordStep.errors + l.me.errors, 0);
+    checks.push({ target: 'scale: no failed requests', measured: `${errors} failed`, met: errors === 0 });
   }
   return checks;
 }

@@ -2,7 +2,7 @@ import { DomainError } from '../core/errors.ts';
 import { combineAMR } from '../core/amr.ts';
 import type { Account, ClientKind } from '../core/types.ts';
 import { proveSecondFactor } from './factors/prove-second-factor.ts';
-import { availableMethods } from './factors/registry.ts';
+import { availableMethods, canUseMethod } from './factors/registry.ts';
 import type { SecondFactorProof } from './factors/types.ts';
 import { recordAudit } from './shared/audit.ts';
 import { challengeExpired, loadLiveChallenge } from './shared/challenges.ts';
@@ -35,9 +35,10 @@ export interface VerifySecondFactorResult {
  */
 export async function verifySecondFactor(deps: FlowDeps, input: VerifySecondFactorInput): Promise<VerifySecondFactorOutcome> {
   const { idHash, challenge, account } = await loadLiveChallenge(deps, input.challengeId);
-  const methods = await availableMethods(deps, account);
   const { method } = input.proof;
-  if (method !== 'admin_recovery' && !methods.includes(method)) {
+  // A code from an administrator is never listed in `methods`, but any account can present one.
+  if (method !== 'admin_recovery' && !(await canUseMethod(deps, account, method))) {
+    const methods = await availableMethods(deps, account);
     throw new DomainError('validation_error', `This account cannot sign in with method "${method}". Use one of: ${methods.join(', ')}.`);
   }
 

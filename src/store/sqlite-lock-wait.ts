@@ -1,8 +1,8 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import type SQLite from 'better-sqlite3';
 import {
   CompiledQuery,
   SqliteDialect,
+  sql,
   type DatabaseConnection,
   type Driver,
   type QueryResult,
@@ -25,12 +25,14 @@ export const SQLITE_BUSY_TIMEOUT_MS = 10;
 export const DEFAULT_LOCK_WAIT_MS = 5_000;
 const MAX_BACKOFF_MS = 50;
 
-const noWait = new AsyncLocalStorage<true>();
-
-/** Runs `work` so that a database lock held elsewhere fails its statements at once instead of waiting. */
-export function withoutLockWait<T>(work: () => Promise<T>): Promise<T> {
-  return noWait.run(true, work);
-}
+/**
+ * Appended to a statement (Kysely's `modifyEnd`) that must fail at once instead of waiting
+ * while another process holds the database's lock. A marker in the statement, not an
+ * AsyncLocalStorage: ALS would switch on promise hooks for the whole process, a cost on every
+ * request for a rule that concerns one statement.
+ */
+const NO_LOCK_WAIT_MARK = '/* twofold:no-lock-wait */';
+export const NO_LOCK_WAIT = sql.raw(NO_LOCK_WAIT_MARK);
 
 /** Whether an error means "another connection holds the lock" (any dialect's driver error). */
 export function isLockBusy(error: unknown): boolean {
@@ -50,8 +52,28 @@ class Mutex {
   }
 }
 
+/**
+ * Prepared statements by SQL text. The request path runs the same few dozen query shapes with
+ * new parameters, and preparing one costs more than running it; kept per connection, bounded.
+ */
+const STATEMENT_CACHE_SIZE = 500;
+const statementCaches = new WeakMap<SQLite.Database, Map<string, SQLite.Statement>>();
+
+function prepared(db: SQLite.Database, sql: string): SQLite.Statement {
+  let cache = statementCaches.get(db);
+  if (cache === undefined) statementCaches.set(db, (cache = new Map()));
+  let statement = cache.get(sql);
+  if (statement === undefined) {
+    statement = db.prepare(sql);
+    // Oldest first out: a Map iterates in insertion order.
+    if (cache.size >= STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value!);
+    cache.set(sql, statement);
+  }
+  return statement;
+}
+
 function run(db: SQLite.Database, query: CompiledQuery): QueryResult<unknown> {
-  const statement = db.prepare(query.sql);
+  const statement = prepared(db, query.sql);
   const parameters = query.parameters as unknown[];
   if (statement.reader) return { rows: statement.all(parameters) };
   const { changes, lastInsertRowid } = statement.run(parameters);
@@ -73,7 +95,8 @@ class LockWaitingDriver implements Driver {
   async init(): Promise<void> {}
 
   /** Tries `attempt` under the mutex; while the database is locked elsewhere, again after a pause without it. */
-  async withRetry<T>(attempt: () => T, hold = false): Promise<{ value: T; release: () => void }> {
+  async withRetry<T>(attempt: () => T, options: { hold?: boolean; wait?: boolean } = {}): Promise<{ value: T; release: () => void }> {
+    const hold = options.hold === true;
     const deadline = Date.now() + this.#maxWaitMs;
     let pause = 1;
     for (;;) {
@@ -84,7 +107,7 @@ class LockWaitingDriver implements Driver {
         return { value, release };
       } catch (error) {
         release();
-        if (!isLockBusy(error) || noWait.getStore() === true || Date.now() + pause > deadline) throw error;
+        if (!isLockBusy(error) || options.wait === false || Date.now() + pause > deadline) throw error;
       }
       await sleep(pause);
       pause = Math.min(pause * 2, MAX_BACKOFF_MS);
@@ -97,7 +120,7 @@ class LockWaitingDriver implements Driver {
 
   async beginTransaction(connection: DatabaseConnection, _settings: TransactionSettings): Promise<void> {
     const lease = connection as Lease;
-    const { release } = await this.withRetry(() => run(this.#db, CompiledQuery.raw('begin immediate')), true);
+    const { release } = await this.withRetry(() => run(this.#db, CompiledQuery.raw('begin immediate')), { hold: true });
     lease.release = release;
   }
 
@@ -144,7 +167,8 @@ class Lease implements DatabaseConnection {
   async executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
     // Inside our transaction the write lock is ours already.
     if (this.release !== null) return run(this.#db, query) as QueryResult<R>;
-    return (await this.#driver.withRetry(() => run(this.#db, query))).value as QueryResult<R>;
+    const wait = !query.sql.trimEnd().endsWith(NO_LOCK_WAIT_MARK);
+    return (await this.#driver.withRetry(() => run(this.#db, query), { wait })).value as QueryResult<R>;
   }
 
   // eslint-disable-next-line require-yield

@@ -248,8 +248,11 @@ export interface AttemptCounterStore {
    * fill the window.
    */
   reserveAttempt(key: string, now: number, limit: number, windowMs: number): Promise<boolean>;
-  /** Gives a reserved slot back: the secret was right (successes are not throttled) or never checked. */
-  releaseAttempt(key: string): Promise<void>;
+  /**
+   * Gives a reserved slot back: the secret was right (successes are not throttled) or never
+   * checked. `resetFailures` also ends the window's run of failures (as resetAttemptFailures).
+   */
+  releaseAttempt(key: string, options?: { resetFailures?: boolean }): Promise<void>;
   /** Whether `key` has room for another failure, without reserving (for limits that must not hold slots). */
   isAttemptAllowed(key: string, now: number, limit: number, windowMs: number): Promise<boolean>;
   /** Counts a wrong secret; with `reserved`, it also settles the slot the check held. */

@@ -9,6 +9,7 @@ import {
   body,
   createTestEnvironment,
   createUser,
+  createTestClock,
   enableTOTP,
   login,
   loginToken,
@@ -29,6 +30,9 @@ function twofold(env: Record<string, string>, args: string[]): { status: number 
   });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
+
+// One clock for the original and the restored service: the used code must still be in the window.
+const clock = createTestClock(Date.now());
 
 const scratch: string[] = [];
 afterAll(() => {
@@ -58,7 +62,7 @@ async function expectRestoredState(t: TestApp, user: { username: string; passwor
 
 describe('backup and restore (SQLite)', { timeout: 180_000 }, () => {
   it('backs up while the service runs, refuses to overwrite without --force, and restores a database that logs in and keeps replay state', async () => {
-    const original = await startTestApp(createTestEnvironment('sqlite'));
+    const original = await startTestApp(createTestEnvironment('sqlite'), { clock });
     const user = await enrolledUserWithUsedCode(original);
     const folder = mkdtempSync(path.join(tmpdir(), 'twofold-backup-'));
     scratch.push(folder);
@@ -87,7 +91,7 @@ describe('backup and restore (SQLite)', { timeout: 180_000 }, () => {
     // Without its master key the backup is useless: the service refuses to start.
     await expect(createServices(restoredEnvironment.config)).rejects.toThrow(/master key does not match/);
     copyFileSync(path.join(original.environment.dataDir, 'master.key'), path.join(restoredEnvironment.dataDir, 'master.key'));
-    const t = await startTestApp(restoredEnvironment);
+    const t = await startTestApp(restoredEnvironment, { clock });
     try {
       await expectRestoredState(t, user);
     } finally {
@@ -107,7 +111,7 @@ describe('backup and restore (SQLite)', { timeout: 180_000 }, () => {
 
 describe('backup and restore (PostgreSQL, pg_dump and psql as the README says)', { timeout: 180_000 }, () => {
   it('restores a dump that logs in and keeps replay state', async () => {
-    const original = await startTestApp(createTestEnvironment('postgres'));
+    const original = await startTestApp(createTestEnvironment('postgres'), { clock });
     const user = await enrolledUserWithUsedCode(original);
     const schema = original.environment.config.databaseSchema;
     const file = path.join(original.environment.dataDir, 'twofold.sql');
@@ -120,7 +124,7 @@ describe('backup and restore (PostgreSQL, pg_dump and psql as the README says)',
     writeFileSync(file, readFileSync(file, 'utf8').replaceAll(schema, restoredSchema));
     execFileSync('psql', [POSTGRES_URL, '-q', '-v', 'ON_ERROR_STOP=1', '-f', file]);
     const environment = createTestEnvironment('postgres', { TWOFOLD_DATA_DIR: original.environment.dataDir, TWOFOLD_DATABASE_SCHEMA: restoredSchema });
-    const t = await startTestApp(environment);
+    const t = await startTestApp(environment, { clock });
     try {
       await expectRestoredState(t, user);
     } finally {

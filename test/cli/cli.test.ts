@@ -8,6 +8,7 @@ import {
   bearer,
   body,
   createTestEnvironment,
+  createTestClock,
   enableTOTP,
   login,
   loginToken,
@@ -33,9 +34,10 @@ function twofold(env: Record<string, string>, args: string[], input?: string): {
 // Each command is a fresh Node process compiling TypeScript (about a second, more on a busy
 // machine), so these tests get more time than the default.
 describe.each(DIALECTS)('twofold CLI (%s)', { timeout: 120_000 }, (dialect) => {
+  const clock = createTestClock(Date.now());
   let t: TestApp;
   beforeAll(async () => {
-    t = await startTestApp(createTestEnvironment(dialect));
+    t = await startTestApp(createTestEnvironment(dialect), { clock });
   });
   afterAll(async () => {
     await t.close();

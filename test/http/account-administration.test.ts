@@ -13,6 +13,7 @@ import {
   startTestApp,
   totpCode,
   type TestApp,
+  createTestClock,
 } from '../support/harness.ts';
 import { answerChallenge, del, enrollTOTP, expectError, get, snapshotTables, userId } from '../support/security.ts';
 
@@ -29,10 +30,11 @@ interface UserView {
 const LAST_ADMIN = 'The last active administrator cannot be deleted, disabled or demoted.';
 
 describe.each(DIALECTS)('account administration (%s)', (dialect) => {
+  const clock = createTestClock(Date.now());
   let t: TestApp;
   let admin: string;
   beforeAll(async () => {
-    t = await startTestApp(createTestEnvironment(dialect));
+    t = await startTestApp(createTestEnvironment(dialect), { clock });
     admin = await adminToken(t.app);
   });
   afterAll(async () => {
@@ -135,7 +137,7 @@ describe.each(DIALECTS)('account administration (%s)', (dialect) => {
     const { challengeId } = body<{ challengeId: string }>(first);
     expect(challengeId).toBeTruthy();
     await patch(user.username, { disabled: true });
-    expectError(await answerChallenge(t.app, challengeId, totpCode(secret, 1)), 401, 'challenge_invalid');
+    expectError(await answerChallenge(t.app, challengeId, totpCode(secret, 1, clock())), 401, 'challenge_invalid');
     expectError(await login(t.app, user.username, user.password), 401, 'invalid_credentials');
   });
 
@@ -182,6 +184,8 @@ describe.each(DIALECTS)('account administration (%s)', (dialect) => {
     // The rows this test expects to go exist first, so their absence afterwards means something.
     expect(await db.selectFrom('authenticators').selectAll().where('user_id', '=', id).execute()).toHaveLength(1);
     expect((await db.selectFrom('recovery_codes').selectAll().where('user_id', '=', id).execute()).length).toBeGreaterThan(0);
+    // A second later (the clock seam), so that the deletion is the account's newest event.
+    clock.advance(1_000);
     const response = await del(t.app, `/api/v1/admin/users/${user.username}`, admin);
     expect(response.statusCode).toBe(204);
     expect(response.body).toBe('');
@@ -225,7 +229,7 @@ describe.each(DIALECTS)('account administration (%s)', (dialect) => {
     const { secret } = await enrollTOTP(t.app, token, user.password);
     const id = await userId(t, user.username);
     // Adding an app while two-factor is on needs the Password window with a current code.
-    const reauth = await post(t.app, '/api/v1/me/reauth', { password: user.password, code: totpCode(secret, 1) }, token);
+    const reauth = await post(t.app, '/api/v1/me/reauth', { password: user.password, code: totpCode(secret, 1, clock()) }, token);
     expect(reauth.statusCode, reauth.body).toBe(200);
     // A second app's setup started (secret shown) but not finished by whoever held the session.
     expect((await post(t.app, '/api/v1/me/two-factor/totp/setup', { name: 'Not mine' }, token)).statusCode).toBe(200);
@@ -280,7 +284,7 @@ describe.each(DIALECTS)('account administration (%s)', (dialect) => {
     expect(second.token).toBeUndefined();
     // Spent: the same token cannot change the password again.
     expectError(await change('another-new-password-2'), 401, 'challenge_invalid');
-    const done = await answerChallenge(t.app, second.challengeId, totpCode(secret, 1));
+    const done = await answerChallenge(t.app, second.challengeId, totpCode(secret, 1, clock()));
     expect(done.statusCode).toBe(200);
     expect(body(done)).toMatchObject({ status: 'ok', user: { username: user.username } });
     // From now on, the user's own password logs in normally (with the second factor).

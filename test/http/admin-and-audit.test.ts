@@ -7,12 +7,12 @@ import {
   body,
   createTestEnvironment,
   createUser,
-  freshCodes,
   loginToken,
   post,
   startTestApp,
   totpCode,
   type TestApp,
+  codesAt, createTestClock,
 } from '../support/harness.ts';
 import { answerChallenge, containsToken, del, enrollTOTP, expectError, get, startChallenge, userId, wrongCode } from '../support/security.ts';
 
@@ -43,10 +43,11 @@ function recorder(app: FastifyInstance) {
 }
 
 describe.each(DIALECTS)('administration and audit (%s)', (dialect) => {
+  const clock = createTestClock(Date.now());
   let t: TestApp;
   let admin: string;
   beforeAll(async () => {
-    t = await startTestApp(createTestEnvironment(dialect));
+    t = await startTestApp(createTestEnvironment(dialect), { clock });
     admin = await adminToken(t.app);
   });
   afterAll(async () => {
@@ -104,14 +105,14 @@ describe.each(DIALECTS)('administration and audit (%s)', (dialect) => {
     await json('reauth', 'POST', '/api/v1/me/reauth', { password: user.password }, token);
     const setup = await json('setup', 'POST', '/api/v1/me/two-factor/totp/setup', {}, token);
     const secret = body<{ secret: string }>(setup).secret;
-    const codes = await freshCodes(secret, 4_000);
+    const codes = codesAt(secret, clock());
     const enable = await json('enable', 'POST', '/api/v1/me/two-factor/totp/enable', { code: codes.previous }, token);
     expect(enable.statusCode).toBe(200);
     const recoveryCodes = body<{ recoveryCodes: string[] }>(enable).recoveryCodes;
 
     const challenge = await json('login 2fa', 'POST', '/api/v1/auth/login', { username: user.username, password: user.password, client: 'desktop' });
     const challengeId = body<{ challengeId: string }>(challenge).challengeId;
-    const badCode = wrongCode(secret);
+    const badCode = wrongCode(secret, clock());
     expectError(await json('wrong code', 'POST', '/api/v1/auth/login/second-factor', { challengeId, method: 'totp', code: badCode }), 401, 'invalid_code');
     const second = await json('right code', 'POST', '/api/v1/auth/login/second-factor', { challengeId, method: 'totp', code: codes.current });
     expect(second.statusCode).toBe(200);
@@ -124,7 +125,7 @@ describe.each(DIALECTS)('administration and audit (%s)', (dialect) => {
       const c = await json('login 2fa', 'POST', '/api/v1/auth/login', { username: user.username, password: user.password, client: 'desktop' });
       const id = body<{ challengeId: string }>(c).challengeId;
       for (let i = 0; i < 5; i++) {
-        const code = wrongCode(secret, 100 + round * 10 + i);
+        const code = wrongCode(secret, clock(), 100 + round * 10 + i);
         lockCodes.push(code);
         await json('guess', 'POST', '/api/v1/auth/login/second-factor', { challengeId: id, method: 'totp', code });
       }
@@ -143,7 +144,7 @@ describe.each(DIALECTS)('administration and audit (%s)', (dialect) => {
     // Enrolled again at once, the very next code logs in: no lock is left behind.
     const again = await loginToken(t.app, user.username, user.password);
     const { secret: newSecret, recoveryCodes: newRecoveryCodes } = await enrollTOTP(t.app, again, user.password);
-    const relogin = await answerChallenge(t.app, await startChallenge(t.app, user.username, user.password), totpCode(newSecret));
+    const relogin = await answerChallenge(t.app, await startChallenge(t.app, user.username, user.password), totpCode(newSecret, 0, clock()));
     expect(relogin.statusCode).toBe(200);
 
     const eventsResponse = await json('audit', 'GET', `/api/v1/admin/audit-events?limit=200&username=${encodeURIComponent(user.username)}`, undefined, admin);

@@ -1,6 +1,6 @@
 import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DIALECTS, adminToken, body, createTestEnvironment, createUser, loginToken, post, startTestApp, totpCode, type TestApp } from '../support/harness.ts';
+import { DIALECTS, adminToken, body, createTestEnvironment, createUser, loginToken, post, startTestApp, totpCode, type TestApp, createTestClock } from '../support/harness.ts';
 import { answerChallenge, enrollTOTP, snapshotTables, startChallenge } from '../support/security.ts';
 
 // Whatever a client sends, the answer is a 4xx JSON error with a message and no internals, and
@@ -118,6 +118,7 @@ function summary(response: LightMyRequestResponse) {
 }
 
 describe.each(DIALECTS)('bad input (%s)', (dialect) => {
+  const clock = createTestClock(Date.now());
   let t: TestApp;
   let admin: string;
   /** Has TOTP on and an open login challenge. */
@@ -126,7 +127,7 @@ describe.each(DIALECTS)('bad input (%s)', (dialect) => {
   let enrolling: { password: string; token: string; secret: string };
 
   beforeAll(async () => {
-    t = await startTestApp(createTestEnvironment(dialect));
+    t = await startTestApp(createTestEnvironment(dialect), { clock });
     admin = await adminToken(t.app);
     const a = await createUser(t.app);
     const aToken = await loginToken(t.app, a.username, a.password);
@@ -157,7 +158,7 @@ describe.each(DIALECTS)('bad input (%s)', (dialect) => {
       method: 'POST',
       url: '/api/v1/auth/login/second-factor',
       token: () => undefined,
-      valid: () => ({ challengeId: enrolled.challengeId, method: 'totp', code: totpCode(enrolled.secret) }),
+      valid: () => ({ challengeId: enrolled.challengeId, method: 'totp', code: totpCode(enrolled.secret, 0, clock()) }),
       required: ['challengeId', 'method', 'code'],
       codeField: 'code',
     },
@@ -166,7 +167,7 @@ describe.each(DIALECTS)('bad input (%s)', (dialect) => {
       method: 'POST',
       url: '/api/v1/me/reauth',
       token: () => enrolled.token,
-      valid: () => ({ password: enrolled.password, code: totpCode(enrolled.secret) }),
+      valid: () => ({ password: enrolled.password, code: totpCode(enrolled.secret, 0, clock()) }),
       required: ['password'],
       codeField: 'code',
     },
@@ -175,7 +176,7 @@ describe.each(DIALECTS)('bad input (%s)', (dialect) => {
       method: 'POST',
       url: '/api/v1/me/two-factor/totp/enable',
       token: () => enrolling.token,
-      valid: () => ({ code: totpCode(enrolling.secret) }),
+      valid: () => ({ code: totpCode(enrolling.secret, 0, clock()) }),
       required: ['code'],
       codeField: 'code',
     },
@@ -279,9 +280,9 @@ describe.each(DIALECTS)('bad input (%s)', (dialect) => {
   it('still accepts the untouched challenge and pending setup afterwards (no attempt was spent)', async () => {
     const challenge = await t.services.database.db.selectFrom('login_challenges').select(['attempts', 'consumed_at']).execute();
     expect(challenge.every((c) => Number(c.attempts) === 0 && c.consumed_at === null)).toBe(true);
-    const ok = await answerChallenge(t.app, enrolled.challengeId, totpCode(enrolled.secret));
+    const ok = await answerChallenge(t.app, enrolled.challengeId, totpCode(enrolled.secret, 0, clock()));
     expect(ok.statusCode).toBe(200);
-    const enable = await post(t.app, '/api/v1/me/two-factor/totp/enable', { code: totpCode(enrolling.secret) }, enrolling.token);
+    const enable = await post(t.app, '/api/v1/me/two-factor/totp/enable', { code: totpCode(enrolling.secret, 0, clock()) }, enrolling.token);
     expect(enable.statusCode).toBe(200);
     expect(body(enable)).toMatchObject({ message: 'Edited successfully.' });
   });

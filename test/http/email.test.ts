@@ -9,17 +9,19 @@ import {
   login,
   loginToken,
   post,
+  createTestClock,
   startTestApp,
   type TestApp,
 } from '../support/harness.ts';
 import { codeFromMail, startMailbox, type TestMailbox } from '../support/smtp.ts';
 
 describe.each(DIALECTS)('"Authenticated by Email" over real SMTP (%s)', (dialect) => {
+  const clock = createTestClock(Date.now());
   let t: TestApp;
   let mailbox: TestMailbox;
   beforeAll(async () => {
     mailbox = await startMailbox();
-    t = await startTestApp(createTestEnvironment(dialect, { TWOFOLD_SMTP_URL: mailbox.url, TWOFOLD_MAIL_FROM: 'Twofold <no-reply@example.com>' }));
+    t = await startTestApp(createTestEnvironment(dialect, { TWOFOLD_SMTP_URL: mailbox.url, TWOFOLD_MAIL_FROM: 'Twofold <no-reply@example.com>' }), { clock });
   });
   afterAll(async () => {
     await t.close();
@@ -126,15 +128,24 @@ describe.each(DIALECTS)('"Authenticated by Email" over real SMTP (%s)', (dialect
   });
 
   it('lets an emailed code expire after five minutes', async () => {
+    // A login challenge also lives 5 minutes and would end first, so the code's own expiry is
+    // shown in the Password window, whose codes are bound to the session (which lives on).
     const user = await enrolledUser();
-    const challengeId = await challengeFor(user.username, user.password);
-    const count = mailbox.to(user.email).length;
-    await post(t.app, '/api/v1/auth/login/email-code', { challengeId });
-    const code = codeFromMail(await mailbox.waitFor(user.email, () => mailbox.to(user.email).length > count));
-    await t.services.database.db.updateTable('email_codes').set({ expires_at: Date.now() - 1 }).where('purpose', '=', 'login').execute();
-    const late = await post(t.app, '/api/v1/auth/login/second-factor', { challengeId, method: 'email', code });
-    expect(late.statusCode).toBe(401);
-    expect(body(late)).toMatchObject({ error: { code: 'invalid_code' } });
+    const sendCode = async (): Promise<string> => {
+      const count = mailbox.to(user.email).length;
+      expect((await post(t.app, '/api/v1/me/reauth/email-code', {}, user.token)).statusCode).toBe(202);
+      return codeFromMail(await mailbox.waitFor(user.email, () => mailbox.to(user.email).length > count));
+    };
+    const late = await sendCode();
+    clock.advance(5 * 60_000 + 1_000);
+    const refused = await post(t.app, '/api/v1/me/reauth', { password: user.password, code: late }, user.token);
+    expect(refused.statusCode).toBe(401);
+    expect(body(refused)).toMatchObject({ error: { code: 'invalid_code' } });
+    // The same path with a code one second before its end: accepted (so the refusal was the expiry).
+    const inTime = await sendCode();
+    clock.advance(5 * 60_000 - 1_000);
+    const accepted = await post(t.app, '/api/v1/me/reauth', { password: user.password, code: inTime }, user.token);
+    expect(accepted.statusCode).toBe(200);
   });
 
   it('counts wrong emailed codes toward the account lockout, like TOTP codes', async () => {
@@ -172,12 +183,8 @@ describe.each(DIALECTS)('"Authenticated by Email" over real SMTP (%s)', (dialect
     const challengeId = await challengeFor(user.username, user.password);
     expect((await post(t.app, '/api/v1/auth/login/email-code', { challengeId })).statusCode).toBe(202);
     expect((await post(t.app, '/api/v1/auth/login/email-code', { challengeId })).statusCode).toBe(429);
-    // A minute passes (the window of every send counter of this challenge is moved back).
-    await t.services.database.db
-      .updateTable('attempt_counters')
-      .set((eb) => ({ window_started_at: eb('window_started_at', '-', 61_000) }))
-      .where('key', 'like', 'email-send:login:%')
-      .execute();
+    // A minute passes (the clock seam).
+    clock.advance(61_000);
     expect((await post(t.app, '/api/v1/auth/login/email-code', { challengeId })).statusCode).toBe(202);
     const accountId = body<{ id: string }>(await t.app.inject({ method: 'GET', url: '/api/v1/me', headers: bearer(user.token) })).id;
     // Enrolment plus two login sends: counted as sends, no slot left hanging.

@@ -9,20 +9,21 @@ import {
   body,
   createTestEnvironment,
   createUser,
-  freshCodes,
   login,
   loginToken,
   post,
   startTestApp,
   totpCode,
   type TestApp,
+  codesAt, createTestClock,
 } from '../support/harness.ts';
 
 // The help page, end to end over the JSON API, on each dialect.
 describe.each(DIALECTS)('enrollment and login (%s)', (dialect) => {
+  const clock = createTestClock(Date.now());
   let t: TestApp;
   beforeAll(async () => {
-    t = await startTestApp(createTestEnvironment(dialect));
+    t = await startTestApp(createTestEnvironment(dialect), { clock });
   });
   afterAll(async () => {
     await t.close();
@@ -65,13 +66,13 @@ describe.each(DIALECTS)('enrollment and login (%s)', (dialect) => {
     const stillPlain = await login(app, user.username, user.password);
     expect(body(stillPlain)).toMatchObject({ status: 'ok' });
 
-    const wrong = await post(app, '/api/v1/me/two-factor/totp/enable', { code: totpCode(setup.secret, 5) }, token);
+    const wrong = await post(app, '/api/v1/me/two-factor/totp/enable', { code: totpCode(setup.secret, 5, clock()) }, token);
     expect(wrong.statusCode).toBe(400);
     expect(body(wrong)).toMatchObject({ error: { code: 'invalid_code' } });
     me = body(await app.inject({ method: 'GET', url: '/api/v1/me', headers: { authorization: `Bearer ${token}` } }));
     expect(me.twoFactor).toEqual({ enabled: false, method: null, authenticators: 0 });
 
-    const codes = await freshCodes(setup.secret);
+    const codes = codesAt(setup.secret, clock());
     const enable = await post(app, '/api/v1/me/two-factor/totp/enable', { code: codes.current }, token);
     expect(enable.statusCode).toBe(200);
     const enabled = body<{ message: string; recoveryCodes: string[] }>(enable);
@@ -101,7 +102,7 @@ describe.each(DIALECTS)('enrollment and login (%s)', (dialect) => {
     expect(replay.statusCode).toBe(401);
     // Named as used, not as wrong: people log in again straight after setup and should wait.
     expect(body(replay)).toMatchObject({ error: { code: 'invalid_code', message: 'This code was already used. Wait for the next code in your app.' } });
-    const wrongOne = await post(app, '/api/v1/auth/login/second-factor', { challengeId, method: 'totp', code: totpCode(setup.secret, 7) });
+    const wrongOne = await post(app, '/api/v1/auth/login/second-factor', { challengeId, method: 'totp', code: totpCode(setup.secret, 7, clock()) });
     expect(body(wrongOne)).toMatchObject({ error: { code: 'invalid_code', message: 'The authentication code is incorrect.' } });
 
     const second = await post(app, '/api/v1/auth/login/second-factor', { challengeId, method: 'totp', code: codes.next });

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hashPassword } from '../../src/core/passwords.ts';
 import { changePassword } from '../../src/flows/change-password.ts';
 import { issueSession } from '../../src/flows/shared/sessions.ts';
 import { buildApp } from '../../src/http/app.ts';
@@ -13,21 +12,22 @@ import {
   createTestEnvironment,
   createUser,
   enableTOTP,
-  freshCodes,
   login,
   loginToken,
   post,
   startTestApp,
   totpCode,
   type TestApp,
+  codesAt, createTestClock,
 } from '../support/harness.ts';
 import { expectError } from '../support/security.ts';
 
 // Rules added after the security review: each test fails if its rule is taken out.
 describe.each(DIALECTS)('hardening (%s)', (dialect) => {
+  const clock = createTestClock(Date.now());
   let t: TestApp;
   beforeAll(async () => {
-    t = await startTestApp(createTestEnvironment(dialect));
+    t = await startTestApp(createTestEnvironment(dialect), { clock });
   });
   afterAll(async () => {
     await t.close();
@@ -38,7 +38,7 @@ describe.each(DIALECTS)('hardening (%s)', (dialect) => {
     const token = await loginToken(t.app, user.username, user.password);
     await post(t.app, '/api/v1/me/reauth', { password: user.password }, token);
     const setup = body<{ secret: string }>(await post(t.app, '/api/v1/me/two-factor/totp/setup', {}, token));
-    const codes = await freshCodes(setup.secret);
+    const codes = codesAt(setup.secret, clock());
     // Thirty password logins in flight while the user clicks Save.
     const logins = Array.from({ length: 30 }, () => login(t.app, user.username, user.password, 'mobile'));
     const enable = await post(t.app, '/api/v1/me/two-factor/totp/enable', { code: codes.current }, token);
@@ -81,7 +81,7 @@ describe.each(DIALECTS)('hardening (%s)', (dialect) => {
       payload: { currentPassword: user.password, newPassword: 'a-brand-new-password' },
     });
     expect(change.statusCode).toBe(200);
-    const answer = await post(t.app, '/api/v1/auth/login/second-factor', { challengeId: challenge, method: 'totp', code: totpCode(secret, 1) });
+    const answer = await post(t.app, '/api/v1/auth/login/second-factor', { challengeId: challenge, method: 'totp', code: totpCode(secret, 1, clock()) });
     expectError(answer, 401, 'challenge_invalid');
   });
 
@@ -105,14 +105,16 @@ describe.each(DIALECTS)('hardening (%s)', (dialect) => {
     expect((await post(t.app, '/api/v1/me/reauth', { password: admin.password }, token)).statusCode).toBe(200);
     const withoutCode = await post(t.app, '/api/v1/admin/users', { username: `c-${randomUUID().slice(0, 6)}`, password: 'a-good-password' }, token);
     expectError(withoutCode, 403, 'reauth_required');
-    expect((await post(t.app, '/api/v1/me/reauth', { password: admin.password, code: totpCode(secret, 1) }, token)).statusCode).toBe(200);
+    expect((await post(t.app, '/api/v1/me/reauth', { password: admin.password, code: totpCode(secret, 1, clock()) }, token)).statusCode).toBe(200);
     const withCode = await post(t.app, '/api/v1/admin/users', { username: `c-${randomUUID().slice(0, 6)}`, password: 'a-good-password' }, token);
     expect(withCode.statusCode).toBe(201);
   });
 
   it('does not hold per-address slots while passwords are checked: an office of 110 logs in at once', async () => {
-    // 110 accounts sharing one password hash, written straight to the store (hashing 110 times is slow).
-    const passwordHash = await hashPassword('office-password-1');
+    // 110 accounts sharing one password hash, written straight to the store (hashing 110 times is
+    // slow), made by the app's own hasher. Its cost does not matter here: the checks still queue
+    // for the Argon2 slots (two on this machine), so 108 logins are in flight while two are checked.
+    const passwordHash = await t.services.flows.passwords.hash('office-password-1');
     const names = Array.from({ length: 110 }, (_, i) => `office-${dialect}-${i}`);
     for (const name of names) {
       await t.services.flows.store.createAccount({
@@ -136,6 +138,8 @@ describe.each(DIALECTS)('hardening (%s)', (dialect) => {
   });
 
   it('audits a password lock', async () => {
+    // A second on (the clock seam): this test's events are the newest 50.
+    clock.advance(1_000);
     const user = await createUser(t.app);
     for (let i = 0; i < 10; i++) await login(t.app, user.username, 'wrong-password');
     const events = await t.services.flows.store.listAuditEvents({ limit: 50 });

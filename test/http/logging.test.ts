@@ -8,15 +8,17 @@ import {
   DIALECTS,
   body,
   createTestEnvironment,
-  freshCodes,
+  TEST_PASSWORD_HASHER,
   post,
   type TestEnvironment,
+  codesAt, createTestClock,
 } from '../support/harness.ts';
 import { containsToken, wrongCode } from '../support/security.ts';
 
 // Logs are read by more people and kept longer than the database: the most verbose level must
 // still hold no password, code, secret, token or challenge id, whatever a request carried.
 describe.each(DIALECTS)('logging (%s)', (dialect) => {
+  const clock = createTestClock(Date.now());
   let environment: TestEnvironment;
   let services: Services;
   let app: FastifyInstance;
@@ -25,7 +27,7 @@ describe.each(DIALECTS)('logging (%s)', (dialect) => {
   beforeAll(async () => {
     environment = createTestEnvironment(dialect);
     const logger = createLogger('trace', { write: (line: string) => void lines.push(line) });
-    services = await createServices(environment.config, { log: logger });
+    services = await createServices(environment.config, { log: logger, clock, passwordHasher: TEST_PASSWORD_HASHER });
     await bootstrapAdmin(services.flows, environment.config.adminPassword);
     app = await buildApp({ flows: services.flows, poolStats: services.database.poolStats, logger });
     await app.ready();
@@ -66,7 +68,7 @@ describe.each(DIALECTS)('logging (%s)', (dialect) => {
     expect((await send('POST', '/api/v1/me/reauth', { password }, { cookie, 'x-csrf-protection': '1' })).statusCode).toBe(200);
     const setup = await send('POST', '/api/v1/me/two-factor/totp/setup', {}, { cookie, 'x-csrf-protection': '1' });
     const secret = remember(body<{ secret: string }>(setup).secret);
-    const codes = await freshCodes(secret, 4_000);
+    const codes = codesAt(secret, clock());
     for (const code of [codes.previous, codes.current, codes.next]) remember(code);
     const enable = await send('POST', '/api/v1/me/two-factor/totp/enable', { code: codes.previous }, { cookie, 'x-csrf-protection': '1' });
     expect(enable.statusCode).toBe(200);
@@ -74,7 +76,7 @@ describe.each(DIALECTS)('logging (%s)', (dialect) => {
 
     const challenge = await post(app, '/api/v1/auth/login', { username: 'logged-user', password, client: 'mobile' });
     const challengeId = remember(body<{ challengeId: string }>(challenge).challengeId);
-    const bad = remember(wrongCode(secret));
+    const bad = remember(wrongCode(secret, clock()));
     expect((await post(app, '/api/v1/auth/login/second-factor', { challengeId, method: 'totp', code: bad })).statusCode).toBe(401);
     const second = await post(app, '/api/v1/auth/login/second-factor', { challengeId, method: 'totp', code: codes.current });
     expect(second.statusCode).toBe(200);

@@ -1,22 +1,34 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN_PASSWORD, POSTGRES_URL, createTestEnvironment, freshCodes, totpCode, type TestEnvironment } from '../support/harness.ts';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { ADMIN_PASSWORD, POSTGRES_URL, codesAt, createTestEnvironment, totpCode, type TestEnvironment } from '../support/harness.ts';
 import { migrationProvider } from '../../src/store/migrations/index.ts';
-import { call, startInstance, type Instance } from '../support/processes.ts';
+import { call, startTestServer, type TestServerInstance } from '../support/processes.ts';
 
 // Three real server processes behind no load balancer but a round-robin in the test, sharing
 // one PostgreSQL schema and one master key: every guarantee must hold across them.
+// Their clocks are the clock seam of test/support/test-server.ts (the real time plus an offset the
+// test sets): before each test every instance moves to 1 s into a step no test has used, so the
+// test's codes stay valid for 29 s without waiting for a step.
 describe('several instances on one PostgreSQL', () => {
   let environment: TestEnvironment;
-  let instances: Instance[];
+  let instances: TestServerInstance[];
   const at = (i: number) => instances[i % instances.length]!.url;
+  let offsetMs = 0;
+  const clock = () => Date.now() + offsetMs;
 
   beforeAll(async () => {
     environment = createTestEnvironment('postgres', { TWOFOLD_MASTER_KEY: randomBytes(32).toString('hex') });
     // Started together on an empty schema: migrations and the first-start admin race on purpose.
-    instances = await Promise.all([0, 1, 2].map(() => startInstance(environment.env)));
+    instances = await Promise.all([0, 1, 2].map(() => startTestServer(environment.env)));
   }, 90_000);
+
+  beforeEach(async () => {
+    const now = clock();
+    offsetMs += (Math.floor(now / 30_000) + 1) * 30_000 + 1_000 - now;
+    const nows = await Promise.all(instances.map((i) => i.setClockOffset(offsetMs)));
+    for (const instanceNow of nows) expect(Math.floor(instanceNow / 30_000)).toBe(Math.floor(clock() / 30_000));
+  });
 
   afterAll(async () => {
     await Promise.all(instances.map((i) => i.stop('SIGKILL')));
@@ -40,7 +52,7 @@ describe('several instances on one PostgreSQL', () => {
     expect((await call(at(2), 'POST', '/api/v1/me/reauth', { token, body: { password } })).status).toBe(200);
     const setup = await call(at(0), 'POST', '/api/v1/me/two-factor/totp/setup', { token, body: {} });
     const secret = String(setup.json.secret);
-    const enable = await call(at(1), 'POST', '/api/v1/me/two-factor/totp/enable', { token, body: { code: totpCode(secret, -1) } });
+    const enable = await call(at(1), 'POST', '/api/v1/me/two-factor/totp/enable', { token, body: { code: totpCode(secret, -1, clock()) } });
     expect(enable.status).toBe(200);
     return { username, password, secret, token };
   }
@@ -68,7 +80,7 @@ describe('several instances on one PostgreSQL', () => {
 
   it('accepts one valid code exactly once when it is sent 20 times in parallel across instances', async () => {
     const user = await userWithTOTP();
-    const codes = await freshCodes(user.secret);
+    const codes = codesAt(user.secret, clock());
     // Challenges are made one after another: a burst of password checks for ONE username holds
     // that username's attempt slots while in flight (see docs/security.md); the codes go in parallel.
     const challenges: string[] = [];
@@ -101,7 +113,7 @@ describe('several instances on one PostgreSQL', () => {
     for (let i = 0; i < 3; i++) {
       const challengeId = await challenge(i, user.username, user.password);
       const response = await call(at(i), 'POST', '/api/v1/auth/login/second-factor', {
-        body: { challengeId, method: 'totp', code: totpCode(user.secret, 1) },
+        body: { challengeId, method: 'totp', code: totpCode(user.secret, 1, clock()) },
       });
       expect(response.status).toBe(429);
       expect(Number(response.headers.get('retry-after'))).toBeGreaterThan(800);
@@ -110,24 +122,23 @@ describe('several instances on one PostgreSQL', () => {
 
   it("stops a removed app's codes at once on every instance", async () => {
     const user = await userWithTOTP();
-    await freshCodes(user.secret, 12_000);
-    expect((await call(at(2), 'POST', '/api/v1/me/reauth', { token: user.token, body: { password: user.password, code: totpCode(user.secret) } })).status).toBe(200);
+    expect((await call(at(2), 'POST', '/api/v1/me/reauth', { token: user.token, body: { password: user.password, code: totpCode(user.secret, 0, clock()) } })).status).toBe(200);
     const setup = await call(at(0), 'POST', '/api/v1/me/two-factor/totp/setup', { token: user.token, body: { name: 'Tablet' } });
     const tablet = String(setup.json.secret);
-    expect((await call(at(1), 'POST', '/api/v1/me/two-factor/totp/enable', { token: user.token, body: { code: totpCode(tablet, -1) } })).status).toBe(200);
-    expect((await call(at(2), 'POST', '/api/v1/me/reauth', { token: user.token, body: { password: user.password, code: totpCode(tablet) } })).status).toBe(200);
+    expect((await call(at(1), 'POST', '/api/v1/me/two-factor/totp/enable', { token: user.token, body: { code: totpCode(tablet, -1, clock()) } })).status).toBe(200);
+    expect((await call(at(2), 'POST', '/api/v1/me/reauth', { token: user.token, body: { password: user.password, code: totpCode(tablet, 0, clock()) } })).status).toBe(200);
     const listed = (await call(at(0), 'GET', '/api/v1/me/authenticators', { token: user.token })).json.authenticators as { id: string; name: string }[];
     expect(listed.map((a) => a.name)).toEqual(['Authenticator app', 'Tablet']);
     expect((await call(at(0), 'DELETE', `/api/v1/me/authenticators/${listed[0]!.id}`, { token: user.token })).status).toBe(200);
     // The removed app's next code was never used, and was valid a moment ago: now refused everywhere.
     for (const i of [1, 2, 0]) {
       const challengeId = await challenge(i, user.username, user.password);
-      const refused = await call(at(i), 'POST', '/api/v1/auth/login/second-factor', { body: { challengeId, method: 'totp', code: totpCode(user.secret, 1) } });
+      const refused = await call(at(i), 'POST', '/api/v1/auth/login/second-factor', { body: { challengeId, method: 'totp', code: totpCode(user.secret, 1, clock()) } });
       expect(refused.status).toBe(401);
       expect((refused.json.error as { code: string }).code).toBe('invalid_code');
     }
     const challengeId = await challenge(2, user.username, user.password);
-    expect((await call(at(2), 'POST', '/api/v1/auth/login/second-factor', { body: { challengeId, method: 'totp', code: totpCode(tablet, 1) } })).status).toBe(200);
+    expect((await call(at(2), 'POST', '/api/v1/auth/login/second-factor', { body: { challengeId, method: 'totp', code: totpCode(tablet, 1, clock()) } })).status).toBe(200);
   });
 
   it('shares sessions: made on one, valid on all; logout and admin reset take effect everywhere at once', async () => {
@@ -185,14 +196,14 @@ describe('several instances on one PostgreSQL', () => {
     const tokens = flat.filter((r) => r.status === 200 && r.token).map((r) => r.token!);
     for (const [i, token] of tokens.entries()) expect((await call(survivors[i % 2]!, 'GET', '/api/v1/me', { token })).status).toBe(200);
     // And a restarted instance rejoins with the same data.
-    instances[2] = await startInstance(environment.env);
+    instances[2] = await startTestServer(environment.env, { clockOffsetMs: offsetMs });
     expect((await call(instances[2].url, 'GET', '/api/v1/me', { token: tokens[0] })).status).toBe(200);
   });
 
   it('writes no password, code, token or secret to its logs', async () => {
     const user = await userWithTOTP();
     const challengeId = await challenge(0, user.username, user.password);
-    const code = totpCode(user.secret, 1);
+    const code = totpCode(user.secret, 1, clock());
     await call(at(0), 'POST', '/api/v1/auth/login/second-factor', { body: { challengeId, method: 'totp', code } });
     const logs = instances.map((i) => i.output()).join('\n');
     expect(logs).toContain('request completed');

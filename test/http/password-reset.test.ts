@@ -1,8 +1,7 @@
 import type { ParsedMail } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PASSWORD_RESET_REQUESTED } from '../../src/flows/account/password-reset.ts';
-import { DIALECTS, adminToken, body, createTestEnvironment, createUser, login, loginToken, post, startTestApp, totpCode, type TestApp } from '../support/harness.ts';
-import { createTestClock, type TestClock } from '../support/clock.ts';
+import { DIALECTS, adminToken, body, createTestClock, createTestEnvironment, createUser, login, loginToken, post, startTestApp, totpCode, type TestApp } from '../support/harness.ts';
 import { answerChallenge, enrollTOTP, expectError, get } from '../support/security.ts';
 import { codeFromMail, startMailbox, type TestMailbox } from '../support/smtp.ts';
 
@@ -11,14 +10,13 @@ const PUBLIC_URL = 'https://twofold.example.com';
 describe.each(DIALECTS)('Forgot password: reset by mail over real SMTP (%s)', (dialect) => {
   let t: TestApp;
   let mailbox: TestMailbox;
-  let time: TestClock;
+  const clock = createTestClock(Date.now());
   let ipCounter = 0;
   beforeAll(async () => {
     mailbox = await startMailbox();
-    time = createTestClock();
     t = await startTestApp(
       createTestEnvironment(dialect, { TWOFOLD_SMTP_URL: mailbox.url, TWOFOLD_MAIL_FROM: 'Twofold <no-reply@example.com>', TWOFOLD_PUBLIC_URL: PUBLIC_URL }),
-      { clock: time.clock },
+      { clock },
     );
   });
   afterAll(async () => {
@@ -99,7 +97,7 @@ describe.each(DIALECTS)('Forgot password: reset by mail over real SMTP (%s)', (d
     const first = await login(t.app, user.username, 'reset-with-2fa-password-3');
     const json = body<{ status: string; challengeId: string }>(first);
     expect(json.status).toBe('second_factor_required');
-    expect((await answerChallenge(t.app, json.challengeId, totpCode(secret, 1, time.clock()))).statusCode).toBe(200);
+    expect((await answerChallenge(t.app, json.challengeId, totpCode(secret, 1, clock()))).statusCode).toBe(200);
   });
 
   it('the link expires after 30 minutes (clock seam), and a newer request replaces an older link', async () => {
@@ -113,7 +111,7 @@ describe.each(DIALECTS)('Forgot password: reset by mail over real SMTP (%s)', (d
     expect(second).not.toBe(first);
     expectError(await confirm(first, 'replaced-link-password-4'), 401, 'challenge_invalid');
 
-    time.advance(30 * 60_000 + 1_000);
+    clock.advance(30 * 60_000 + 1_000);
     const expired = expectError(await confirm(second, 'expired-link-password-5'), 401, 'challenge_invalid');
     expect(expired.error.message).toMatch(/expired or was already used/);
     expect(body(await login(t.app, user.username, user.password))).toMatchObject({ status: 'ok' });
@@ -162,7 +160,7 @@ describe.each(DIALECTS)('Forgot password: reset by mail over real SMTP (%s)', (d
     await nextResetMail(other.email, 0);
     expect(resetMails(user.email)).toHaveLength(5);
     // An hour later (clock seam), mails go out again.
-    time.advance(60 * 60_000 + 1_000);
+    clock.advance(60 * 60_000 + 1_000);
     await requestReset(user.username, nextIp());
     await nextResetMail(user.email, 5);
   });

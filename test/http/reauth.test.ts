@@ -1,13 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DIALECTS, body, createTestEnvironment, createUser, freshCodes, loginToken, post, startTestApp, totpCode, type TestApp } from '../support/harness.ts';
+import { DIALECTS, body, createTestEnvironment, createUser, loginToken, post, startTestApp, totpCode, type TestApp, codesAt, createTestClock } from '../support/harness.ts';
 import { del, enrollTOTP, expectError, get, wrongCode } from '../support/security.ts';
 
 // The Password window: sensitive changes need a recent password (and, to change two-factor while
 // it is on, a current code proven after two-factor was last changed).
 describe.each(DIALECTS)('reauthentication (%s)', (dialect) => {
+  const clock = createTestClock(Date.now());
   let t: TestApp;
   beforeAll(async () => {
-    t = await startTestApp(createTestEnvironment(dialect));
+    t = await startTestApp(createTestEnvironment(dialect), { clock });
   });
   afterAll(async () => {
     await t.close();
@@ -24,16 +25,6 @@ describe.each(DIALECTS)('reauthentication (%s)', (dialect) => {
     return body<{ twoFactor: { enabled: boolean; method: string | null }; session: { id: string } }>(response);
   }
 
-  async function ageReauthentication(token: string, byMs: number): Promise<void> {
-    const { session } = await me(token);
-    const row = await t.services.database.db.selectFrom('sessions').select('reauthenticated_at').where('id', '=', session.id).executeTakeFirstOrThrow();
-    expect(row.reauthenticated_at).not.toBeNull();
-    await t.services.database.db
-      .updateTable('sessions')
-      .set({ reauthenticated_at: Number(row.reauthenticated_at) - byMs })
-      .where('id', '=', session.id)
-      .execute();
-  }
 
   it('warns before wrong passwords in the Password window pause logins, and says what is paused (issue 13 #4)', async () => {
     const user = await signedIn();
@@ -70,16 +61,16 @@ describe.each(DIALECTS)('reauthentication (%s)', (dialect) => {
     expect(fresh.secret).not.toBe(first.secret);
     expect(await setup({ reusePending: true })).toMatchObject({ secret: fresh.secret, reused: true });
     // The kept key is the one that enables.
-    const enabled = await post(t.app, '/api/v1/me/two-factor/totp/enable', { code: totpCode(fresh.secret) }, user.token);
+    const enabled = await post(t.app, '/api/v1/me/two-factor/totp/enable', { code: totpCode(fresh.secret, 0, clock()) }, user.token);
     expect(enabled.statusCode).toBe(200);
   });
 
-  it('lasts 5 minutes: a reauthentication moved 5 min 1 s back no longer opens setup', async () => {
+  it('lasts 5 minutes: 5 min 1 s later (the clock seam) a reauthentication no longer opens setup', async () => {
     const user = await signedIn();
     expect((await post(t.app, '/api/v1/me/reauth', { password: user.password }, user.token)).statusCode).toBe(200);
-    await ageReauthentication(user.token, 4 * 60_000);
+    clock.advance(4 * 60_000);
     expect((await post(t.app, '/api/v1/me/two-factor/totp/setup', {}, user.token)).statusCode).toBe(200);
-    await ageReauthentication(user.token, 60_000 + 1_000);
+    clock.advance(60_000 + 1_000);
     expectError(await post(t.app, '/api/v1/me/two-factor/totp/setup', {}, user.token), 403, 'reauth_required');
     expectError(await post(t.app, '/api/v1/me/two-factor/totp/enable', { code: '123456' }, user.token), 403, 'reauth_required');
   });
@@ -95,13 +86,13 @@ describe.each(DIALECTS)('reauthentication (%s)', (dialect) => {
     expectError(await del(t.app, '/api/v1/me/two-factor', user.token), 403, 'reauth_required');
 
     // A wrong code: 401 invalid_code, and still not enough.
-    expectError(await post(t.app, '/api/v1/me/reauth', { password: user.password, code: wrongCode(secret) }, user.token), 401, 'invalid_code');
+    expectError(await post(t.app, '/api/v1/me/reauth', { password: user.password, code: wrongCode(secret, clock()) }, user.token), 401, 'invalid_code');
     expectError(await del(t.app, '/api/v1/me/two-factor', user.token), 403, 'reauth_required');
     // A right code with a wrong password proves nothing.
-    expectError(await post(t.app, '/api/v1/me/reauth', { password: 'not-the-password', code: totpCode(secret) }, user.token), 401, 'invalid_credentials');
+    expectError(await post(t.app, '/api/v1/me/reauth', { password: 'not-the-password', code: totpCode(secret, 0, clock()) }, user.token), 401, 'invalid_credentials');
     expectError(await del(t.app, '/api/v1/me/two-factor', user.token), 403, 'reauth_required');
 
-    const withCode = await post(t.app, '/api/v1/me/reauth', { password: user.password, code: totpCode(secret) }, user.token);
+    const withCode = await post(t.app, '/api/v1/me/reauth', { password: user.password, code: totpCode(secret, 0, clock()) }, user.token);
     expect(withCode.statusCode).toBe(200);
     expect(body(withCode)).toMatchObject({ secondFactorVerified: true });
     const off = await del(t.app, '/api/v1/me/two-factor', user.token);
@@ -121,13 +112,15 @@ describe.each(DIALECTS)('reauthentication (%s)', (dialect) => {
 
     // A reauthentication WITH a code, then two-factor off and on again inside the 5 minutes:
     // that proof was for the old authenticator and does not count for the new one.
-    const codes = await freshCodes(first.secret, 4_000);
+    const codes = codesAt(first.secret, clock());
     expect((await post(t.app, '/api/v1/me/reauth', { password: user.password, code: codes.current }, user.token)).statusCode).toBe(200);
     expect((await del(t.app, '/api/v1/me/two-factor', user.token)).statusCode).toBe(200);
+    // Re-enabled a second later (the clock seam), still inside the 5-minute window.
+    clock.advance(1_000);
     const setup = await post(t.app, '/api/v1/me/two-factor/totp/setup', {}, user.token);
     expect(setup.statusCode).toBe(200);
     const secret = body<{ secret: string }>(setup).secret;
-    const enable = await post(t.app, '/api/v1/me/two-factor/totp/enable', { code: totpCode(secret) }, user.token);
+    const enable = await post(t.app, '/api/v1/me/two-factor/totp/enable', { code: totpCode(secret, 0, clock()) }, user.token);
     expect(enable.statusCode).toBe(200);
     expect((await me(user.token)).twoFactor).toEqual({ enabled: true, method: 'totp', authenticators: 1 });
     expectError(await del(t.app, '/api/v1/me/two-factor', user.token), 403, 'reauth_required');

@@ -6,19 +6,20 @@ import {
   createTestEnvironment,
   createUser,
   enableTOTP,
-  freshCodes,
   loginToken,
   startTestApp,
   type TestApp,
+  codesAt, createTestClock,
 } from '../support/harness.ts';
 import { answerChallenge, enrollTOTP, expectError, get, startChallenge, userId } from '../support/security.ts';
 
 // A code is good for one use (RFC 6238 §5.2) and a challenge for one session, however many
 // requests race for them: the database's guarded updates decide, not process memory.
 describe.each(DIALECTS)('replays and races (%s)', (dialect) => {
+  const clock = createTestClock(Date.now());
   let t: TestApp;
   beforeAll(async () => {
-    t = await startTestApp(createTestEnvironment(dialect));
+    t = await startTestApp(createTestEnvironment(dialect), { clock });
   });
   afterAll(async () => {
     await t.close();
@@ -41,7 +42,7 @@ describe.each(DIALECTS)('replays and races (%s)', (dialect) => {
     const challenges: string[] = [];
     for (let i = 0; i < 20; i++) challenges.push(await startChallenge(t.app, user.username, user.password));
     const before = await sessionCount(user.id);
-    const { current } = await freshCodes(user.secret, 3_000);
+    const { current } = codesAt(user.secret, clock());
     const responses = await Promise.all(challenges.map((id) => answerChallenge(t.app, id, current)));
     const winners = responses.filter((r) => r.statusCode === 200);
     expect(winners).toHaveLength(1);
@@ -58,11 +59,11 @@ describe.each(DIALECTS)('replays and races (%s)', (dialect) => {
 
   it('gives one challenge answered with two different valid codes in parallel exactly one session', async () => {
     const user = await userWithTOTP();
-    // The account last used a code long ago, so the previous, current and next steps are all fresh.
-    await t.services.database.db.updateTable('authenticators').set({ last_used_step: 1 }).where('user_id', '=', user.id).execute();
+    // A minute after enrolling (the clock seam), the previous, current and next steps are all fresh.
+    clock.advance(60_000);
     const challengeId = await startChallenge(t.app, user.username, user.password);
     const before = await sessionCount(user.id);
-    const codes = await freshCodes(user.secret, 3_000);
+    const codes = codesAt(user.secret, clock());
     const [older, newer] = await Promise.all([answerChallenge(t.app, challengeId, codes.previous), answerChallenge(t.app, challengeId, codes.next)]);
     const statuses = [older!.statusCode, newer!.statusCode].sort();
     expect(statuses[0]).toBe(200);

@@ -5,15 +5,16 @@ import * as OTPAuth from 'otpauth';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.ts';
 import { createServices } from '../../src/runtime/services.ts';
-import { DIALECTS, body, createTestEnvironment, createUser, loginToken, post, startTestApp, totpCode, type TestApp } from '../support/harness.ts';
+import { DIALECTS, body, createTestEnvironment, createUser, loginToken, post, startTestApp, totpCode, type TestApp, createTestClock } from '../support/harness.ts';
 import { answerChallenge, dumpPostgres, enrollTOTP, startChallenge } from '../support/security.ts';
 
 // A stolen database (file, WAL or dump) must not give away an authenticator secret or a usable
 // token: secrets are sealed with the master key, tokens kept only as hashes.
 describe.each(DIALECTS)('secrets at rest (%s)', (dialect) => {
+  const clock = createTestClock(Date.now());
   let t: TestApp;
   beforeAll(async () => {
-    t = await startTestApp(createTestEnvironment(dialect));
+    t = await startTestApp(createTestEnvironment(dialect), { clock });
   });
   afterAll(async () => {
     await t.close();
@@ -56,7 +57,7 @@ describe.each(DIALECTS)('secrets at rest (%s)', (dialect) => {
 
     // Confirmed, and used once at login (so the row has been rewritten too).
     const { secret, recoveryCodes } = await enrollTOTP(t.app, token, user.password);
-    const login = await answerChallenge(t.app, await startChallenge(t.app, user.username, user.password), totpCode(secret));
+    const login = await answerChallenge(t.app, await startChallenge(t.app, user.username, user.password), totpCode(secret, 0, clock()));
     expect(login.statusCode).toBe(200);
     const credential = await t.services.database.db.selectFrom('authenticators').selectAll().where('type', '=', 'totp').executeTakeFirstOrThrow();
     expect(credential.sealed_secret).toMatch(/^v2\.[0-9a-f]{16}\./);
@@ -79,7 +80,7 @@ describe.each(DIALECTS)('secrets at rest (%s)', (dialect) => {
     const token = await loginToken(t.app, user.username, user.password);
     const { secret } = await enrollTOTP(t.app, token, user.password);
     const challengeId = await startChallenge(t.app, user.username, user.password);
-    const second = await answerChallenge(t.app, challengeId, totpCode(secret));
+    const second = await answerChallenge(t.app, challengeId, totpCode(secret, 0, clock()));
     const token2 = body<{ token: string }>(second).token;
 
     const columns = Object.keys(await t.services.database.db.selectFrom('sessions').selectAll().executeTakeFirstOrThrow());

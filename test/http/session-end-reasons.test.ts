@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   DIALECTS,
   adminToken,
@@ -30,10 +30,6 @@ describe.each(DIALECTS)('why a session ended (%s)', (dialect) => {
   });
   afterAll(async () => {
     await t.close();
-  });
-  // TOTP codes below come from the real time; only the expiry test moves the clock on.
-  beforeEach(() => {
-    clock.set(Date.now());
   });
 
   const ended = async (token: string): Promise<EndedError['error']> => {

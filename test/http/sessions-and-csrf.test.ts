@@ -11,6 +11,7 @@ import {
   post,
   startTestApp,
   type TestApp,
+  createTestClock,
 } from '../support/harness.ts';
 import { del, enrollTOTP, expectError, get } from '../support/security.ts';
 
@@ -29,9 +30,10 @@ function cookieToken(response: { headers: Record<string, unknown> }): string {
 }
 
 describe.each(DIALECTS)('sessions and CSRF (%s)', (dialect) => {
+  const clock = createTestClock(Date.now());
   let t: TestApp;
   beforeAll(async () => {
-    t = await startTestApp(createTestEnvironment(dialect));
+    t = await startTestApp(createTestEnvironment(dialect), { clock });
   });
   afterAll(async () => {
     await t.close();
@@ -195,9 +197,9 @@ describe.each(DIALECTS)('sessions and CSRF (%s)', (dialect) => {
     for (const headers of attempts) {
       expectError(await t.app.inject({ method: 'GET', url: '/api/v1/me', headers }), 401, 'unauthorized');
     }
-    // A token whose session expired is no longer accepted.
-    const id = await currentSessionId(real);
-    await t.services.database.db.updateTable('sessions').set({ expires_at: Date.now() - 1 }).where('id', '=', id).execute();
+    // A token whose session expired (the clock seam) is no longer accepted.
+    expect((await get(t.app, '/api/v1/me', real)).statusCode).toBe(200);
+    clock.advance(t.services.flows.settings.sessionTtlMs + 1);
     expectError(await get(t.app, '/api/v1/me', real), 401, 'unauthorized');
   });
 });

@@ -20,6 +20,7 @@ import {
   startTestApp,
   totpCode,
   type TestApp,
+  createTestClock,
 } from '../support/harness.ts';
 import { expectError } from '../support/security.ts';
 
@@ -31,9 +32,10 @@ function cookieToken(response: LightMyRequestResponse): string | undefined {
 }
 
 describe.each(DIALECTS)('tokens and requests (%s)', (dialect) => {
+  const clock = createTestClock(Date.now());
   let t: TestApp;
   beforeAll(async () => {
-    t = await startTestApp(createTestEnvironment(dialect));
+    t = await startTestApp(createTestEnvironment(dialect), { clock });
   });
   afterAll(async () => {
     await t.close();
@@ -44,7 +46,7 @@ describe.each(DIALECTS)('tokens and requests (%s)', (dialect) => {
     const token = await loginToken(t.app, user.username, user.password);
     const { secret } = await enableTOTP(t.app, token, user.password);
     // Codes of steps the enrolment did not use, so neither counts as a replay.
-    const codes = [totpCode(secret, 0), totpCode(secret, 1)];
+    const codes = [totpCode(secret, 0, clock()), totpCode(secret, 1, clock())];
 
     for (const [client, code] of [['web', codes[0]!], ['mobile', codes[1]!]] as const) {
       const first = await login(t.app, user.username, user.password, client);

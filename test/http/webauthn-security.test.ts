@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PublicKeyCredentialRequestOptionsJSON } from '@simplewebauthn/server';
-import { DIALECTS, adminToken, body, createTestEnvironment, createUser, loginToken, post, startTestApp, type TestApp } from '../support/harness.ts';
+import { DIALECTS, adminToken, body, createTestEnvironment, createUser, loginToken, post, startTestApp, type TestApp, createTestClock } from '../support/harness.ts';
 import { enrollTOTP, expectError, get, secondFactorKey, snapshotTables, startChallenge, userId, wrongCode } from '../support/security.ts';
 import { SoftwareAuthenticator } from '../support/software-authenticator.ts';
 import { PUBLIC_URL, WEBAUTHN_ENV, loginOptions, passkeyOptions, registerKey } from '../support/webauthn.ts';
@@ -9,12 +9,13 @@ import { PUBLIC_URL, WEBAUTHN_ENV, loginOptions, passkeyOptions, registerKey } f
 // across instances and under a burst of parallel requests), the signature counter, the limit
 // shared with codes, and malformed input that changes nothing.
 describe.each(DIALECTS)('passkey security (%s)', (dialect) => {
+  const clock = createTestClock(Date.now());
   let t: TestApp;
   let other: TestApp;
   beforeAll(async () => {
-    t = await startTestApp(createTestEnvironment(dialect, WEBAUTHN_ENV));
+    t = await startTestApp(createTestEnvironment(dialect, WEBAUTHN_ENV), { clock });
     // A second instance on the same database and master key.
-    other = await startTestApp(t.environment);
+    other = await startTestApp(t.environment, { clock });
   });
   afterAll(async () => {
     await other.stop();
@@ -142,7 +143,7 @@ describe.each(DIALECTS)('passkey security (%s)', (dialect) => {
     let current = challengeId;
     for (let i = 0; i < 9; i++) {
       if (i % 4 === 0 && i > 0) current = await startChallenge(t.app, user.username, user.password);
-      expectError(await post(t.app, '/api/v1/auth/login/second-factor', { challengeId: current, method: 'totp', code: wrongCode(secret, i) }), 401, 'invalid_code');
+      expectError(await post(t.app, '/api/v1/auth/login/second-factor', { challengeId: current, method: 'totp', code: wrongCode(secret, clock(), i) }), 401, 'invalid_code');
     }
     expect(await failures(user.id)).toBe(9);
     const last = await startChallenge(t.app, user.username, user.password);

@@ -1,6 +1,7 @@
-import { Migrator } from 'kysely';
+import { Migrator, sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrationProvider } from '../../src/store/migrations/index.ts';
+import { EXPIRY_INDEXES } from '../../src/store/migrations/017-expiry-indexes.ts';
 import { resealAuthenticatorSecrets } from '../../src/store/upgrades/reseal-authenticator-secrets.ts';
 import { loadFixture, readManifest } from '../support/release-276272a.ts';
 import {
@@ -132,5 +133,16 @@ describe.each(DIALECTS)('upgrade from release 276272a (%s)', (dialect) => {
     expect(old.length).toBeGreaterThan(0);
     await t.services.flows.store.transaction((store) => store.endSessionsOfAccount(carol.id, { reason: 'administrator', now: clock() }));
     for (const { token_hash } of old) expect(await t.services.flows.store.findSessionEnd(token_hash, clock())).toBe('administrator');
+  });
+
+  it('migration 017: the expiry sweep finds each short-lived table by an index', async () => {
+    const db = t.services.database.db;
+    for (const { name, table } of EXPIRY_INDEXES) {
+      const found =
+        dialect === 'sqlite'
+          ? await sql<{ name: string }>`select name from sqlite_master where type = 'index' and name = ${name} and tbl_name = ${table}`.execute(db)
+          : await sql<{ name: string }>`select indexname as name from pg_indexes where indexname = ${name} and tablename = ${table} and schemaname = current_schema()`.execute(db);
+      expect(found.rows.map((r) => r.name)).toEqual([name]);
+    }
   });
 });

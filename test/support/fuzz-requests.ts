@@ -45,9 +45,16 @@ export interface JSONSchema {
   required?: string[];
   anyOf?: JSONSchema[];
   const?: unknown;
+  enum?: unknown[];
   pattern?: string;
+  format?: string;
   minLength?: number;
   maxLength?: number;
+  minimum?: number;
+  maximum?: number;
+  items?: JSONSchema;
+  minItems?: number;
+  maxItems?: number;
 }
 
 export interface RouteSchemas {
@@ -134,12 +141,109 @@ function plausible(schema: JSONSchema | undefined, field: string, known: KnownVa
 function plausibleFromSchema(schema: JSONSchema, known: KnownValues): fc.Arbitrary<Json> {
   if (schema.anyOf) return fc.oneof(...schema.anyOf.map((s) => plausibleFromSchema(s, known)));
   if (schema.const !== undefined) return fc.constant(schema.const as Json);
+  if (schema.enum !== undefined && schema.enum.length > 0) return fc.constantFrom(...(schema.enum as Json[]));
   if (schema.type === 'null') return fc.constant(null);
   if (schema.type === 'boolean') return fc.boolean();
-  if (schema.type === 'integer' || schema.type === 'number') return fc.integer();
+  if (schema.type === 'integer' || schema.type === 'number') {
+    return fc.integer({ min: Math.ceil(schema.minimum ?? -(2 ** 31)), max: Math.floor(schema.maximum ?? 2 ** 31) });
+  }
   if (schema.type === 'object') return objectFor(schema, known);
-  if (schema.pattern !== undefined) return fc.stringMatching(new RegExp(schema.pattern));
-  return fc.string({ unit: 'grapheme', minLength: schema.minLength ?? 0, maxLength: Math.min(schema.maxLength ?? 40, 40) });
+  if (schema.type === 'array') {
+    return fc.array(schema.items ? plausibleFromSchema(schema.items, known) : nastyString, { minLength: schema.minItems ?? 0, maxLength: Math.min(schema.maxItems ?? 4, 4) });
+  }
+  return stringFor(schema);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Strings a schema accepts: its length limits, its format, and its pattern where the pattern is
+// a simple one (one character class repeated, optionally followed by a short fixed tail such as
+// base64url's `={0,2}`); other patterns are sampled from fast-check and filtered by length.
+
+interface SimplePattern {
+  chars: string[];
+  /** Fixed repetition ({n}) of the class, if any. */
+  exact?: number;
+  min: number;
+  max?: number;
+}
+
+const SIMPLE_PATTERN = /^\^\[((?:[^\]\\]|\\.)+)\](\+|\*|\{(\d+)\}|\{(\d+),(\d*)\})(?:[^[\]()|]\{0,\d+\})?\$$/;
+
+/** The characters of a class such as `A-Za-z0-9_-` (ranges and literals, no negation). */
+function classChars(body: string): string[] | null {
+  if (body.startsWith('^')) return null;
+  const chars: string[] = [];
+  for (let i = 0; i < body.length; i++) {
+    let c = body[i]!;
+    if (c === '\\') {
+      c = body[++i] ?? '';
+      if (c === 'd') chars.push(...'0123456789');
+      else if (/[A-Za-z]/.test(c)) return null;
+      else chars.push(c);
+      continue;
+    }
+    if (body[i + 1] === '-' && i + 2 < body.length) {
+      const end = body[i + 2]!;
+      for (let code = c.charCodeAt(0); code <= end.charCodeAt(0); code++) chars.push(String.fromCharCode(code));
+      i += 2;
+      continue;
+    }
+    chars.push(c);
+  }
+  return chars.length > 0 ? chars : null;
+}
+
+export function simplePattern(pattern: string): SimplePattern | null {
+  const match = SIMPLE_PATTERN.exec(pattern);
+  if (!match) return null;
+  const chars = classChars(match[1]!);
+  if (chars === null) return null;
+  if (match[3] !== undefined) return { chars, exact: Number(match[3]), min: Number(match[3]) };
+  if (match[4] !== undefined) return { chars, min: Number(match[4]), ...(match[5] ? { max: Number(match[5]) } : {}) };
+  return { chars, min: match[2] === '+' ? 1 : 0 };
+}
+
+function lengthsOf(schema: JSONSchema, floor = 0): { min: number; max: number } {
+  const min = Math.max(schema.minLength ?? 0, floor);
+  // Long enough for the token-like fields (20-128 characters), short enough to stay quick.
+  return { min, max: Math.max(min, Math.min(schema.maxLength ?? 40, Math.max(min, 40))) };
+}
+
+const fitsLength = (schema: JSONSchema) => (value: string) =>
+  [...value].length >= (schema.minLength ?? 0) && [...value].length <= (schema.maxLength ?? Number.POSITIVE_INFINITY);
+
+function stringFor(schema: JSONSchema): fc.Arbitrary<string> {
+  if (schema.format === 'email') {
+    return fc.emailAddress().filter((address) => fitsLength(schema)(address) && (schema.pattern === undefined || new RegExp(schema.pattern).test(address)));
+  }
+  if (schema.pattern !== undefined) {
+    const simple = simplePattern(schema.pattern);
+    if (simple !== null) {
+      const { min, max } = lengthsOf(schema, simple.min);
+      const length = simple.exact;
+      return fc.string({ unit: fc.constantFrom(...simple.chars), minLength: length ?? min, maxLength: length ?? Math.min(max, simple.max ?? max) });
+    }
+    return fc.stringMatching(new RegExp(schema.pattern)).filter(fitsLength(schema));
+  }
+  const { min, max } = lengthsOf(schema);
+  return fc.string({ unit: 'grapheme', minLength: min, maxLength: max }).filter(fitsLength(schema));
+}
+
+/** One deterministic string the schema accepts (see stringFor). */
+function exampleString(schema: JSONSchema): string {
+  if (schema.format === 'email') return 'fuzz@example.com';
+  if (schema.pattern !== undefined) {
+    const simple = simplePattern(schema.pattern);
+    if (simple !== null) {
+      const length = simple.exact ?? Math.max(simple.min, schema.minLength ?? 0, 1);
+      // Cycling through the class gives a value that looks like a token, not 'aaaa'.
+      return Array.from({ length }, (_, i) => simple.chars[(i * 7) % simple.chars.length]!).join('');
+    }
+    const sample = fc.sample(fc.stringMatching(new RegExp(schema.pattern)).filter(fitsLength(schema)), { numRuns: 1, seed: 1 })[0];
+    if (sample === undefined) throw new Error(`no example for the pattern ${schema.pattern}`);
+    return sample;
+  }
+  return 'x'.repeat(Math.max(1, schema.minLength ?? 1));
 }
 
 /** An object shaped by the schema: required fields, some optional ones, each value plausible or hostile. */
@@ -169,13 +273,14 @@ export function exampleFor(schema: JSONSchema | undefined, field: string, known:
   if (pool[0] !== undefined) return pool[0];
   if (schema.anyOf) return exampleFor(schema.anyOf[0], field, known);
   if (schema.const !== undefined) return schema.const as Json;
+  if (schema.enum !== undefined && schema.enum.length > 0) return schema.enum[0] as Json;
   if (schema.type === 'object') {
     return new ObjectEntries((schema.required ?? []).map((name) => [name, exampleFor(schema.properties?.[name], name, known)]));
   }
+  if (schema.type === 'array') return Array.from({ length: schema.minItems ?? 0 }, () => exampleFor(schema.items, field, known));
   if (schema.type === 'boolean') return true;
-  if (schema.type === 'integer' || schema.type === 'number') return 1;
-  if (schema.pattern !== undefined) return fc.sample(fc.stringMatching(new RegExp(schema.pattern)), { numRuns: 1, seed: 1 })[0]!;
-  return 'x'.repeat(Math.max(1, schema.minLength ?? 1));
+  if (schema.type === 'integer' || schema.type === 'number') return Math.max(schema.minimum ?? 1, Math.min(schema.maximum ?? 1, 1));
+  return exampleString(schema);
 }
 
 const CONTENT_TYPES = [

@@ -7,7 +7,8 @@ import * as OTPAuth from 'otpauth';
 import { loadConfig, type Config } from '../../src/config.ts';
 import { bootstrapAdmin } from '../../src/flows/bootstrap-admin.ts';
 import type { SecurityNotifier } from '../../src/flows/shared/deps.ts';
-import type { MailTransport } from '../../src/ports.ts';
+import type { MailTransport, PasswordHasher } from '../../src/ports.ts';
+import { createArgon2PasswordHasher } from '../../src/core/passwords.ts';
 import type { Clock } from '../../src/core/clock.ts';
 import { buildApp } from '../../src/http/app.ts';
 import { createServices, type Services } from '../../src/runtime/services.ts';
@@ -65,6 +66,19 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
+// The clock each test app runs on, for the helpers below that compute codes from an `app` alone.
+const appClocks = new WeakMap<FastifyInstance, Clock>();
+
+/**
+ * The time of `app`'s clock. TOTP helpers need it: a code computed from the real time can fall a
+ * step behind the app's, and waiting for a fresh step is what the clock seam replaces.
+ */
+export function appNow(app: FastifyInstance): number {
+  const clock = appClocks.get(app);
+  if (clock === undefined) throw new Error('this helper computes codes on the app\'s clock: start the app with startTestApp(env, { clock: createTestClock(...) })');
+  return clock();
+}
+
 /**
  * The clock seam for tests (createServices(config, { clock })): time moves only when the test
  * says so, so TOTP steps, drift and expiry are tested without sleeping or editing rows.
@@ -105,14 +119,29 @@ export function createMailCapture(): MailTransport & { sent: { to: string; subje
   };
 }
 
+/**
+ * Argon2id at its smallest cost, for apps under test: the same algorithm, code path and PHC
+ * strings as production, at a fraction of the CPU (a test signs in hundreds of times). Nothing
+ * these suites assert depends on the cost: the unknown-username path verifies against a dummy
+ * hash of the same hasher, so it stays as slow as a real check. The production parameters are
+ * asserted by test/core/passwords.test.ts, and every suite that starts a real process
+ * (multi-instance, CLI, crash soak, production build) runs at full cost.
+ */
+export const TEST_PASSWORD_HASHER: PasswordHasher = createArgon2PasswordHasher({ memoryCost: 1024, timeCost: 1, parallelism: 1 });
+
 /** The real app over a real database, reached through `inject` (no port needed). */
 export async function startTestApp(
   environment: TestEnvironment,
-  options: { notifier?: SecurityNotifier; clock?: Clock; mailer?: MailTransport } = {},
+  options: { notifier?: SecurityNotifier; clock?: Clock; mailer?: MailTransport; passwordHasher?: PasswordHasher } = {},
 ): Promise<TestApp> {
   let services: Services;
   try {
-    services = await createServices(environment.config, { notifier: options.notifier, clock: options.clock, mailer: options.mailer });
+    services = await createServices(environment.config, {
+      notifier: options.notifier,
+      clock: options.clock,
+      mailer: options.mailer,
+      passwordHasher: process.env.TWOFOLD_TEST_FULL_ARGON2 ? undefined : (options.passwordHasher ?? TEST_PASSWORD_HASHER),
+    });
   } catch (error) {
     await environment.dropDatabase();
     throw error;
@@ -120,6 +149,7 @@ export async function startTestApp(
   await bootstrapAdmin(services.flows, environment.config.adminPassword);
   const app = await buildApp({ flows: services.flows, poolStats: services.database.poolStats });
   await app.ready();
+  if (options.clock !== undefined) appClocks.set(app, options.clock);
   const stop = async () => {
     await app.close();
     await services.close();
@@ -203,26 +233,22 @@ export async function createUser(
 }
 
 // ---------------------------------------------------------------------------------------------
-// TOTP at the real time, computed by an independent implementation (otpauth).
+// TOTP computed by an independent implementation (otpauth), at the time the test gives.
 
 export function totpCode(secret: string, stepOffset = 0, now = Date.now()): string {
   const totp = new OTPAuth.TOTP({ secret: OTPAuth.Secret.fromBase32(secret), algorithm: 'SHA1', digits: 6, period: 30 });
   return totp.generate({ timestamp: now + stepOffset * 30_000 });
 }
 
-/**
- * The server accepts the previous, current and next step, each once. Tests that need several
- * codes take them from one instant; this waits (at most a few seconds, only near a step
- * boundary) so that all three stay valid while the test runs.
- */
-export async function freshCodes(secret: string, needMs = 8_000): Promise<{ previous: string; current: string; next: string }> {
-  const intoStep = Date.now() % 30_000;
-  if (30_000 - intoStep < needMs) await new Promise((resolve) => setTimeout(resolve, 30_000 - intoStep + 50));
-  const now = Date.now();
+/** The previous, current and next step's codes at `now`: the server accepts each once. */
+export function codesAt(secret: string, now: number): { previous: string; current: string; next: string } {
   return { previous: totpCode(secret, -1, now), current: totpCode(secret, 0, now), next: totpCode(secret, 1, now) };
 }
 
-/** Password window, setup and enable: returns the secret and recovery codes. Uses the previous step's code. */
+/**
+ * Password window, setup and enable: returns the secret and recovery codes. Uses the previous
+ * step's code at the app's clock (which the test moves), and returns that instant's three codes.
+ */
 export async function enableTOTP(
   app: FastifyInstance,
   token: string,
@@ -233,7 +259,7 @@ export async function enableTOTP(
   const setup = await post(app, '/api/v1/me/two-factor/totp/setup', {}, token);
   if (setup.statusCode !== 200) throw new Error(`setup failed: ${setup.body}`);
   const { secret } = body<{ secret: string }>(setup);
-  const codes = await freshCodes(secret);
+  const codes = codesAt(secret, appNow(app));
   const enable = await post(app, '/api/v1/me/two-factor/totp/enable', { code: codes.previous }, token);
   if (enable.statusCode !== 200) throw new Error(`enable failed: ${enable.body}`);
   return { secret, recoveryCodes: body<{ recoveryCodes: string[] }>(enable).recoveryCodes, codes };

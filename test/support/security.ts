@@ -1,7 +1,7 @@
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { sql } from 'kysely';
 import { expect } from 'vitest';
-import { bearer, body, freshCodes, login, post, totpCode, type TestApp } from './harness.ts';
+import { appNow, bearer, body, login, post, totpCode, type TestApp } from './harness.ts';
 
 // Helpers shared by the security suites. Each is either one real HTTP request or a direct look at
 // the database (to observe what was stored, or to move a stored time back: the only clock we touch).
@@ -68,9 +68,8 @@ export async function answerChallenge(
   return post(app, '/api/v1/auth/login/second-factor', { challengeId, method, code });
 }
 
-/** A 6-digit code that is certainly not accepted for `secret` now (no step within ±3 produces it). */
-export function wrongCode(secret: string, seed = 0): string {
-  const now = Date.now();
+/** A 6-digit code that is certainly not accepted for `secret` at `now` (no step within ±3 produces it). */
+export function wrongCode(secret: string, now: number, seed = 0): string {
   const taken = new Set(Array.from({ length: 7 }, (_, i) => totpCode(secret, i - 3, now)));
   for (let n = seed; ; n++) {
     const candidate = String((n * 7919 + 123_457) % 1_000_000).padStart(6, '0');
@@ -79,9 +78,9 @@ export function wrongCode(secret: string, seed = 0): string {
 }
 
 /**
- * Password window, setup and enable with the previous step's code, like the harness's enableTOTP,
- * but only waits when under 3 s are left in the step (the enable is one request). Callers compute
- * later codes at the moment they use them: every step after the enrolment step is still unused.
+ * Password window, setup and enable with the previous step's code at the app's clock, like the
+ * harness's enableTOTP. Every step after the enrolment step is still unused: callers take the
+ * current or next step's code from the same clock.
  */
 export async function enrollTOTP(
   app: FastifyInstance,
@@ -93,7 +92,7 @@ export async function enrollTOTP(
   const setup = await post(app, '/api/v1/me/two-factor/totp/setup', {}, token);
   if (setup.statusCode !== 200) throw new Error(`setup failed: ${setup.body}`);
   const { secret } = body<{ secret: string }>(setup);
-  const { previous } = await freshCodes(secret, 3_000);
+  const previous = totpCode(secret, -1, appNow(app));
   const enable = await post(app, '/api/v1/me/two-factor/totp/enable', { code: previous }, token);
   if (enable.statusCode !== 200) throw new Error(`enable failed: ${enable.body}`);
   return { secret, recoveryCodes: body<{ recoveryCodes: string[] }>(enable).recoveryCodes, enrollmentCode: previous };

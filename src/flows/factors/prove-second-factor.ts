@@ -80,10 +80,9 @@ export async function proveSecondFactor(deps: FlowDeps, attempt: SecondFactorAtt
   const { verdict, proof } = judged;
   const base = { userId: account.id, username: account.username, client: attempt.client, ip: attempt.ip };
   if (verdict.outcome === 'accepted') {
-    await releaseAttempt(deps, key);
     // NIST SP 800-63B §5.2.2 limits consecutive failures: a right code ends the run. The lock
     // count stays, so locks still double for someone who keeps guessing between real logins.
-    await deps.store.resetAttemptFailures(key);
+    await deps.store.releaseAttempt(key, { resetFailures: true });
     if (proof.method === 'recovery_code') {
       const remaining = await deps.store.countUnusedRecoveryCodes(account.id);
       await recordAudit(deps, { ...base, type: 'recovery_code.used', outcome: 'success', detail: { remaining, purpose: attempt.purpose } });

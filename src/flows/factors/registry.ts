@@ -52,6 +52,12 @@ export async function availableMethods(deps: FlowDeps, account: Account): Promis
   return kinds;
 }
 
+/** Whether the account can answer with `method`: one count, for the second step's hot path. */
+export async function canUseMethod(deps: FlowDeps, account: Account, method: ProofMethod): Promise<boolean> {
+  if (account.authenticatorCount === 0) return false;
+  return FACTORS[method].isAvailable(deps, account);
+}
+
 /** A second-factor request as the proof its method's factor expects (the factor reads its own fields). */
 export function readProof(method: ProofMethod, input: ProofInput): SecondFactorProof {
   return factorFor(method).readProof(input);

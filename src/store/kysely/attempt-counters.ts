@@ -12,29 +12,35 @@ import { changedRows } from './rows.ts';
 export const STALE_PENDING_MS = 60_000;
 
 export function attemptCounterQueries(db: Kysely<Database>): AttemptCounterStore {
+  /**
+   * One statement, so it is atomic on both dialects: the row is made if missing; a window that
+   * has run out starts afresh (only failures reset: checks in flight keep their slots; the
+   * condition on window_started_at collapses concurrent restarts into one); slots nobody has
+   * touched for a while belong to checks that never finished (a killed instance) and are given
+   * back, since no check takes a minute.
+   */
   async function ensureWindow(key: string, now: number, windowMs: number): Promise<void> {
     await db
       .insertInto('attempt_counters')
       .values({ key, window_started_at: now, failures: 0, pending: 0, pending_at: 0, locked_until: 0, lockouts: 0 })
-      .onConflict((oc) => oc.column('key').doNothing())
-      .execute();
-    // A window that has run out starts afresh. Only failures reset: checks in flight keep their
-    // slots. The guard on window_started_at collapses concurrent restarts into one.
-    await db
-      .updateTable('attempt_counters')
-      .set({ window_started_at: now, failures: 0 })
-      .where('key', '=', key)
-      .where('window_started_at', '<=', now - windowMs)
-      .where('locked_until', '<=', now)
-      .execute();
-    // Slots nobody has touched for a while belong to checks that never finished (a killed
-    // instance): no check takes a minute, so they are given back.
-    await db
-      .updateTable('attempt_counters')
-      .set({ pending: 0 })
-      .where('key', '=', key)
-      .where('pending', '>', 0)
-      .where('pending_at', '<=', now - STALE_PENDING_MS)
+      .onConflict((oc) =>
+        oc.column('key').doUpdateSet((eb) => {
+          const windowOver = eb.and([
+            eb('attempt_counters.window_started_at', '<=', now - windowMs),
+            eb('attempt_counters.locked_until', '<=', now),
+          ]);
+          return {
+            window_started_at: eb.case().when(windowOver).then(eb.val(now)).else(eb.ref('attempt_counters.window_started_at')).end(),
+            failures: eb.case().when(windowOver).then(0).else(eb.ref('attempt_counters.failures')).end(),
+            pending: eb
+              .case()
+              .when(eb.and([eb('attempt_counters.pending', '>', 0), eb('attempt_counters.pending_at', '<=', now - STALE_PENDING_MS)]))
+              .then(0)
+              .else(eb.ref('attempt_counters.pending'))
+              .end(),
+          };
+        }),
+      )
       .execute();
   }
 
@@ -51,7 +57,16 @@ export function attemptCounterQueries(db: Kysely<Database>): AttemptCounterStore
       return changedRows(result) === 1;
     },
 
-    async releaseAttempt(key: string): Promise<void> {
+    async releaseAttempt(key: string, options: { resetFailures?: boolean } = {}): Promise<void> {
+      if (options.resetFailures === true) {
+        // The slot back and the run of failures over, in one statement.
+        await db
+          .updateTable('attempt_counters')
+          .set((eb) => ({ pending: eb.case().when('pending', '>', 0).then(eb('pending', '-', 1)).else(0).end(), failures: 0 }))
+          .where('key', '=', key)
+          .execute();
+        return;
+      }
       await db
         .updateTable('attempt_counters')
         .set((eb) => ({ pending: eb('pending', '-', 1) }))

@@ -6,7 +6,7 @@ import { derivedTwoFactorColumns, toAccount } from './accounts.ts';
 import type { Database, SessionsTable } from '../schema.ts';
 import type { NewSession, SessionEnding, SessionStore } from '../store.ts';
 import { changedRows } from './rows.ts';
-import { isLockBusy, withoutLockWait } from '../sqlite-lock-wait.ts';
+import { NO_LOCK_WAIT, isLockBusy } from '../sqlite-lock-wait.ts';
 
 /**
  * Copies the chosen sessions' token hashes into ended_sessions with the reason, kept for one
@@ -138,7 +138,7 @@ export function sessionQueries(db: Kysely<Database>): SessionStore {
       // Last-seen is a courtesy: while another process holds the database's write lock, a
       // request must not wait for it (nor fail), so the update is skipped and done next time.
       try {
-        await withoutLockWait(() => db.updateTable('sessions').set({ last_seen_at: now }).where('id', '=', sessionId).execute());
+        await db.updateTable('sessions').set({ last_seen_at: now }).where('id', '=', sessionId).modifyEnd(NO_LOCK_WAIT).execute();
       } catch (error) {
         if (!isLockBusy(error)) throw error;
       }

@@ -29,6 +29,8 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('consumed_at', 'bigint')
     .execute();
   await db.schema.createIndex('enrollment_tokens_user_id').on('enrollment_tokens').column('user_id').execute();
+  // The expiry sweep deletes by time (see migration 017): without an index it reads the table.
+  await db.schema.createIndex('enrollment_tokens_expires_at').on('enrollment_tokens').column('expires_at').execute();
   await db.schema
     .createTable('admin_recovery_codes')
     .addColumn('user_id', 'text', (c) => c.primaryKey().references('users.id').onDelete('cascade'))
@@ -38,4 +40,5 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('expires_at', 'bigint', (c) => c.notNull())
     .addColumn('consumed_at', 'bigint')
     .execute();
+  await db.schema.createIndex('admin_recovery_codes_expires_at').on('admin_recovery_codes').column('expires_at').execute();
 }

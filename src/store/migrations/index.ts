@@ -9,6 +9,7 @@ import * as accountAdministration from './007-account-administration.ts';
 import * as webauthn from './009-webauthn.ts';
 import * as endedSessions from './013-ended-sessions.ts';
 import * as twoFactorPolicy from './015-two-factor-policy.ts';
+import * as expiryIndexes from './017-expiry-indexes.ts';
 
 /** Migrations are compiled in, not read from disk, so a bundled or relocated build still finds them. */
 export const migrationProvider: MigrationProvider = {
@@ -22,9 +23,10 @@ export const migrationProvider: MigrationProvider = {
       '006-audit-indexes': auditIndexes,
       '007-account-administration': accountAdministration,
       '009-webauthn': webauthn,
-      // 006-012 are taken by branches in flight; numbers only order, gaps are harmless.
+      // Numbers only order; gaps are harmless.
       '013-ended-sessions': endedSessions,
       '015-two-factor-policy': twoFactorPolicy,
+      '017-expiry-indexes': expiryIndexes,
     };
   },
 };
