@@ -85,7 +85,10 @@ export type SecurityNotice =
   | 'password_reset'
   | 'account_disabled'
   | 'account_enabled'
-  | 'role_changed';
+  | 'role_changed'
+  | 'two_factor_recovery_issued'
+  | 'two_factor_recovered'
+  | 'two_factor_policy';
 
 export interface SecurityNotifier {
   /** Must not throw: a notification that cannot be sent never undoes the change it reports. */

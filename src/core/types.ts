@@ -63,6 +63,11 @@ export interface Account {
   disabled: boolean;
   /** Set by an administrator's password reset: the next login must choose a new password first. */
   passwordChangeRequired: boolean;
+  /**
+   * When the administrators' two-factor policy started applying to this account (policy change,
+   * creation, promotion); null while none applies. The grace deadline counts from here.
+   */
+  twoFactorPolicySince: number | null;
   createdAt: number;
 }
 
@@ -185,7 +190,12 @@ export type AuditEventType =
   | 'devices.trust_ended'
   | 'logout'
   | 'email.change_requested'
-  | 'email.verified';
+  | 'email.verified'
+  | 'policy.changed'
+  | 'two_factor.enrollment_required'
+  | 'two_factor.recovery_issued'
+  | 'two_factor.recovered'
+  | 'enrollment.ended';
 
 /** Who did something and from where, carried into audit events. */
 export interface RequestContext {

@@ -8,6 +8,7 @@ import { recordAudit } from './shared/audit.ts';
 import { requireAdminReauthentication } from './shared/reauthentication.ts';
 import type { FlowDeps } from './shared/deps.ts';
 import type { AdminActor } from './admin-reset-two-factor.ts';
+import { applyPolicyToAccount } from './admin/two-factor-policy.ts';
 
 export interface CreateAccountInput {
   username: string;
@@ -48,6 +49,8 @@ export async function createAccount(deps: FlowDeps, input: CreateAccountInput, a
   } as const;
   const created = await deps.store.transaction(async (store) => {
     if (!(await store.createAccount(account))) return false;
+    // The policy's grace period starts at creation for a covered role.
+    await applyPolicyToAccount(deps, store, account.id, account.role, now);
     await recordAudit(
       deps,
       { type: 'account.created', outcome: 'success', userId: account.id, username, actor: actor.name, ip: actor.ip, detail: { role: account.role } },
@@ -56,5 +59,7 @@ export async function createAccount(deps: FlowDeps, input: CreateAccountInput, a
     return true;
   });
   if (!created) throw new DomainError('conflict', `The username "${username}" is already taken.`, { field: 'username' });
-  return { ...account, twoFactorMethod: null, authenticatorCount: 0, twoFactorChangedAt: null, sessionEpoch: 0, disabled: false, passwordChangeRequired: false };
+  const stored = await deps.store.findAccountById(account.id);
+  if (stored === null) throw new DomainError('not_found', `No account named "${username}".`);
+  return stored;
 }

@@ -19,6 +19,9 @@ import { recordAudit } from './shared/audit.ts';
 import type { FlowDeps } from './shared/deps.ts';
 import { issueSession, notifyNewDevice, rememberSignInDevice, type SessionOrigin } from './shared/sessions.ts';
 import { startRequiredPasswordChange } from './account/required-password-change.ts';
+import { readPolicy } from './admin/two-factor-policy.ts';
+import { policyStanding } from '../core/two-factor-policy.ts';
+import { startEnrollment, type StartedEnrollment } from './login/enrollment.ts';
 
 export interface SignInInput extends SessionOrigin {
   username: string;
@@ -28,7 +31,9 @@ export interface SignInInput extends SessionOrigin {
 }
 
 export type SignInResult =
-  | { status: 'ok'; token: string; expiresAt: number; account: Account; deviceToken: string }
+  /** `twoFactorRequiredBy`: the policy requires two-factor of this account, which may postpone it until then. */
+  | { status: 'ok'; token: string; expiresAt: number; account: Account; deviceToken: string; twoFactorRequiredBy?: number }
+  | StartedEnrollment
   | { status: 'second_factor_required'; challengeId: string; methods: ChallengeMethod[]; expiresAt: number }
   | { status: 'password_change_required'; passwordChangeToken: string; expiresAt: number };
 
@@ -123,6 +128,20 @@ export async function finishPasswordStep(
   const origin: SessionOrigin = { client: input.client, deviceName: input.deviceName, ip: input.ip, userAgent: input.userAgent };
   const knownDeviceId = presented.device?.id ?? null;
   if (account.authenticatorCount === 0) {
+    // Read at this login, not when the session was made: a policy tightened meanwhile applies
+    // from the next login on, and sessions open when it changed go on.
+    const standing = policyStanding(await readPolicy(deps), account, now);
+    // Covered without a recorded start (an account created while the policy changed): the clock
+    // starts now and is recorded, so a grace period cannot restart at every login.
+    if (standing.state !== 'enabled' && standing.state !== 'not_required' && account.twoFactorPolicySince === null) {
+      await deps.store.setAccountPolicySince(account.id, now, { onlyIfUnset: true });
+    }
+    if (standing.state === 'overdue') {
+      return deps.store.transaction(async (store) => {
+        await recordAudit(deps, { ...audit, type: 'login.password', outcome: 'success', detail: { ...auditDetail, second_factor: false, enrollment_required: true } }, store);
+        return startEnrollment(deps, store, { account, origin, purpose: 'policy' });
+      });
+    }
     const { issued, newDevice } = await deps.store.transaction(async (store) => {
       const result = await issueSession(
         deps,
@@ -133,7 +152,14 @@ export async function finishPasswordStep(
       return { issued: result, newDevice: await rememberSignInDevice(deps, account, input, store) };
     });
     if (newDevice) await notifyNewDevice(deps, account, input);
-    return { status: 'ok', token: issued.token, expiresAt: issued.session.expiresAt, account, deviceToken: issued.deviceToken };
+    return {
+      status: 'ok',
+      token: issued.token,
+      expiresAt: issued.session.expiresAt,
+      account,
+      deviceToken: issued.deviceToken,
+      ...(standing.state === 'grace' ? { twoFactorRequiredBy: standing.deadline } : {}),
+    };
   }
 
   if (presented.deviceToken !== null && isTrusted(deps, presented.device)) {

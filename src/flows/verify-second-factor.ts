@@ -9,6 +9,7 @@ import { challengeExpired, loadLiveChallenge } from './shared/challenges.ts';
 import type { FlowDeps } from './shared/deps.ts';
 import { emailCodeKeys } from './shared/email-codes.ts';
 import { issueSession, notifyNewDevice, rememberSignInDevice } from './shared/sessions.ts';
+import { startEnrollment, type StartedEnrollment } from './login/enrollment.ts';
 
 export interface VerifySecondFactorInput {
   challengeId: string;
@@ -16,6 +17,8 @@ export interface VerifySecondFactorInput {
   /** "Trust this device": the next logins from this client skip this step (issue 11). */
   trustDevice: boolean;
 }
+
+export type VerifySecondFactorOutcome = ({ status: 'ok' } & VerifySecondFactorResult) | (StartedEnrollment & { account: Account });
 
 export interface VerifySecondFactorResult {
   token: string;
@@ -29,11 +32,16 @@ export interface VerifySecondFactorResult {
   deviceToken: string;
 }
 
-/** The second step of a login: a challenge plus a valid code becomes a session, exactly once. */
-export async function verifySecondFactor(deps: FlowDeps, input: VerifySecondFactorInput): Promise<VerifySecondFactorResult> {
+/**
+ * The second step of a login: a challenge plus a valid code becomes a session, exactly once. An
+ * administrator's recovery code becomes an enrollment token instead: the user must set up a new
+ * authenticator before any session exists.
+ */
+export async function verifySecondFactor(deps: FlowDeps, input: VerifySecondFactorInput): Promise<VerifySecondFactorOutcome> {
   const { idHash, challenge, account } = await loadLiveChallenge(deps, input.challengeId);
   const { method } = input.proof;
-  if (!(await canUseMethod(deps, account, method))) {
+  // A code from an administrator is never listed in `methods`, but any account can present one.
+  if (method !== 'admin_recovery' && !(await canUseMethod(deps, account, method))) {
     const methods = await availableMethods(deps, account);
     throw new DomainError('validation_error', `This account cannot sign in with method "${method}". Use one of: ${methods.join(', ')}.`);
   }
@@ -50,6 +58,18 @@ export async function verifySecondFactor(deps: FlowDeps, input: VerifySecondFact
   });
 
   const origin = { client: challenge.client, deviceName: challenge.deviceName, ip: challenge.ip, userAgent: challenge.userAgent };
+  if (method === 'admin_recovery') {
+    const started = await deps.store.transaction(async (store) => {
+      if (!(await store.consumeLoginChallenge(idHash, deps.clock()))) throw challengeExpired();
+      await recordAudit(
+        deps,
+        { type: 'login.second_factor', outcome: 'success', userId: account.id, username: account.username, client: challenge.client, ip: challenge.ip, detail: { method } },
+        store,
+      );
+      return startEnrollment(deps, store, { account, origin, purpose: 'admin_recovery' });
+    });
+    return { ...started, account };
+  }
   const { issued, newDevice } = await deps.store.transaction(async (store) => {
     // Of two requests carrying two valid codes, only the one that consumes the challenge gets a session.
     if (!(await store.consumeLoginChallenge(idHash, deps.clock()))) throw challengeExpired();
@@ -74,5 +94,5 @@ export async function verifySecondFactor(deps: FlowDeps, input: VerifySecondFact
 
   const recoveryCodesLeft = method === 'recovery_code' ? await deps.store.countUnusedRecoveryCodes(account.id) : null;
   if (newDevice) await notifyNewDevice(deps, account, origin);
-  return { token: issued.token, expiresAt: issued.session.expiresAt, account, clientKind: challenge.client, recoveryCodesLeft, deviceToken: issued.deviceToken };
+  return { status: 'ok', token: issued.token, expiresAt: issued.session.expiresAt, account, clientKind: challenge.client, recoveryCodesLeft, deviceToken: issued.deviceToken };
 }

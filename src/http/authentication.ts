@@ -5,6 +5,9 @@ import type { ClientKind, RequestContext, SessionEndReason } from '../core/types
 import { authenticateSession, type Authenticated } from '../flows/authenticate-session.ts';
 import type { FlowDeps } from '../flows/shared/deps.ts';
 import { findSessionEnd, sessionRequired } from '../flows/session-end.ts';
+import { authenticateEnrollment } from '../flows/login/enrollment.ts';
+import type { EnrollmentToken } from '../store/store.ts';
+import { isEnrollmentRoute, TWO_FACTOR_REQUIRED } from './enrollment-scope.ts';
 
 export const SESSION_COOKIE = 'twofold_session';
 /** The web client's device credential (issue 11); sent only to the sign-in routes. */
@@ -19,7 +22,8 @@ export const CSRF_HEADER = 'x-csrf-protection';
 
 declare module 'fastify' {
   interface FastifyRequest {
-    auth: Authenticated | null;
+    /** With `enrollment`, the caller holds an enrollment token, not a session (see enrollment-scope.ts). */
+    auth: (Authenticated & { enrollment?: EnrollmentToken }) | null;
     /** Why the session of the presented token ended, when it did and that is remembered. */
     sessionEnd: SessionEndReason | null;
   }
@@ -77,6 +81,15 @@ export function registerAuthentication(app: FastifyInstance, deps: FlowDeps): vo
         throw new DomainError('forbidden', `Requests authenticated by cookie must send the ${CSRF_HEADER} header.`);
       }
       request.auth = await authenticateSession(deps, token);
+      // Enrollment tokens travel only as a bearer (the web client keeps them in memory).
+      if (request.auth === null && bearer !== null) {
+        const enrollment = await authenticateEnrollment(deps, bearer);
+        if (enrollment !== null) {
+          // The allow-list, in one place, before the body is read: nothing else is reachable.
+          if (!isEnrollmentRoute(request.method, request.routeOptions.url)) throw new DomainError('two_factor_required', TWO_FACTOR_REQUIRED);
+          request.auth = enrollment;
+        }
+      }
       // Only on the failure path, and only for the token's holder: a 401 can then say why.
       if (request.auth === null) request.sessionEnd = await findSessionEnd(deps, token);
     }
@@ -84,7 +97,7 @@ export function registerAuthentication(app: FastifyInstance, deps: FlowDeps): vo
   });
 }
 
-export function requireAuth(request: FastifyRequest): Authenticated {
+export function requireAuth(request: FastifyRequest): Authenticated & { enrollment?: EnrollmentToken } {
   if (request.auth === null) throw sessionRequired(request.sessionEnd);
   return request.auth;
 }

@@ -141,6 +141,28 @@ const NOTICES: Record<SecurityNotice, (details: Record<string, string>) => { sub
       'If you did not expect this, contact your administrator.',
     ],
   }),
+  two_factor_recovery_issued: (d) => ({
+    subject: 'An administrator issued a recovery code for your account',
+    body: [
+      `The administrator ${d.administrator ?? ''} issued a one-time recovery code for your account, valid until ${d.expiresAt ?? ''}. With your password it lets you sign in once and set up a new authenticator; your current authenticators are then removed.`,
+      'If you did not ask your administrator for this, contact them now and change your password.',
+    ],
+  }),
+  two_factor_recovered: (d) => ({
+    subject: 'Your two-factor authentication was set up again',
+    body: [
+      `A recovery code from your administrator was used to set up a new ${d.kind ?? 'authenticator'} on your account. Your previous authenticators and recovery codes were removed and every session ended.`,
+      'If this was not you, contact your administrator now.',
+    ],
+  }),
+  two_factor_policy: (d) => ({
+    subject: 'Two-factor authentication is now required',
+    body: [
+      d.requiredBy
+        ? `Your administrator requires two-factor authentication for your account. Set it up under Security Settings before ${d.requiredBy}; after that, signing in takes you to the setup first.`
+        : 'Your administrator requires two-factor authentication for your account. Your next sign-in takes you to the setup first.',
+    ],
+  }),
   new_device_sign_in: (d) => ({
     subject: 'New sign-in to your account',
     // The device name is whatever the signing-in client sent: quoted and labelled as such, so it

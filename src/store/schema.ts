@@ -16,6 +16,8 @@ export interface UsersTable {
   session_epoch: number;
   disabled: number;
   password_change_required: number;
+  /** When the two-factor policy started applying to the account; null while none does (migration 015). */
+  two_factor_policy_since: number | null;
   created_at: number;
   updated_at: number;
 }
@@ -202,7 +204,38 @@ export interface EndedSessionsTable {
   keep_until: number;
 }
 
+/** The bearer a user who must set up two-factor gets instead of a session (migration 015). */
+export interface EnrollmentTokensTable {
+  id: string;
+  /** SHA-256 of the token handed out; the token itself is never stored. */
+  token_hash: string;
+  user_id: string;
+  /** 'policy' (the administrators require two-factor) or 'admin_recovery' (a code from an administrator). */
+  purpose: string;
+  client: string;
+  device_name: string | null;
+  ip: string;
+  user_agent: string | null;
+  account_epoch: number;
+  created_at: number;
+  expires_at: number;
+  consumed_at: number | null;
+}
+
+/** One live code per account issued by an administrator (migration 015). */
+export interface AdminRecoveryCodesTable {
+  user_id: string;
+  /** Keyed digest (SecretBox.mac) of the code. */
+  code_hash: string;
+  issued_by: string;
+  created_at: number;
+  expires_at: number;
+  consumed_at: number | null;
+}
+
 export interface Database {
+  enrollment_tokens: EnrollmentTokensTable;
+  admin_recovery_codes: AdminRecoveryCodesTable;
   ended_sessions: EndedSessionsTable;
   known_devices: KnownDevicesTable;
   devices: DevicesTable;

@@ -43,6 +43,10 @@ export interface User {
 
 export interface Me extends User {
   recoveryCodesLeft: number | null;
+  /** The administrators require two-factor, which this account may postpone until then (the banner). */
+  twoFactorRequiredBy?: string | null;
+  /** Set while this tab holds an enrollment token instead of a session: only the setup is open. */
+  enrollment?: { reason: 'policy' | 'admin_recovery'; expiresAt: string } | null;
   session: { id: string; client: string; expiresAt: string; amr: string[]; authenticatedAt: string; reauthenticatedAt: string | null };
 }
 
@@ -74,7 +78,8 @@ export interface TrustedDevice {
 }
 
 export type LoginResult =
-  | { status: 'ok'; expiresAt: string; user: User; recoveryCodesLeft?: number; notice?: string }
+  | { status: 'ok'; expiresAt: string; user: User; recoveryCodesLeft?: number; notice?: string; twoFactorRequiredBy?: string }
+  | { status: 'two_factor_enrollment_required'; enrollmentToken: string; expiresAt: string }
   | { status: 'second_factor_required'; challengeId: string; methods: ChallengeMethod[]; expiresAt: string; trustedDeviceDays?: number }
   | { status: 'password_change_required'; passwordChangeToken: string; expiresAt: string };
 
@@ -98,6 +103,23 @@ export interface Enabled {
   /** Only when this turned two-factor on; adding a further authenticator keeps the existing codes. */
   recoveryCodes?: string[];
   authenticator: AuthenticatorInfo;
+  /** Set at the end of an enrollment: the login's session (as the cookie) lasts until then. */
+  expiresAt?: string;
+}
+
+export type TwoFactorRequirement = 'off' | 'admins' | 'all';
+export interface TwoFactorPolicy {
+  twoFactorRequired: TwoFactorRequirement;
+  gracePeriodDays: number;
+}
+export interface Adoption {
+  policy: TwoFactorPolicy;
+  total: number;
+  withTwoFactor: number;
+  byKind: { totp: number; email: number; webauthn: number };
+  inGrace: number;
+  overdue: number;
+  users: { username: string; displayName: string; role: Role; disabled: boolean; kinds: SecondFactorMethod[]; state: 'enabled' | 'not_required' | 'grace' | 'overdue'; policySince: string | null; requiredBy: string | null }[];
 }
 
 export interface PasskeyAdded {
@@ -174,10 +196,22 @@ function endsOtherSessions<T>(result: Promise<T>): Promise<T> {
   });
 }
 
+// The enrollment token of a login that must set up two-factor first. Kept in this module's memory
+// only (never storage): it opens nothing but the setup, and a reload simply starts the login again.
+let enrollmentToken: string | null = null;
+
+export function setEnrollmentToken(token: string | null): void {
+  enrollmentToken = token;
+}
+
 const GENERIC = 'The server could not be reached. Check your connection and try again.';
 
 async function request<T>(method: string, path: string, body?: unknown, options: { quiet401?: boolean } = {}): Promise<T> {
-  const init: RequestInit = { method, credentials: 'same-origin', headers: { Accept: 'application/json' } };
+  const init: RequestInit = {
+    method,
+    credentials: 'same-origin',
+    headers: { Accept: 'application/json', ...(enrollmentToken === null ? {} : { Authorization: `Bearer ${enrollmentToken}` }) },
+  };
   if (method !== 'GET') {
     // The server refuses cookie-authenticated writes without this header: a cross-site form cannot set it.
     init.headers = { ...init.headers, 'Content-Type': 'application/json', 'X-CSRF-Protection': '1' };
@@ -218,7 +252,7 @@ export const api = {
   me: (options: { quiet401?: boolean } = {}): Promise<Me> => request('GET', '/api/v1/me', undefined, options),
   login: (username: string, password: string): Promise<LoginResult> =>
     request('POST', '/api/v1/auth/login', { username, password, client: 'web' }),
-  verifySecondFactor: (challengeId: string, method: ChallengeMethod, code: string, trustDevice = false): Promise<LoginResult> =>
+  verifySecondFactor: (challengeId: string, method: ChallengeMethod | 'admin_recovery', code: string, trustDevice = false): Promise<LoginResult> =>
     request('POST', '/api/v1/auth/login/second-factor', { challengeId, method, code, ...(trustDevice ? { trustDevice } : {}) }),
   webauthnLoginOptions: (challengeId: string): Promise<PublicKeyCredentialRequestOptionsJSON> =>
     request('POST', '/api/v1/auth/login/webauthn/options', { challengeId }),
@@ -286,6 +320,12 @@ export const api = {
   adminDisableTwoFactor: (username: string): Promise<{ message: string }> =>
     request('DELETE', `/api/v1/admin/users/${encodeURIComponent(username)}/two-factor`, {}),
   /** Lifts both the password and the second-factor lock of an account. */
+  adminPolicy: (): Promise<TwoFactorPolicy> => request('GET', '/api/v1/admin/policy'),
+  adminSetPolicy: (policy: TwoFactorPolicy): Promise<TwoFactorPolicy> => request('PUT', '/api/v1/admin/policy', policy),
+  adminAdoption: (): Promise<Adoption> => request('GET', '/api/v1/admin/policy/adoption'),
+  /** Shown once: the administrator hands it to the user, who signs in with it to set up a new authenticator. */
+  adminIssueRecoveryCode: (username: string): Promise<{ code: string; expiresAt: string }> =>
+    request('POST', `/api/v1/admin/users/${encodeURIComponent(username)}/two-factor/recovery`, {}),
   adminUnlock: (username: string): Promise<{ message: string }> => request('DELETE', `/api/v1/admin/users/${encodeURIComponent(username)}/lock`, {}),
 };
 

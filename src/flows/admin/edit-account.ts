@@ -11,6 +11,7 @@ import { dropUnfinishedEnrollments } from '../shared/two-factor-state.ts';
 import { requireAdminReauthentication } from '../shared/reauthentication.ts';
 import { requireAnotherActiveAdministrator } from './administrators.ts';
 import { findAccountOrFail } from './find-account.ts';
+import { applyPolicyToAccount } from './two-factor-policy.ts';
 
 export interface AccountEdit {
   displayName?: string;
@@ -76,7 +77,11 @@ export async function editAccount(deps: FlowDeps, username: string, edit: Accoun
       await recordAudit(deps, { ...base, type: 'account.disabled', detail: { sessions_ended: ended } }, store);
     }
     if (changes.disabled === false) await recordAudit(deps, { ...base, type: 'account.enabled' }, store);
-    if (changes.role !== undefined) await recordAudit(deps, { ...base, type: 'account.role_changed', detail: { from: account.role, to: changes.role } }, store);
+    if (changes.role !== undefined) {
+      // Promotion under "Administrators only" starts the grace period; demotion stops it.
+      await applyPolicyToAccount(deps, store, account.id, changes.role, now);
+      await recordAudit(deps, { ...base, type: 'account.role_changed', detail: { from: account.role, to: changes.role } }, store);
+    }
     const fields = (['displayName', 'email'] as const).filter((field) => changes[field] !== undefined);
     if (fields.length > 0) await recordAudit(deps, { ...base, type: 'account.updated', detail: { fields: fields.join(',') } }, store);
   });

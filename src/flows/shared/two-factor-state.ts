@@ -27,7 +27,8 @@ export async function addAuthenticator(
   store: Store,
   account: Account,
   authenticator: NewAuthenticator,
-  keepSessionId: string,
+  /** The session the change comes from, which stays; null from an enrollment token (every session ends). */
+  keepSessionId: string | null,
 ): Promise<string[] | null> {
   const now = authenticator.createdAt;
   await store.lockAccountForUpdate(account.id, now);
@@ -42,7 +43,8 @@ export async function addAuthenticator(
   await endTrustedDevices(deps, store, account.id, 'authenticator_added', { username: account.username });
   if (!wasOff) return null;
   const recoveryCodes = await issueRecoveryCodes(deps, store, account.id, now);
-  await endOtherSessions(store, account.id, now, keepSessionId, 'two_factor_changed');
+  if (keepSessionId === null) await store.endSessionsOfAccount(account.id, { reason: 'two_factor_changed', now });
+  else await endOtherSessions(store, account.id, now, keepSessionId, 'two_factor_changed');
   return recoveryCodes;
 }
 

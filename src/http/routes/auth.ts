@@ -7,6 +7,7 @@ import { AuthenticationResponse } from '../schemas/webauthn.ts';
 import { logOut } from '../../flows/manage-sessions.ts';
 import type { FlowDeps } from '../../flows/shared/deps.ts';
 import { signIn, type SignInResult } from '../../flows/sign-in.ts';
+import { endEnrollment, type StartedEnrollment } from '../../flows/login/enrollment.ts';
 import { completeRequiredPasswordChange } from '../../flows/account/required-password-change.ts';
 import { confirmPasswordReset, requestPasswordReset } from '../../flows/account/password-reset.ts';
 import type { ClientKind as Client } from '../../core/types.ts';
@@ -16,7 +17,7 @@ import { verifySecondFactor } from '../../flows/verify-second-factor.ts';
 import { loginNotice } from '../../flows/login-notices.ts';
 import { clearSessionCookie, deliverToken, presentedDeviceToken, requestContext, requireAuth } from '../authentication.ts';
 import { iso, presentUser } from '../presenters.ts';
-import { AnyCode, ChallengeMethod, ClientKind, DeviceToken, EmptyBody, Password, Username, strictObject } from '../schemas/common.ts';
+import { AdminRecoveryCode, AnyCode, ChallengeMethod, ClientKind, DeviceToken, EmptyBody, Password, Username, strictObject } from '../schemas/common.ts';
 
 const LoginBody = strictObject({
   username: Username,
@@ -33,8 +34,9 @@ const EmailCodeBody = strictObject({ challengeId: ChallengeId });
 // one a method needs is checked in the route, so the error can say so plainly.
 const SecondFactorBody = strictObject({
   challengeId: ChallengeId,
-  method: ChallengeMethod,
-  code: Type.Optional(AnyCode),
+  // "admin_recovery": a code from an administrator; accepted here but never listed in `methods`.
+  method: Type.Union([ChallengeMethod, Type.Literal('admin_recovery')]),
+  code: Type.Optional(Type.Union([AnyCode, AdminRecoveryCode])),
   response: Type.Optional(AuthenticationResponse),
   trustDevice: Type.Optional(Type.Boolean()),
 });
@@ -54,7 +56,21 @@ function presentPasswordStep(request: FastifyRequest, reply: FastifyReply, resul
   if (result.status === 'password_change_required') {
     return { status: result.status, passwordChangeToken: result.passwordChangeToken, expiresAt: iso(result.expiresAt) };
   }
-  return { status: 'ok', ...deliverToken(request, reply, client, result, trustedDeviceDays), user: presentUser(result.account) };
+  if (result.status === 'two_factor_enrollment_required') return presentEnrollment(result);
+  return {
+    status: 'ok',
+    ...deliverToken(request, reply, client, result, trustedDeviceDays),
+    user: presentUser(result.account),
+    ...(result.twoFactorRequiredBy === undefined ? {} : { twoFactorRequiredBy: iso(result.twoFactorRequiredBy) }),
+  };
+}
+
+/**
+ * No session: the token opens only the setup (src/http/enrollment-scope.ts). It is in the body
+ * for every client, the web one too, whose script keeps it in memory for the few setup calls.
+ */
+function presentEnrollment(result: StartedEnrollment) {
+  return { status: result.status, enrollmentToken: result.enrollmentToken, expiresAt: iso(result.expiresAt) };
 }
 
 export function authRoutes(deps: FlowDeps) {
@@ -107,6 +123,7 @@ export function authRoutes(deps: FlowDeps) {
       // assertion's presence), checked before any attempt is spent.
       const proof = readProof(method, { code, response: response === undefined ? undefined : toAuthenticationResponse(response) });
       const result = await verifySecondFactor(deps, { challengeId, proof, trustDevice: trustDevice === true });
+      if (result.status === 'two_factor_enrollment_required') return presentEnrollment(result);
       return {
         status: 'ok',
         ...deliverToken(request, reply, result.clientKind, result, days),
@@ -122,6 +139,10 @@ export function authRoutes(deps: FlowDeps) {
 
     api.post('/api/v1/auth/logout', { schema: { body: EmptyBody } }, async (request, reply) => {
       const auth = requireAuth(request);
+      if (auth.enrollment !== undefined) {
+        await endEnrollment(deps, { ...auth, enrollment: auth.enrollment }, requestContext(request));
+        return { message: 'Logged out.' };
+      }
       await logOut(deps, auth.account, auth.session, requestContext(request));
       clearSessionCookie(request, reply);
       return { message: 'Logged out.' };

@@ -29,10 +29,13 @@ export function meRoutes(deps: FlowDeps) {
 
     api.get('/api/v1/me', async (request) => {
       const auth = requireAuth(request);
-      const { account, session, recoveryCodesLeft } = await describeAccount(deps, auth.account, auth.session);
+      const { account, session, recoveryCodesLeft, twoFactorRequiredBy } = await describeAccount(deps, auth.account, auth.session);
       return {
         ...presentUser(account),
         recoveryCodesLeft,
+        twoFactorRequiredBy: twoFactorRequiredBy === null ? null : iso(twoFactorRequiredBy),
+        // Set while the caller holds an enrollment token: only the setup is open to it.
+        enrollment: auth.enrollment === undefined ? null : { reason: auth.enrollment.purpose, expiresAt: iso(auth.enrollment.expiresAt) },
         session: {
           id: session.id,
           client: session.client,

@@ -7,12 +7,13 @@ import { signInWithPasskey } from '../../flows/factors/webauthn/passwordless.ts'
 import { finishWebAuthnRegistration } from '../../flows/factors/webauthn/register.ts';
 import type { FlowDeps } from '../../flows/shared/deps.ts';
 import { deliverToken, presentedDeviceToken, requestContext, requireAuth } from '../authentication.ts';
-import { presentAuthenticator, presentUser } from '../presenters.ts';
+import { presentUser } from '../presenters.ts';
+import { presentEnabled } from './two-factor.ts';
 import { AuthenticatorName, ClientKind, DeviceToken, EmptyBody, strictObject } from '../schemas/common.ts';
 import { AuthenticationResponse, RegistrationResponse } from '../schemas/webauthn.ts';
 
 const ChallengeId = Type.String({ minLength: 20, maxLength: 128, pattern: '^[A-Za-z0-9_-]+$' });
-const RegistrationBody = strictObject({ name: Type.Optional(AuthenticatorName), response: RegistrationResponse });
+const RegistrationBody = strictObject({ name: Type.Optional(AuthenticatorName), response: RegistrationResponse, trustDevice: Type.Optional(Type.Boolean()) });
 const LoginOptionsBody = strictObject({ challengeId: ChallengeId });
 const PasskeyBody = strictObject({
   passkeyChallengeId: ChallengeId,
@@ -50,20 +51,14 @@ export function webauthnRoutes(deps: FlowDeps) {
     });
 
     // A failed registration is a form error (400), as a wrong code at enrollment is.
-    api.post('/api/v1/me/two-factor/webauthn/registration', { schema: { body: RegistrationBody }, config: { invalidCodeStatus: 400 } }, async (request) => {
-      const { account, session } = requireAuth(request);
+    api.post('/api/v1/me/two-factor/webauthn/registration', { schema: { body: RegistrationBody }, config: { invalidCodeStatus: 400 } }, async (request, reply) => {
+      const { account, session, enrollment } = requireAuth(request);
       const result = await finishWebAuthnRegistration(
         deps,
-        { account, session, name: request.body.name, response: toRegistrationResponse(request.body.response) },
+        { account, session, name: request.body.name, response: toRegistrationResponse(request.body.response), enrollment, trustDevice: request.body.trustDevice === true },
         requestContext(request),
       );
-      const after = (await deps.store.findAccountById(account.id)) ?? account;
-      return {
-        message: result.message,
-        twoFactor: { enabled: true, method: after.twoFactorMethod, authenticators: after.authenticatorCount },
-        authenticator: presentAuthenticator({ ...result.authenticator, clockOffsetSeconds: null }),
-        ...(result.recoveryCodes === null ? {} : { recoveryCodes: result.recoveryCodes }),
-      };
+      return presentEnabled(deps, request, reply, account, result);
     });
 
     api.post('/api/v1/auth/login/webauthn/options', { schema: { body: LoginOptionsBody }, config: { public: true } }, async (request) => {

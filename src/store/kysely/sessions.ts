@@ -112,6 +112,7 @@ export function sessionQueries(db: Kysely<Database>): SessionStore {
           'users.session_epoch as u_session_epoch',
           'users.disabled as u_disabled',
           'users.password_change_required as u_password_change_required',
+          'users.two_factor_policy_since as u_two_factor_policy_since',
           'users.created_at as u_created_at',
           'users.updated_at as u_updated_at',
         ])
@@ -138,6 +139,7 @@ export function sessionQueries(db: Kysely<Database>): SessionStore {
         session_epoch: row.u_session_epoch,
         disabled: row.u_disabled,
         password_change_required: row.u_password_change_required,
+        two_factor_policy_since: row.u_two_factor_policy_since,
         created_at: row.u_created_at,
         updated_at: row.u_updated_at,
       });
@@ -247,6 +249,8 @@ export function sessionQueries(db: Kysely<Database>): SessionStore {
       await db.deleteFrom('email_codes').where('expires_at', '<=', now).execute();
       await db.deleteFrom('webauthn_challenges').where('expires_at', '<=', now).execute();
       await db.deleteFrom('password_tokens').where('expires_at', '<=', now).execute();
+      await db.deleteFrom('enrollment_tokens').where('expires_at', '<=', now).execute();
+      await db.deleteFrom('admin_recovery_codes').where('expires_at', '<=', now).execute();
       // Counters idle for a day carry nothing worth keeping (lock doubling resets after a day).
       const idleSince = now - 24 * 60 * 60_000;
       await db

@@ -9,6 +9,7 @@ import * as accountAdministration from './007-account-administration.ts';
 import * as webauthn from './009-webauthn.ts';
 import * as endedSessions from './013-ended-sessions.ts';
 import * as trustedDevices from './014-trusted-devices.ts';
+import * as twoFactorPolicy from './015-two-factor-policy.ts';
 import * as expiryIndexes from './017-expiry-indexes.ts';
 
 /** Migrations are compiled in, not read from disk, so a bundled or relocated build still finds them. */
@@ -26,6 +27,7 @@ export const migrationProvider: MigrationProvider = {
       // Numbers only order; gaps are harmless.
       '013-ended-sessions': endedSessions,
       '014-trusted-devices': trustedDevices,
+      '015-two-factor-policy': twoFactorPolicy,
       '017-expiry-indexes': expiryIndexes,
     };
   },

@@ -4,6 +4,10 @@ import { ApiError, api, messageOf, type AdminUser, type Me, type Role } from '..
 import { Dialog } from '../components/dialog.tsx';
 import { DeleteAccountDialog, EditAccountDialog, NewPasswordShown, ResetPasswordDialog } from '../components/admin-account-dialogs.tsx';
 import { useReauth, type Reauth } from '../components/password-dialog.tsx';
+import { TwoFactorPolicySection } from '../components/admin-policy.tsx';
+import { Link } from '../components/ui.tsx';
+import { ROUTES } from '../router.ts';
+import { copyText } from '../clipboard.ts';
 import { Alert, Field, Success } from '../components/ui.tsx';
 import { useTitle } from '../title.ts';
 
@@ -57,6 +61,7 @@ function AdminConsole({ me, refreshMe }: Props): JSX.Element {
   const [unlocking, setUnlocking] = useState<string | null>(null);
   const [dialog, setDialog] = useState<{ kind: 'edit' | 'reset' | 'delete'; user: AdminUser } | null>(null);
   const [shownPassword, setShownPassword] = useState<{ username: string; password: string } | null>(null);
+  const [shownCode, setShownCode] = useState<{ username: string; code: string; expiresAt: string } | null>(null);
   // Administrative writes need the administrator's own recent Password window, as the API asks.
   const { withReauth, reauthDialog } = useReauth(me, refreshMe);
 
@@ -124,6 +129,20 @@ function AdminConsole({ me, refreshMe }: Props): JSX.Element {
     void refreshMe?.();
   };
 
+  /** "Issue a recovery code": shown once, to hand to the user; their old authenticators go when they use it. */
+  const issueRecoveryCode = async (user: AdminUser): Promise<void> => {
+    setMessage(null);
+    setError(null);
+    try {
+      const issued = await withReauth(() => api.adminIssueRecoveryCode(user.username));
+      if (issued === undefined) return;
+      setShownCode({ username: user.username, ...issued });
+      void load();
+    } catch (failure) {
+      setError(messageOf(failure));
+    }
+  };
+
   const unlock = async (user: AdminUser): Promise<void> => {
     setMessage(null);
     setError(null);
@@ -172,6 +191,12 @@ function AdminConsole({ me, refreshMe }: Props): JSX.Element {
     <section class="page">
       <h1>Administration</h1>
       <p class="lead">Accounts of this Twofold server and their two-factor status.</p>
+      <p>
+        <Link href={ROUTES.adminPolicy} class="link">
+          Enforce Two-factor Authentication
+        </Link>{' '}
+        and see who has set it up.
+      </p>
       {message && <Success>{message}</Success>}
       {error && <Alert>{error}</Alert>}
       <section class="card card-flush" aria-labelledby="accounts-title">
@@ -275,6 +300,16 @@ function AdminConsole({ me, refreshMe }: Props): JSX.Element {
                               Disable Two-Factor Authentication
                             </button>
                           )}
+                          {!user.disabled && (
+                            <button
+                              type="button"
+                              class="button button-secondary button-small"
+                              aria-label={`Issue a recovery code for ${user.username}`}
+                              onClick={() => void issueRecoveryCode(user)}
+                            >
+                              Issue a recovery code
+                            </button>
+                          )}
                         </div>
                       </td>
                     </tr>
@@ -321,12 +356,70 @@ function AdminConsole({ me, refreshMe }: Props): JSX.Element {
           onDelete={() => runFromDialog(() => api.adminDeleteUser(dialog.user.username), () => setMessage(`Account ${dialog.user.username} deleted.`))}
         />
       )}
+      {shownCode && <RecoveryCodeShown {...shownCode} onDone={() => setShownCode(null)} />}
       {shownPassword && <NewPasswordShown username={shownPassword.username} password={shownPassword.password} onDone={() => setShownPassword(null)} />}
       {confirming && (
         <ConfirmDisable user={confirming} onCancel={() => setConfirming(null)} onConfirm={() => disableTwoFactor(confirming)} />
       )}
       {reauthDialog}
     </section>
+  );
+}
+
+/** Administration > "Enforce Two-factor Authentication": the policy, and who has two-factor. */
+export function AdminPolicyScreen({ me, refreshMe }: Props): JSX.Element {
+  useTitle('Enforce Two-factor Authentication');
+  const { withReauth, reauthDialog } = useReauth(me, refreshMe);
+  if (me.role !== 'admin') {
+    return (
+      <section class="page">
+        <h1>Administration</h1>
+        <Alert>Only administrators can see this page.</Alert>
+      </section>
+    );
+  }
+  return (
+    <section class="page">
+      <h1>Administration</h1>
+      <p class="lead">
+        <Link href={ROUTES.admin} class="link">
+          Accounts
+        </Link>{' '}
+        › Enforce Two-factor Authentication
+      </p>
+      <TwoFactorPolicySection withReauth={withReauth} reloadKey={0} />
+      {reauthDialog}
+    </section>
+  );
+}
+
+function RecoveryCodeShown({ username, code, expiresAt, onDone }: { username: string; code: string; expiresAt: string; onDone: () => void }): JSX.Element {
+  const [copied, setCopied] = useState<string | null>(null);
+  return (
+    <Dialog
+      title={`Recovery code for ${username}`}
+      onClose={onDone}
+      description={`Shown only this once, valid until ${new Date(expiresAt).toLocaleString()} and for one login. Give it to ${username} after checking who is asking. With their password they choose "I have a code from my administrator", then set up a new authenticator; their old ones stop working then.`}
+    >
+      <div class="secret-box">
+        <div class="secret-row">
+          <code class="secret" data-testid="recovery-code">
+            {code}
+          </code>
+          <button type="button" class="button button-secondary button-small" onClick={async () => setCopied((await copyText(code)) ? 'Code copied.' : 'Select the code and copy it.')}>
+            Copy
+          </button>
+        </div>
+      </div>
+      <p class="hint" role="status">
+        {copied}
+      </p>
+      <div class="dialog-actions">
+        <button type="button" class="button button-primary" onClick={onDone} data-autofocus>
+          Done
+        </button>
+      </div>
+    </Dialog>
   );
 }
 

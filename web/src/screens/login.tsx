@@ -5,6 +5,7 @@ import { ForgotPassword } from '../components/forgot-password.tsx';
 import { Brand } from '../components/layout.tsx';
 import { PasskeyLogin } from '../components/passkey-login.tsx';
 import { RequiredPasswordChange } from '../components/required-password-change.tsx';
+import { RequiredEnrollment } from '../components/required-enrollment.tsx';
 import { WebAuthnStep } from '../components/webauthn-step.tsx';
 import { Alert, CodeField, Field, RecoveryCodeField } from '../components/ui.tsx';
 import { normalizeRecoveryCode } from '../codes.ts';
@@ -29,12 +30,14 @@ export function LoginScreen({ notice, onLoggedIn }: LoginProps): JSX.Element {
   const [challenge, setChallenge] = useState<Challenge | null>(null);
   // Set when an administrator reset the password: this login must choose a new one first.
   const [changeToken, setChangeToken] = useState<string | null>(null);
+  // Set when two-factor must be set up before this login gets a session.
+  const [enrollmentToken, setEnrollmentToken] = useState<string | null>(null);
   const [forgot, setForgot] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [fieldErrors, setFieldErrors] = useState<{ username?: string; password?: string }>({});
   const [busy, setBusy] = useState(false);
   const ids = { username: useId(), password: useId() };
-  useTitle(challenge ? 'Authentication Code' : changeToken ? 'Choose a New Password' : forgot ? 'Forgot Password' : 'Log In');
+  useTitle(enrollmentToken ? 'Set Up Two-Factor Authentication' : challenge ? 'Authentication Code' : changeToken ? 'Choose a New Password' : forgot ? 'Forgot Password' : 'Log In');
 
 
   // The code step is its own history entry: Back returns to the password step, not out of the app.
@@ -67,6 +70,12 @@ export function LoginScreen({ notice, onLoggedIn }: LoginProps): JSX.Element {
       return;
     }
     setPassword('');
+    if (result.status === 'two_factor_enrollment_required') {
+      setChangeToken(null);
+      setChallenge(null);
+      setEnrollmentToken(result.enrollmentToken);
+      return;
+    }
     if (result.status === 'password_change_required') {
       setChangeToken(result.passwordChangeToken);
       return;
@@ -103,6 +112,7 @@ export function LoginScreen({ notice, onLoggedIn }: LoginProps): JSX.Element {
     if ((window.history.state as { twofoldStep?: string } | null)?.twofoldStep === 'code') window.history.replaceState(null, '');
     setChallenge(null);
     setChangeToken(null);
+    setEnrollmentToken(null);
     setForgot(false);
     setPassword('');
     setError(message);
@@ -111,10 +121,10 @@ export function LoginScreen({ notice, onLoggedIn }: LoginProps): JSX.Element {
   // The page is for logging in: start where the user types next (Username first, the password
   // again after an error or on coming back from the code step).
   useEffect(() => {
-    if (challenge !== null || changeToken !== null || forgot) return;
+    if (challenge !== null || changeToken !== null || enrollmentToken !== null || forgot) return;
     const next = error !== null || username.trim() !== '' ? ids.password : ids.username;
     document.getElementById(next)?.focus();
-  }, [challenge, changeToken, forgot, error, ids.password, ids.username]);
+  }, [challenge, changeToken, enrollmentToken, forgot, error, ids.password, ids.username]);
 
   return (
     <div class="auth-page">
@@ -122,7 +132,9 @@ export function LoginScreen({ notice, onLoggedIn }: LoginProps): JSX.Element {
         <div class="auth-brand">
           <Brand />
         </div>
-        {changeToken ? (
+        {enrollmentToken ? (
+          <RequiredEnrollment token={enrollmentToken} onFinished={() => void finish().catch((failure: unknown) => restart(messageOf(failure)))} onRestart={restart} />
+        ) : changeToken ? (
           <RequiredPasswordChange token={changeToken} onResult={(result) => proceed(result).catch((failure: unknown) => restart(messageOf(failure)))} onRestart={restart} />
         ) : forgot ? (
           <ForgotPassword initialUsername={username.trim()} onBack={() => restart(null)} />
@@ -130,6 +142,7 @@ export function LoginScreen({ notice, onLoggedIn }: LoginProps): JSX.Element {
           <CodeStep
             challenge={challenge}
             onRestart={restart}
+            onEnrollment={(result) => void proceed(result)}
             onVerified={(left, serverNotice) => finish(left, serverNotice).catch((failure: unknown) => restart(messageOf(failure)))}
           />
         ) : (
@@ -195,14 +208,24 @@ interface CodeStepProps {
   challenge: Challenge;
   onRestart: (message: string | null) => void;
   onVerified: (recoveryCodesLeft?: number, serverNotice?: string) => void;
+  /** A code from an administrator leads to the setup of a new authenticator. */
+  onEnrollment: (result: LoginResult) => void;
 }
 
-function CodeStep({ challenge, onRestart, onVerified }: CodeStepProps): JSX.Element {
+type StepMethod = ChallengeMethod | 'admin_recovery';
+
+/** A code from an administrator: XXXXX-XXXXX-XXXXX, case and separators free. */
+function normalizeAdministratorCode(input: string): string | null {
+  const canonical = input.replace(/[\s-]/g, '').toUpperCase();
+  return /^[A-Z2-9]{15}$/.test(canonical) ? `${canonical.slice(0, 5)}-${canonical.slice(5, 10)}-${canonical.slice(10)}` : null;
+}
+
+function CodeStep({ challenge, onRestart, onVerified, onEnrollment }: CodeStepProps): JSX.Element {
   // A key first when the account has one (phishing-resistant); the other methods stay a click away.
   const primary = challenge.methods.includes('webauthn') ? 'webauthn' : (challenge.methods.find((m) => m !== 'recovery_code') ?? 'totp');
   const codeMethod = challenge.methods.find((m) => m === 'totp' || m === 'email') ?? null;
   const canRecover = challenge.methods.includes('recovery_code');
-  const [method, setMethod] = useState<ChallengeMethod>(primary);
+  const [method, setMethod] = useState<StepMethod>(primary);
   const [code, setCode] = useState('');
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
@@ -223,6 +246,30 @@ function CodeStep({ challenge, onRestart, onVerified }: CodeStepProps): JSX.Elem
   const verify = async (event: Event): Promise<void> => {
     event.preventDefault();
     if (busy || method === 'webauthn') return;
+    if (method === 'admin_recovery') {
+      const given = normalizeAdministratorCode(code);
+      if (given === null) {
+        setError('Enter the code from your administrator, such as ABCDE-FGHJK-MNPQR.');
+        document.getElementById(codeId)?.focus();
+        return;
+      }
+      setBusy(true);
+      setError(null);
+      try {
+        onEnrollment(await api.verifySecondFactor(challenge.id, 'admin_recovery', given));
+      } catch (failure) {
+        if (failure instanceof ApiError && failure.code === 'challenge_invalid') {
+          onRestart(failure.message);
+          return;
+        }
+        setError(messageOf(failure));
+        setCode('');
+        document.getElementById(codeId)?.focus();
+      } finally {
+        setBusy(false);
+      }
+      return;
+    }
     const value = method === 'recovery_code' ? normalizeRecoveryCode(code) : code;
     if (method !== 'recovery_code' && !/^[0-9]{6}$/.test(code)) {
       setError('Enter the 6-digit code.');
@@ -273,7 +320,7 @@ function CodeStep({ challenge, onRestart, onVerified }: CodeStepProps): JSX.Elem
     }
   };
 
-  const switchMethod = (next: ChallengeMethod): void => {
+  const switchMethod = (next: StepMethod): void => {
     setMethod(next);
     setCode('');
     setError(null);
@@ -305,6 +352,11 @@ function CodeStep({ challenge, onRestart, onVerified }: CodeStepProps): JSX.Elem
       {canRecover && method !== 'recovery_code' && (
         <button type="button" class="link-button" onClick={() => switchMethod('recovery_code')}>
           Use a recovery code instead
+        </button>
+      )}
+      {method !== 'admin_recovery' && (
+        <button type="button" class="link-button" onClick={() => switchMethod('admin_recovery')}>
+          I have a code from my administrator
         </button>
       )}
       <button type="button" class="link-button" onClick={() => onRestart(null)}>
@@ -351,9 +403,14 @@ function CodeStep({ challenge, onRestart, onVerified }: CodeStepProps): JSX.Elem
           </p>
         </div>
       )}
+      {method === 'admin_recovery' && (
+        <p class="lead">Enter the code your administrator gave you. You then set up a new authenticator, which replaces your old ones.</p>
+      )}
       {method === 'recovery_code' && <p class="lead">Enter one of the recovery codes you saved when you turned on two-factor authentication. Each code works once.</p>}
       {error && <Alert>{error}</Alert>}
-      {method === 'recovery_code' ? (
+      {method === 'admin_recovery' ? (
+        <Field id={codeId} label="Code from your administrator" value={code} onValue={setCode} autocomplete="off" autoCapitalize="characters" spellcheck={false} required />
+      ) : method === 'recovery_code' ? (
         <RecoveryCodeField id={codeId} value={code} onValue={setCode} />
       ) : (
         <CodeField id={codeId} value={code} onValue={setCode} />
@@ -366,7 +423,7 @@ function CodeStep({ challenge, onRestart, onVerified }: CodeStepProps): JSX.Elem
       <p class="hint auth-help">
         {primary === 'email'
           ? 'If you cannot receive the email and have no recovery codes, ask your administrator to turn off two-factor authentication for your account.'
-          : 'Lost your phone and your recovery codes? Ask your administrator to turn off two-factor authentication for your account.'}
+          : 'Lost your phone and your recovery codes? Ask your administrator for a recovery code.'}
       </p>
     </form>
   );
