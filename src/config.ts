@@ -20,6 +20,8 @@ export interface Config {
   /** Trust X-Forwarded-For from this many proxy hops (0: use the socket address). */
   trustProxyHops: number;
   sessionTtlMs: number;
+  /** How long "Trust this device" skips the second step (TWOFOLD_TRUSTED_DEVICE_DAYS); 0 turns the option off. */
+  trustedDeviceDays: number;
   /** When set, GET /metrics needs `Authorization: Bearer <token>`. */
   metricsToken: string | null;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -220,6 +222,7 @@ export function loadConfig(env: Env = process.env): Config {
     mailFrom: readMailFrom(env.TWOFOLD_MAIL_FROM, issuer, readSmtpUrl(env.TWOFOLD_SMTP_URL)),
     trustProxyHops: readInteger(env, 'TWOFOLD_TRUST_PROXY_HOPS', 0, 0, 10),
     sessionTtlMs: readInteger(env, 'TWOFOLD_SESSION_TTL_HOURS', 168, 1, 24 * 365) * 60 * MINUTE,
+    trustedDeviceDays: readInteger(env, 'TWOFOLD_TRUSTED_DEVICE_DAYS', 180, 0, 3650),
     metricsToken: readMetricsToken(env.TWOFOLD_METRICS_TOKEN),
     logLevel: logLevel as Config['logLevel'],
     publicUrl: readPublicUrl(env.TWOFOLD_PUBLIC_URL, port),

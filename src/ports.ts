@@ -16,12 +16,22 @@ export interface SecretBox {
 }
 
 /** Password hashing (Argon2id in production; core/passwords.ts). */
+/**
+ * Which lane of the admission queue (core/admission-queue.ts) a login's password check waits in:
+ * 'known' for a valid known-device credential of that account (and for signed-in users), else
+ * 'unknown'. A hasher without a queue ignores it.
+ */
+export type PasswordPriority = 'known' | 'unknown';
+
 export interface PasswordHasher {
   hash(password: string): Promise<string>;
-  /** False for a wrong password and for a hash it cannot read; never throws for either. */
-  verify(phcHash: string, password: string): Promise<boolean>;
+  /**
+   * False for a wrong password and for a hash it cannot read; never throws for either. Behind
+   * the admission queue, an 'unknown' check may be refused (`service_unavailable`) before any hash.
+   */
+  verify(phcHash: string, password: string, options?: { priority: PasswordPriority }): Promise<boolean>;
   /** Spends the work of one verification, for unknown usernames (timing must not tell). */
-  verifyDummy(password: string): Promise<false>;
+  verifyDummy(password: string, options?: { priority: PasswordPriority }): Promise<false>;
 }
 
 export interface MailMessage {
@@ -80,7 +90,10 @@ export type SecurityNotice =
   | 'password_reset'
   | 'account_disabled'
   | 'account_enabled'
-  | 'role_changed';
+  | 'role_changed'
+  | 'two_factor_recovery_issued'
+  | 'two_factor_recovered'
+  | 'two_factor_policy';
 
 export interface SecurityNotifier {
   /** Must not throw: a notification that cannot be sent never undoes the change it reports. */

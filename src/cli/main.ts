@@ -25,7 +25,14 @@ const USAGE = `Usage: twofold <command>
                                      set a password the user must change at the next login; without
                                      --password-stdin one is generated and printed; ends their sessions
   user disable-2fa <username>        turn off two-factor for a user who lost their device; ends their sessions
-  user unlock <username>             lift password and second-factor lockouts
+  user recover-2fa <username>        print a one-time recovery code (24 h) that lets the user sign in once
+                                     and set up a new authenticator; their old ones are then removed
+  user unlock <username>             lift password and second-factor lockouts (unknown-device and device locks)
+  user devices <username>            the account's trusted devices (name, client, first and last use, expiry)
+  user forget-devices <username>     forget every device of the account: trusted ones ask for a code again
+  policy show                        the two-factor requirement and grace period
+  policy set <off|admins|all> [--grace-days N]
+                                     require two-factor (N: 0 to 90 days to postpone the setup; default 0)
   audit [--limit N] [--user NAME]    recent audit events, newest first
   backup <file> [--force]            copy the SQLite database to <file> while the service runs
                                      (PostgreSQL: use pg_dump); --force replaces an existing file
@@ -76,13 +83,13 @@ async function userCommand(args: string[]): Promise<void> {
       console.log(['USERNAME', 'ROLE', 'TWO-FACTOR', 'EMAIL'].join('\t'));
       for (const u of users) {
         const twoFactor = u.twoFactor.enabled ? `on (${u.twoFactor.method})` : 'off';
-        const locked = u.secondFactorLockedUntil !== null || u.passwordLockedUntil !== null;
+        const locked = u.secondFactorLockedUntil !== null || u.passwordLockedUntil !== null || u.deviceLockedUntil !== null;
         console.log([u.username, u.role, locked ? `${twoFactor}, locked` : twoFactor, u.email ?? '-'].join('\t'));
       }
     });
     return;
   }
-  if (!['create', 'disable-2fa', 'unlock', 'edit', 'delete', 'disable', 'enable', 'reset-password'].includes(sub ?? '')) throw new UsageError(`unknown command: twofold user ${sub ?? ''}`);
+  if (!['create', 'disable-2fa', 'recover-2fa', 'unlock', 'edit', 'delete', 'disable', 'enable', 'reset-password', 'devices', 'forget-devices'].includes(sub ?? '')) throw new UsageError(`unknown command: twofold user ${sub ?? ''}`);
   const username = positionals[0];
   if (username === undefined) throw new UsageError(`twofold user ${sub ?? ''} needs a username`);
   if (positionals.length > 1) throw new UsageError(`twofold user ${sub ?? ''} takes one username (put names with spaces in quotes)`);
@@ -111,6 +118,15 @@ async function userCommand(args: string[]): Promise<void> {
           ? `Two-factor authentication is now off for "${result.account.username}"; ${result.sessionsEnded} session(s) ended.`
           : `Two-factor authentication was already off for "${result.account.username}"; ${result.sessionsEnded} session(s) ended.`,
       );
+    });
+    return;
+  }
+  if (sub === 'recover-2fa') {
+    await withServices(async ({ flows }) => {
+      const { issueAdminRecoveryCode } = await import('../flows/admin/issue-recovery-code.ts');
+      const issued = await issueAdminRecoveryCode(flows, username, actor());
+      console.log(`Recovery code for "${username}" (shown once, valid until ${new Date(issued.expiresAt).toISOString()}): ${issued.code}`);
+      console.log('With their password, they choose "I have a code from my administrator" at the code step and set up a new authenticator.');
     });
     return;
   }
@@ -164,7 +180,54 @@ async function userCommand(args: string[]): Promise<void> {
     });
     return;
   }
+  if (sub === 'devices') {
+    const { listTrustedDevicesOf } = await import('../flows/login/manage-devices.ts');
+    await withServices(async ({ flows }) => {
+      const devices = await listTrustedDevicesOf(flows, username);
+      if (devices.length === 0) {
+        console.log(`"${username}" has no trusted devices.`);
+        return;
+      }
+      console.log(['ID', 'NAME', 'CLIENT', 'TRUSTED SINCE', 'LAST USED', 'EXPIRES'].join('\t'));
+      const at = (ms: number) => new Date(ms).toISOString();
+      for (const d of devices) console.log([d.id, d.name, d.client, at(d.createdAt), at(d.lastUsedAt), at(d.expiresAt)].join('\t'));
+    });
+    return;
+  }
+  if (sub === 'forget-devices') {
+    const { forgetDevicesOf } = await import('../flows/login/manage-devices.ts');
+    await withServices(async ({ flows }) => {
+      const removed = await forgetDevicesOf(flows, username, actor());
+      console.log(`Forgot ${removed} device(s) of "${username}": every client asks for a code again.`);
+    });
+    return;
+  }
   throw new UsageError(`unknown command: twofold user ${sub ?? ''}`);
+}
+
+const REQUIREMENTS = ['off', 'admins', 'all'] as const;
+
+async function policyCommand(args: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { 'grace-days': { type: 'string' } } });
+  const [sub, requirement] = positionals;
+  const { readPolicy, setPolicy } = await import('../flows/admin/two-factor-policy.ts');
+  const describe = (p: { twoFactorRequired: string; gracePeriodDays: number }) =>
+    `Two-factor required: ${p.twoFactorRequired === 'off' ? 'off' : p.twoFactorRequired === 'admins' ? 'administrators only' : 'all users'}; grace period ${p.gracePeriodDays} day(s).`;
+  if (sub === 'show' && positionals.length === 1) {
+    await withServices(async ({ flows }) => console.log(describe(await readPolicy(flows))));
+    return;
+  }
+  if (sub === 'set' && positionals.length === 2) {
+    if (!(REQUIREMENTS as readonly string[]).includes(requirement ?? '')) throw new UsageError('twofold policy set needs off, admins or all');
+    const days = values['grace-days'] ?? '0';
+    if (!/^[0-9]{1,2}$/.test(days) || Number(days) > 90) throw new UsageError('--grace-days must be a whole number from 0 to 90');
+    await withServices(async ({ flows }) => {
+      const policy = await setPolicy(flows, { twoFactorRequired: requirement as (typeof REQUIREMENTS)[number], gracePeriodDays: Number(days) }, actor());
+      console.log(`Saved. ${describe(policy)}`);
+    });
+    return;
+  }
+  throw new UsageError(`unknown command: twofold policy ${positionals.join(' ')}`);
 }
 
 async function auditCommand(args: string[]): Promise<void> {
@@ -244,6 +307,7 @@ async function main(argv: string[]): Promise<number> {
     }
     if (command === 'user') await userCommand(rest);
     else if (command === 'audit') await auditCommand(rest);
+    else if (command === 'policy') await policyCommand(rest);
     else if (command === 'backup' || command === 'restore') await backupCommand(command, rest);
     else if (command === 'keys') await keysCommand(rest);
     else if (command === undefined || command === 'help' || command === '--help' || command === '-h') console.log(USAGE);

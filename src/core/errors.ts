@@ -9,6 +9,7 @@ export const ERROR_CODES = [
   'invalid_code',
   'reauth_required',
   'forbidden',
+  'two_factor_required',
   'not_found',
   'conflict',
   'payload_too_large',

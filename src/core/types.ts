@@ -65,6 +65,11 @@ export interface Account {
   passwordChangeRequired: boolean;
   /** The interface language the account chose ("de", "zh-CN"), or null: clients follow the browser. */
   language: string | null;
+  /**
+   * When the administrators' two-factor policy started applying to this account (policy change,
+   * creation, promotion); null while none applies. The grace deadline counts from here.
+   */
+  twoFactorPolicySince: number | null;
   createdAt: number;
 }
 
@@ -102,6 +107,28 @@ export interface Session {
   /** How that Password-window confirmation was proved; null when there was none. */
   reauthAmr: AMRValue[] | null;
   accountEpoch: number;
+  /**
+   * How the second step of the login was met: the method used, 'trusted_device' when a trusted
+   * device stood in for it, null when the login had no second step ('unknown' for sessions made
+   * before migration 014 with one).
+   */
+  secondFactor: SessionSecondFactor | null;
+  /** The device credential its login left on the client (null for sessions made before 014). */
+  deviceId: string | null;
+}
+
+export type SessionSecondFactor = ChallengeMethod | 'trusted_device' | 'unknown';
+
+/** A client a login completed on, as its owner and administrators see it (never its token). */
+export interface Device {
+  id: string;
+  userId: string;
+  client: ClientKind;
+  name: string;
+  createdAt: number;
+  lastUsedAt: number;
+  /** When the user ticked "Trust this device"; null for a known device only. */
+  trustedAt: number | null;
 }
 
 export interface LoginChallenge {
@@ -116,6 +143,8 @@ export interface LoginChallenge {
   attempts: number;
   consumedAt: number | null;
   accountEpoch: number;
+  /** The known device the password step came from (its credential is renewed at the code step). */
+  deviceId?: string | null;
 }
 
 export interface AuditEvent {
@@ -159,9 +188,16 @@ export type AuditEventType =
   | 'account.enabled'
   | 'account.deleted'
   | 'session.revoked'
+  | 'device.forgotten'
+  | 'devices.trust_ended'
   | 'logout'
   | 'email.change_requested'
-  | 'email.verified';
+  | 'email.verified'
+  | 'policy.changed'
+  | 'two_factor.enrollment_required'
+  | 'two_factor.recovery_issued'
+  | 'two_factor.recovered'
+  | 'enrollment.ended';
 
 /** Who did something and from where, carried into audit events. */
 export interface RequestContext {

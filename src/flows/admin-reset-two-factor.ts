@@ -37,7 +37,7 @@ export async function adminResetTwoFactor(
   const sessionsEnded = await deps.store.transaction(async (store) => {
     // An administrator resetting their own account keeps the session they do it from.
     const ownSession = actor.account?.id === account.id ? actor.session?.id : undefined;
-    const ended = await switchTwoFactorOff(store, account.id, deps.clock(), 'administrator', ownSession);
+    const ended = await switchTwoFactorOff(deps, store, account.id, deps.clock(), 'administrator', ownSession);
     await store.clearAttemptCounter(attemptKeys.secondFactor(account.id));
     await recordAudit(
       deps,

@@ -1,4 +1,5 @@
 import { DomainError } from '../core/errors.ts';
+import { endTrustedDevices } from './login/trusted-devices.ts';
 import { checkPasswordStrength } from '../core/passwords.ts';
 import type { Account, RequestContext, Session } from '../core/types.ts';
 import { recordAudit } from './shared/audit.ts';
@@ -29,6 +30,7 @@ export async function changePassword(
   await deps.store.transaction(async (store) => {
     await store.updatePasswordHash(account.id, passwordHash, deps.clock());
     await endOtherSessions(store, account.id, deps.clock(), session.id, 'password_changed');
+    await endTrustedDevices(deps, store, account.id, 'password_changed', { username: account.username, ip: context.ip });
     await recordAudit(
       deps,
       { type: 'password.changed', outcome: 'success', userId: account.id, username: account.username, client: session.client, ip: context.ip },

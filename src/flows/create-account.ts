@@ -9,6 +9,7 @@ import { requireAdminReauthentication } from './shared/reauthentication.ts';
 import type { FlowDeps } from './shared/deps.ts';
 import type { AdminActor } from './admin-reset-two-factor.ts';
 import { localize } from '../i18n/format.ts';
+import { applyPolicyToAccount } from './admin/two-factor-policy.ts';
 
 export interface CreateAccountInput {
   username: string;
@@ -49,6 +50,8 @@ export async function createAccount(deps: FlowDeps, input: CreateAccountInput, a
   } as const;
   const created = await deps.store.transaction(async (store) => {
     if (!(await store.createAccount(account))) return false;
+    // The policy's grace period starts at creation for a covered role.
+    await applyPolicyToAccount(deps, store, account.id, account.role, now);
     await recordAudit(
       deps,
       { type: 'account.created', outcome: 'success', userId: account.id, username, actor: actor.name, ip: actor.ip, detail: { role: account.role } },
@@ -57,5 +60,7 @@ export async function createAccount(deps: FlowDeps, input: CreateAccountInput, a
     return true;
   });
   if (!created) throw new DomainError('conflict', localize('The username "{username}" is already taken.', { username }), { field: 'username' });
-  return { ...account, twoFactorMethod: null, authenticatorCount: 0, twoFactorChangedAt: null, sessionEpoch: 0, disabled: false, passwordChangeRequired: false, language: null };
+  const stored = await deps.store.findAccountById(account.id);
+  if (stored === null) throw new DomainError('not_found', localize('No account named "{username}".', { username }));
+  return stored;
 }

@@ -15,7 +15,7 @@ export async function disableTwoFactor(
   requireRecentAuthentication(deps, session, account, { factors: 2 });
   if (account.authenticatorCount === 0) return { message: EDITED_SUCCESSFULLY };
   await deps.store.transaction(async (store) => {
-    await switchTwoFactorOff(store, account.id, deps.clock(), 'two_factor_changed', session.id);
+    await switchTwoFactorOff(deps, store, account.id, deps.clock(), 'two_factor_changed', session.id);
     await recordAudit(
       deps,
       {

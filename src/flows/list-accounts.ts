@@ -16,12 +16,14 @@ export interface AccountSummary {
   secondFactorLockedUntil: number | null;
   /** When password login is locked after too many wrong passwords, until when. */
   passwordLockedUntil: number | null;
+  /** The latest lock among the account's known devices' own password budgets, until when. */
+  deviceLockedUntil: number | null;
   /** An administrator set the password; the user must choose their own at the next login. */
   passwordChangeRequired: boolean;
   createdAt: number;
 }
 
-export function summarizeAccount(account: Account): Omit<AccountSummary, 'secondFactorLockedUntil' | 'passwordLockedUntil' | 'passwordChangeRequired'> {
+export function summarizeAccount(account: Account): Omit<AccountSummary, 'secondFactorLockedUntil' | 'passwordLockedUntil' | 'deviceLockedUntil' | 'passwordChangeRequired'> {
   return {
     id: account.id,
     username: account.username,
@@ -48,6 +50,7 @@ export async function listAccounts(deps: FlowDeps): Promise<AccountSummary[]> {
         ...summarizeAccount(account),
         secondFactorLockedUntil: await lockedUntil(attemptKeys.secondFactor(account.id)),
         passwordLockedUntil: await lockedUntil(attemptKeys.passwordByUsername(usernameKey(account.username))),
+        deviceLockedUntil: await deps.store.findDeviceLockedUntil(account.id, now),
         passwordChangeRequired: account.passwordChangeRequired,
       };
     }),

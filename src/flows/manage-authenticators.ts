@@ -1,4 +1,5 @@
 import { DomainError } from '../core/errors.ts';
+import { endTrustedDevices } from './login/trusted-devices.ts';
 import { usernameKey } from '../core/usernames.ts';
 import type { Account, Authenticator, AuthenticatorType, RequestContext, Session } from '../core/types.ts';
 import { AUTHENTICATOR_KINDS } from './factors/registry.ts';
@@ -90,6 +91,7 @@ export async function removeAuthenticator(
     if (!(await store.removeAuthenticator(account.id, input.id))) throw noSuchAuthenticator();
     await store.markTwoFactorChanged(account.id, now);
     const ended = await endOtherSessions(store, account.id, now, session.id, 'two_factor_changed');
+    await endTrustedDevices(deps, store, account.id, 'authenticator_removed', { username: account.username, ip: context.ip });
     await recordAudit(
       deps,
       {

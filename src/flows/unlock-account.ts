@@ -15,6 +15,8 @@ export async function unlockAccount(deps: FlowDeps, username: string, actor: Adm
   await deps.store.transaction(async (store) => {
     await store.clearAttemptCounter(attemptKeys.secondFactor(account.id));
     await store.clearAttemptCounter(attemptKeys.passwordByUsername(usernameKey(account.username)));
+    // Both kinds of password lock: the unknown-device one above, and each known device's own.
+    await store.clearDeviceAttemptCounters(account.id);
     await recordAudit(
       deps,
       { type: 'account.unlocked', outcome: 'success', userId: account.id, username: account.username, actor: actor.name, ip: actor.ip },

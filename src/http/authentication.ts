@@ -6,14 +6,25 @@ import { authenticateSession, type Authenticated } from '../flows/authenticate-s
 import type { FlowDeps } from '../flows/shared/deps.ts';
 import { findSessionEnd, sessionRequired } from '../flows/session-end.ts';
 import { localize } from '../i18n/format.ts';
+import { authenticateEnrollment } from '../flows/login/enrollment.ts';
+import type { EnrollmentToken } from '../store/store.ts';
+import { isEnrollmentRoute, TWO_FACTOR_REQUIRED } from './enrollment-scope.ts';
 
 export const SESSION_COOKIE = 'twofold_session';
+/** The web client's device credential (issue 11); sent only to the sign-in routes. */
+export const DEVICE_COOKIE = 'twofold_device';
+const DEVICE_COOKIE_PATH = '/api/v1/auth';
+// Browsers keep a cookie at most 400 days (RFC 6265bis); the server decides what it is worth.
+const DEVICE_COOKIE_MAX_DAYS = 400;
+const DAY_MS = 24 * 60 * 60_000;
+const TOKEN_SHAPE = /^[A-Za-z0-9_-]{20,128}$/;
 /** Cookie-authenticated writes must carry this header; a cross-site form or image cannot set it. */
 export const CSRF_HEADER = 'x-csrf-protection';
 
 declare module 'fastify' {
   interface FastifyRequest {
-    auth: Authenticated | null;
+    /** With `enrollment`, the caller holds an enrollment token, not a session (see enrollment-scope.ts). */
+    auth: (Authenticated & { enrollment?: EnrollmentToken }) | null;
     /** Why the session of the presented token ended, when it did and that is remembered. */
     sessionEnd: SessionEndReason | null;
   }
@@ -72,6 +83,15 @@ export function registerAuthentication(app: FastifyInstance, deps: FlowDeps): vo
         throw new DomainError('forbidden', localize('Requests authenticated by cookie must send the {header} header.', { header: CSRF_HEADER }));
       }
       request.auth = await authenticateSession(deps, token);
+      // Enrollment tokens travel only as a bearer (the web client keeps them in memory).
+      if (request.auth === null && bearer !== null) {
+        const enrollment = await authenticateEnrollment(deps, bearer);
+        if (enrollment !== null) {
+          // The allow-list, in one place, before the body is read: nothing else is reachable.
+          if (!isEnrollmentRoute(request.method, request.routeOptions.url)) throw new DomainError('two_factor_required', TWO_FACTOR_REQUIRED);
+          request.auth = enrollment;
+        }
+      }
       // Only on the failure path, and only for the token's holder: a 401 can then say why.
       if (request.auth === null) request.sessionEnd = await findSessionEnd(deps, token);
     }
@@ -79,7 +99,7 @@ export function registerAuthentication(app: FastifyInstance, deps: FlowDeps): vo
   });
 }
 
-export function requireAuth(request: FastifyRequest): Authenticated {
+export function requireAuth(request: FastifyRequest): Authenticated & { enrollment?: EnrollmentToken } {
   if (request.auth === null) throw sessionRequired(request.sessionEnd);
   return request.auth;
 }
@@ -105,6 +125,28 @@ export function clearSessionCookie(request: FastifyRequest, reply: FastifyReply)
 }
 
 /**
+ * The device credential a login request carries: the web's cookie, or a desktop or mobile
+ * client's `deviceToken`. Anything malformed is no credential (never an error): the login then
+ * goes on as from an unknown device.
+ */
+export function presentedDeviceToken(request: FastifyRequest, client: ClientKind, bodyToken: string | undefined): string | null {
+  const value = client === 'web' ? request.cookies[DEVICE_COOKIE] : bodyToken;
+  return typeof value === 'string' && TOKEN_SHAPE.test(value) ? value : null;
+}
+
+function setDeviceCookie(request: FastifyRequest, reply: FastifyReply, token: string, trustedDeviceDays: number): void {
+  // Also a known device's credential when nothing is trusted: it outlives any trust it carries.
+  const days = Math.min(DEVICE_COOKIE_MAX_DAYS, Math.max(180, trustedDeviceDays));
+  void reply.setCookie(DEVICE_COOKIE, token, {
+    httpOnly: true,
+    sameSite: 'strict',
+    secure: request.protocol === 'https',
+    path: DEVICE_COOKIE_PATH,
+    expires: new Date(Date.now() + days * DAY_MS),
+  });
+}
+
+/**
  * The web client gets its session only as the HttpOnly cookie: a token in the JSON body would be
  * readable by any script running in the page, which is what HttpOnly is there to prevent.
  * Desktop and mobile clients keep no cookie jar and get the token in the body.
@@ -113,11 +155,13 @@ export function deliverToken(
   request: FastifyRequest,
   reply: FastifyReply,
   client: ClientKind,
-  session: { token: string; expiresAt: number },
-): { token?: string; expiresAt: string } {
+  session: { token: string; expiresAt: number; deviceToken: string },
+  trustedDeviceDays: number,
+): { token?: string; expiresAt: string; deviceToken?: string } {
   if (client === 'web') {
     setSessionCookie(request, reply, session.token, session.expiresAt);
+    setDeviceCookie(request, reply, session.deviceToken, trustedDeviceDays);
     return { expiresAt: new Date(session.expiresAt).toISOString() };
   }
-  return { token: session.token, expiresAt: new Date(session.expiresAt).toISOString() };
+  return { token: session.token, expiresAt: new Date(session.expiresAt).toISOString(), deviceToken: session.deviceToken };
 }

@@ -15,6 +15,7 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   challenge_invalid: 401,
   reauth_required: 403,
   forbidden: 403,
+  two_factor_required: 403,
   not_found: 404,
   conflict: 409,
   payload_too_large: 413,

@@ -211,6 +211,37 @@ const NOTICES: Record<SecurityNotice, Notice> = {
       say('If you did not expect this, contact your administrator.'),
     ],
   }),
+  two_factor_recovery_issued: (d, say, language) => ({
+    subject: say('An administrator issued a recovery code for your account'),
+    body: [
+      say(
+        'The administrator {administrator} issued a one-time recovery code for your account, valid until {expiresAt}. With your password it lets you sign in once and set up a new authenticator; your current authenticators are then removed.',
+        { administrator: d.administrator ?? '', expiresAt: mailTime(d.expiresAt, language) ?? '' },
+      ),
+      say('If you did not ask your administrator for this, contact them now and change your password.'),
+    ],
+  }),
+  two_factor_recovered: (d, say) => ({
+    subject: say('Your two-factor authentication was set up again'),
+    body: [
+      say(
+        'A recovery code from your administrator was used to set up a new {kind} on your account. Your previous authenticators and recovery codes were removed and every session ended.',
+        { kind: d.kind ?? say('authenticator') },
+      ),
+      say(IF_NOT_YOU),
+    ],
+  }),
+  two_factor_policy: (d, say, language) => ({
+    subject: say('Two-factor authentication is now required'),
+    body: [
+      d.requiredBy
+        ? say(
+            'Your administrator requires two-factor authentication for your account. Set it up under Security Settings before {requiredBy}; after that, signing in takes you to the setup first.',
+            { requiredBy: mailTime(d.requiredBy, language) ?? d.requiredBy },
+          )
+        : say('Your administrator requires two-factor authentication for your account. Your next sign-in takes you to the setup first.'),
+    ],
+  }),
   new_device_sign_in: (d, say) => ({
     subject: say('New sign-in to your account'),
     // The device name is whatever the signing-in client sent: quoted and labelled as such, so it

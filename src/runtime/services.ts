@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import type { Config } from '../config.ts';
 import { systemClock, type Clock } from '../core/clock.ts';
 import { SecretBox } from '../core/secret-box.ts';
@@ -5,6 +6,7 @@ import type { AuditEvent } from '../core/types.ts';
 import type { FlowDeps } from '../flows/shared/deps.ts';
 import type { MailTransport, PasswordHasher, SecurityNotifier } from '../ports.ts';
 import { createArgon2PasswordHasher } from '../core/passwords.ts';
+import { createAdmissionQueue, type AdmissionOptions } from '../core/admission-queue.ts';
 import { createMailer } from '../mail/code-mailer.ts';
 import { loadTranslator } from '../i18n/translator.ts';
 import { createEmailNotifier } from '../mail/email-notifier.ts';
@@ -15,6 +17,16 @@ import { createRelyingParty } from '../flows/factors/webauthn/relying-party.ts';
 import { openAuditLog } from './audit-log.ts';
 import { keyFileFor, openKeyRing, type KeyRing } from './key-ring.ts';
 import { loadOrCreateMasterKey, type MasterKeySource } from './master-key.ts';
+
+/**
+ * One hash per core at a time; up to 64 unknown-device checks per core (at least 128) may wait,
+ * about 64 hash times or 3 s at full cost, before further ones are refused without a hash: an
+ * office of a hundred first logins at once still gets in, a spray beyond that is cut off.
+ */
+function defaultAdmission(): AdmissionOptions {
+  const cores = Math.max(1, availableParallelism());
+  return { concurrency: cores, maxQueuedUnknown: Math.max(128, cores * 64) };
+}
 
 export interface Services {
   config: Config;
@@ -41,6 +53,8 @@ export async function createServices(
     mailer?: MailTransport;
     /** Tests only: cheaper hashing. The service never passes one, so production is always Argon2id at full cost. */
     passwordHasher?: PasswordHasher;
+    /** Tests and the flood benchmark: the admission queue's bounds (core/admission-queue.ts). */
+    admission?: Partial<AdmissionOptions>;
     log?: MailLog;
     onAudit?: (event: AuditEvent) => void;
     /** How long a write waits for another process's lock on the SQLite file (default 5 s). */
@@ -76,8 +90,8 @@ export async function createServices(
     store: database.store,
     clock: options.clock ?? systemClock,
     secretBox,
-    settings: { issuer: config.issuer, publicUrl: config.publicUrl, sessionTtlMs: config.sessionTtlMs, limits: config.limits, relyingParty: createRelyingParty(config) },
-    passwords: options.passwordHasher ?? createArgon2PasswordHasher(),
+    settings: { issuer: config.issuer, publicUrl: config.publicUrl, sessionTtlMs: config.sessionTtlMs, trustedDeviceDays: config.trustedDeviceDays, limits: config.limits, relyingParty: createRelyingParty(config) },
+    passwords: createAdmissionQueue(options.passwordHasher ?? createArgon2PasswordHasher(), { ...defaultAdmission(), ...options.admission }),
     notifier: options.notifier ?? createEmailNotifier(transport, config.issuer, log, translator),
     mailer: createMailer(transport, config.issuer, translator),
     translator,

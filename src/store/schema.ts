@@ -18,6 +18,8 @@ export interface UsersTable {
   password_change_required: number;
   /** The interface language the account chose (a catalog's tag), or null: follow the browser. */
   language: string | null;
+  /** When the two-factor policy started applying to the account; null while none does (migration 015). */
+  two_factor_policy_since: number | null;
   created_at: number;
   updated_at: number;
 }
@@ -109,6 +111,10 @@ export interface SessionsTable {
   reauthenticated_at: number | null;
   reauth_amr: string | null;
   account_epoch: number;
+  /** How the login's second step was met (014): a method, 'trusted_device', or null for none. */
+  second_factor: string | null;
+  /** The device row its login left (014); no foreign key: forgetting a device keeps the session. */
+  device_id: string | null;
 }
 
 export interface LoginChallengesTable {
@@ -124,6 +130,8 @@ export interface LoginChallengesTable {
   attempts: number;
   consumed_at: number | null;
   account_epoch: number;
+  /** The known device of the password step (014), renewed when the code step completes. */
+  device_id: string | null;
 }
 
 export interface AttemptCountersTable {
@@ -175,6 +183,20 @@ export interface KnownDevicesTable {
   first_seen_at: number;
 }
 
+export interface DevicesTable {
+  id: string;
+  user_id: string;
+  /** SHA-256 of the device token the client holds; the token itself is never stored. */
+  token_hash: string;
+  /** A ClientKind: a token only counts for the client kind it was issued to. */
+  client: string;
+  name: string;
+  created_at: number;
+  last_used_at: number;
+  /** When the user ticked "Trust this device"; null: known device only. */
+  trusted_at: number | null;
+}
+
 export interface EndedSessionsTable {
   token_hash: string;
   user_id: string;
@@ -184,9 +206,41 @@ export interface EndedSessionsTable {
   keep_until: number;
 }
 
+/** The bearer a user who must set up two-factor gets instead of a session (migration 015). */
+export interface EnrollmentTokensTable {
+  id: string;
+  /** SHA-256 of the token handed out; the token itself is never stored. */
+  token_hash: string;
+  user_id: string;
+  /** 'policy' (the administrators require two-factor) or 'admin_recovery' (a code from an administrator). */
+  purpose: string;
+  client: string;
+  device_name: string | null;
+  ip: string;
+  user_agent: string | null;
+  account_epoch: number;
+  created_at: number;
+  expires_at: number;
+  consumed_at: number | null;
+}
+
+/** One live code per account issued by an administrator (migration 015). */
+export interface AdminRecoveryCodesTable {
+  user_id: string;
+  /** Keyed digest (SecretBox.mac) of the code. */
+  code_hash: string;
+  issued_by: string;
+  created_at: number;
+  expires_at: number;
+  consumed_at: number | null;
+}
+
 export interface Database {
+  enrollment_tokens: EnrollmentTokensTable;
+  admin_recovery_codes: AdminRecoveryCodesTable;
   ended_sessions: EndedSessionsTable;
   known_devices: KnownDevicesTable;
+  devices: DevicesTable;
   users: UsersTable;
   pending_totp_secrets: PendingTOTPSecretsTable;
   authenticators: AuthenticatorsTable;

@@ -5,6 +5,7 @@ import type {
   Authenticator,
   AuthenticatorType,
   ClientKind,
+  Device,
   LoginChallenge,
   Role,
   Session,
@@ -21,6 +22,8 @@ export interface NewAccount {
   role: Role;
   passwordHash: string;
   createdAt: number;
+  /** Set when the two-factor policy applies to the account from its creation on. */
+  twoFactorPolicySince?: number | null;
 }
 
 /** A session as created: a login's origin and times, plus the token's hash (never the token). */
@@ -232,6 +235,33 @@ export interface SessionStore {
   countKnownDevices(userId: string): Promise<number>;
 }
 
+export type NewDevice = Device & { tokenHash: string };
+
+/** Device credentials (migration 014): known devices and trusted ones. */
+export interface DeviceStore {
+  createDevice(device: NewDevice): Promise<void>;
+  findDeviceByTokenHash(tokenHash: string): Promise<Device | null>;
+  /**
+   * Gives the device a new token hash and last use (and trust from `now` with `trust`). With
+   * `asTrusted`, only while the device is still trusted since after `trustedAfter` and still has
+   * the token hash read: the guarded statement a trusted-device login stands on.
+   */
+  renewDevice(
+    id: string,
+    userId: string,
+    renewal: { newTokenHash: string; now: number; trust: boolean; asTrusted?: { tokenHash: string; trustedAfter: number } },
+  ): Promise<boolean>;
+  listDevices(userId: string): Promise<Device[]>;
+  deleteDevice(userId: string, id: string): Promise<boolean>;
+  deleteDevices(userId: string, options: { trustedOnly: boolean }): Promise<number>;
+  /** Every trusted device of the account becomes a known device only; returns how many. */
+  endDeviceTrust(userId: string): Promise<number>;
+  /** The latest lock in force among the account's devices' own password budgets. */
+  findDeviceLockedUntil(userId: string, now: number): Promise<number | null>;
+  clearDeviceAttemptCounters(userId: string): Promise<void>;
+  deleteIdleDevices(lastUsedBefore: number): Promise<number>;
+}
+
 export interface LoginChallengeStore {
   createLoginChallenge(challenge: NewLoginChallenge): Promise<void>;
   findLoginChallenge(idHash: string): Promise<LoginChallenge | null>;
@@ -288,6 +318,68 @@ export interface PasswordTokenStore {
   deletePasswordTokens(userId: string, purpose?: PasswordTokenPurpose): Promise<void>;
 }
 
+export type EnrollmentPurpose = 'policy' | 'admin_recovery';
+
+/** The bearer that lets a user who must set up two-factor do only that (flows/login/enrollment.ts). */
+export interface EnrollmentToken {
+  id: string;
+  tokenHash: string;
+  userId: string;
+  purpose: EnrollmentPurpose;
+  /** The login it continues: the session made at the end belongs to this client. */
+  client: ClientKind;
+  deviceName: string | null;
+  ip: string;
+  userAgent: string | null;
+  /** Ending the account's sessions (a reset, disabling) voids the token too. */
+  accountEpoch: number;
+  createdAt: number;
+  expiresAt: number;
+  consumedAt: number | null;
+}
+
+export interface EnrollmentTokenStore {
+  createEnrollmentToken(token: EnrollmentToken): Promise<void>;
+  /** The unexpired, unused token with this hash, only while the account's epoch is the token's. */
+  findLiveEnrollmentToken(tokenHash: string, now: number): Promise<{ token: EnrollmentToken; account: Account } | null>;
+  /** Marks it used if it is live and unused; exactly one caller gets true. */
+  consumeEnrollmentToken(id: string, now: number): Promise<boolean>;
+  deleteEnrollmentTokens(userId: string): Promise<void>;
+}
+
+export interface AdminRecoveryCode {
+  userId: string;
+  codeHash: string;
+  issuedBy: string;
+  createdAt: number;
+  expiresAt: number;
+  consumedAt: number | null;
+}
+
+export interface AdminRecoveryCodeStore {
+  /** Stores the account's code, replacing any earlier one (used or not). */
+  saveAdminRecoveryCode(code: AdminRecoveryCode): Promise<void>;
+  findAdminRecoveryCode(userId: string): Promise<AdminRecoveryCode | null>;
+  /** Spends the code if it is still `codeHash`, unexpired and unused; exactly one caller gets true. */
+  consumeAdminRecoveryCode(userId: string, codeHash: string, now: number): Promise<boolean>;
+  deleteAdminRecoveryCode(userId: string): Promise<void>;
+}
+
+/** The administrators' two-factor policy and when it started applying to each account. */
+export interface TwoFactorPolicyStore {
+  /** The stored policy as JSON text, null when never set (meaning off). */
+  getTwoFactorPolicy(): Promise<string | null>;
+  putTwoFactorPolicy(value: string): Promise<void>;
+  /**
+   * Starts the clock for accounts of `roles` on which it is not running yet, and stops it on
+   * the others; accounts already covered keep theirs (changing only the grace days or widening
+   * the policy restarts nobody's clock).
+   */
+  setPolicyCoverage(roles: readonly Role[], now: number): Promise<void>;
+  /** Starts one account's clock if it is not running (promotion, creation), or stops it. */
+  setAccountPolicySince(userId: string, since: number | null, options: { onlyIfUnset: boolean }): Promise<void>;
+}
+
 export interface AuditStore {
   appendAuditEvent(event: AuditEvent): Promise<void>;
   listAuditEvents(query: AuditQuery): Promise<AuditEvent[]>;
@@ -316,9 +408,13 @@ export interface Store
     TwoFactorCredentialStore,
     SessionStore,
     LoginChallengeStore,
+    DeviceStore,
     AttemptCounterStore,
     EmailCodeStore,
     PasswordTokenStore,
+    EnrollmentTokenStore,
+    AdminRecoveryCodeStore,
+    TwoFactorPolicyStore,
     AuditStore,
     MetaStore {
   /** Runs `work` in one database transaction; nested calls join the outer one. */

@@ -16,6 +16,7 @@ import {
   type TestApp,
 } from '../support/harness.ts';
 import { REPO_ROOT, call, startInstance } from '../support/processes.ts';
+import { leaveDeviceCredential } from '../../src/flows/login/trusted-devices.ts';
 
 const CLI = path.join(REPO_ROOT, 'bin/twofold.js');
 
@@ -90,6 +91,20 @@ describe.each(DIALECTS)('twofold CLI (%s)', { timeout: 120_000 }, (dialect) => {
     expect((await login(t.app, '1003', 'locked-out-password')).statusCode).toBe(429);
     expect(twofold(t.environment.env, ['user', 'unlock', '1003']).status).toBe(0);
     expect((await login(t.app, '1003', 'locked-out-password')).statusCode).toBe(200);
+  });
+
+  it('lists the trusted devices of a user and forgets them all', async () => {
+    twofold(t.environment.env, ['user', 'create', '1906', '--password-stdin'], 'device-owner-password\n');
+    const deps = t.services.flows;
+    const account = (await deps.store.findAccountByUsernameKey('1906'))!;
+    const origin = { client: 'desktop' as const, deviceName: 'Front desk PC', ip: '127.0.0.1', userAgent: null };
+    await leaveDeviceCredential(deps, deps.store, { account, origin, knownDeviceId: null, trust: true });
+    expect(twofold(t.environment.env, ['user', 'devices', '1906']).stdout).toMatch(/Front desk PC\tdesktop\t/);
+    const forgot = twofold(t.environment.env, ['user', 'forget-devices', '1906']);
+    expect(forgot.status).toBe(0);
+    expect(forgot.stdout).toContain('Forgot 1 device(s)');
+    expect(await deps.store.listDevices(account.id)).toEqual([]);
+    expect(twofold(t.environment.env, ['user', 'devices', '1906']).stdout).toContain('no trusted devices');
   });
 
   it('edits, disables, enables, resets the password of and deletes an account; keeps the last administrator', async () => {

@@ -111,6 +111,9 @@ let axeSource: string | null = null;
 /** axe-core on the current screen: no serious or critical violation. Evaluated, not injected, so the CSP stays on. */
 export async function checkA11y(page: Page, screen: string): Promise<void> {
   axeSource ??= await readFile(require.resolve('axe-core/axe.min.js'), 'utf8');
+  // A toast fading in (160 ms) is judged at its final colours, not half-transparent: how soon
+  // the check runs after it appeared depends on the machine, and must not decide the result.
+  await page.evaluate('Promise.all(document.getAnimations().map((a) => a.finished.catch(() => undefined)))');
   const loaded = await page.evaluate('typeof window.axe === "object"');
   if (!loaded) await page.evaluate(axeSource);
   const violations = (await page.evaluate(`window.axe.run(document, { resultTypes: ['violations'] }).then((r) =>

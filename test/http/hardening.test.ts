@@ -57,7 +57,7 @@ describe.each(DIALECTS)('hardening (%s)', (dialect) => {
     const account = await t.services.flows.store.findAccountByUsernameKey(user.username);
     // A session inserted by a login that raced an earlier change: it carries the epoch before it.
     const origin = { client: 'desktop' as const, deviceName: null, ip: '127.0.0.1', userAgent: null };
-    const stale = await issueSession(t.services.flows, { account: { id: account!.id, sessionEpoch: account!.sessionEpoch - 1 }, origin, amr: ['pwd'] });
+    const stale = await issueSession(t.services.flows, { account: { id: account!.id, sessionEpoch: account!.sessionEpoch - 1 }, origin, amr: ['pwd'], secondFactor: null, device: { knownDeviceId: null, trust: false } });
     expect((await t.app.inject({ method: 'GET', url: '/api/v1/me', headers: bearer(stale.token) })).statusCode).toBe(401);
     const listed = body<{ sessions: Array<{ id: string }> }>(await t.app.inject({ method: 'GET', url: '/api/v1/me/sessions', headers: bearer(token) }));
     expect(listed.sessions.map((s) => s.id)).not.toContain(stale.session.id);

@@ -169,6 +169,25 @@ describe.each(DIALECTS)('passkeys and security keys (%s)', (dialect) => {
     expect(String(response.headers['set-cookie'])).toMatch(/HttpOnly/i);
   });
 
+  it('a passkey login leaves a device credential, renews the one presented, and can trust the device (issue 11)', async () => {
+    const user = await userWithKey();
+    const passkeyLogin = async (extra: object) => {
+      const { passkeyChallengeId, ...request } = await passkeyOptions(t.app);
+      const response = await post(t.app, '/api/v1/auth/login/passkey', { passkeyChallengeId, response: user.key.authenticate(request), client: 'desktop', ...extra });
+      expect(response.statusCode, response.body).toBe(200);
+      return body<{ token: string; deviceToken: string }>(response);
+    };
+    const first = await passkeyLogin({});
+    expect(first.deviceToken).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    // Presented again (the query runs outside the session's transaction: on SQLite one inside would wait forever).
+    const second = await passkeyLogin({ deviceToken: first.deviceToken, trustDevice: true });
+    expect(second.deviceToken).not.toBe(first.deviceToken);
+    const me = body<{ session: { secondFactor: string } }>(await get(t.app, '/api/v1/me', second.token));
+    expect(me.session.secondFactor).toBe('webauthn');
+    const devices = body<{ devices: Array<{ client: string; current: boolean }> }>(await get(t.app, '/api/v1/me/trusted-devices', second.token)).devices;
+    expect(devices).toEqual([expect.objectContaining({ client: 'desktop', current: true })]);
+  });
+
   it('refuses a passwordless assertion without user verification, even from a key registered with it', async () => {
     const user = await userWithKey({ userVerification: true });
     const { passkeyChallengeId, ...request } = await passkeyOptions(t.app);

@@ -21,6 +21,9 @@ const NOTICES: Record<SecurityNotice, Record<string, string>> = {
   account_disabled: { administrator: 'root' },
   account_enabled: { administrator: 'root' },
   role_changed: { role: 'admin', administrator: 'root' },
+  two_factor_recovery_issued: { administrator: 'root', expiresAt: '2026-12-03T09:00:00.000Z' },
+  two_factor_recovered: { kind: 'totp' },
+  two_factor_policy: { requiredBy: '2026-12-09T09:00:00.000Z' },
 };
 
 describe('mail templates in every language', () => {

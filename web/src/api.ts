@@ -46,6 +46,10 @@ export interface Me extends User {
   /** The language the account chose (a catalog's tag such as "de"), or null: follow the browser. */
   language: string | null;
   recoveryCodesLeft: number | null;
+  /** The administrators require two-factor, which this account may postpone until then (the banner). */
+  twoFactorRequiredBy?: string | null;
+  /** Set while this tab holds an enrollment token instead of a session: only the setup is open. */
+  enrollment?: { reason: 'policy' | 'admin_recovery'; expiresAt: string } | null;
   session: { id: string; client: string; expiresAt: string; amr: string[]; authenticatedAt: string; reauthenticatedAt: string | null };
 }
 
@@ -53,6 +57,8 @@ export interface AdminUser extends User {
   secondFactorLockedUntil: string | null;
   /** Set while too many wrong passwords keep this account from signing in. */
   passwordLockedUntil: string | null;
+  /** Set while one of the account's known devices is locked by its own wrong passwords. */
+  deviceLockedUntil: string | null;
   /** An administrator set the password; the user must choose their own at the next login. */
   passwordChangeRequired: boolean;
 }
@@ -64,9 +70,20 @@ export interface AccountEdit {
   disabled?: boolean;
 }
 
+export interface TrustedDevice {
+  id: string;
+  name: string;
+  client: 'web' | 'desktop' | 'mobile';
+  createdAt: string;
+  lastUsedAt: string;
+  expiresAt: string;
+  current: boolean;
+}
+
 export type LoginResult =
-  | { status: 'ok'; expiresAt: string; user: User; recoveryCodesLeft?: number; notice?: string }
-  | { status: 'second_factor_required'; challengeId: string; methods: ChallengeMethod[]; expiresAt: string }
+  | { status: 'ok'; expiresAt: string; user: User; recoveryCodesLeft?: number; notice?: string; twoFactorRequiredBy?: string }
+  | { status: 'two_factor_enrollment_required'; enrollmentToken: string; expiresAt: string }
+  | { status: 'second_factor_required'; challengeId: string; methods: ChallengeMethod[]; expiresAt: string; trustedDeviceDays?: number }
   | { status: 'password_change_required'; passwordChangeToken: string; expiresAt: string };
 
 export interface TOTPSetup {
@@ -89,6 +106,23 @@ export interface Enabled {
   /** Only when this turned two-factor on; adding a further authenticator keeps the existing codes. */
   recoveryCodes?: string[];
   authenticator: AuthenticatorInfo;
+  /** Set at the end of an enrollment: the login's session (as the cookie) lasts until then. */
+  expiresAt?: string;
+}
+
+export type TwoFactorRequirement = 'off' | 'admins' | 'all';
+export interface TwoFactorPolicy {
+  twoFactorRequired: TwoFactorRequirement;
+  gracePeriodDays: number;
+}
+export interface Adoption {
+  policy: TwoFactorPolicy;
+  total: number;
+  withTwoFactor: number;
+  byKind: { totp: number; email: number; webauthn: number };
+  inGrace: number;
+  overdue: number;
+  users: { username: string; displayName: string; role: Role; disabled: boolean; kinds: SecondFactorMethod[]; state: 'enabled' | 'not_required' | 'grace' | 'overdue'; policySince: string | null; requiredBy: string | null }[];
 }
 
 export interface PasskeyAdded {
@@ -165,10 +199,25 @@ function endsOtherSessions<T>(result: Promise<T>): Promise<T> {
   });
 }
 
+// The enrollment token of a login that must set up two-factor first. Kept in this module's memory
+// only (never storage): it opens nothing but the setup, and a reload simply starts the login again.
+let enrollmentToken: string | null = null;
+
+export function setEnrollmentToken(token: string | null): void {
+  enrollmentToken = token;
+}
 
 async function request<T>(method: string, path: string, body?: unknown, options: { quiet401?: boolean } = {}): Promise<T> {
-  // The server answers in the account's language, else in this one (the interface's, not only the browser's).
-  const init: RequestInit = { method, credentials: 'same-origin', headers: { Accept: 'application/json', 'Accept-Language': currentLanguage() } };
+  const init: RequestInit = {
+    method,
+    credentials: 'same-origin',
+    // The server answers in the account's language, else in this one (the interface's, not only the browser's).
+    headers: {
+      Accept: 'application/json',
+      'Accept-Language': currentLanguage(),
+      ...(enrollmentToken === null ? {} : { Authorization: `Bearer ${enrollmentToken}` }),
+    },
+  };
   if (method !== 'GET') {
     // The server refuses cookie-authenticated writes without this header: a cross-site form cannot set it.
     init.headers = { ...init.headers, 'Content-Type': 'application/json', 'X-CSRF-Protection': '1' };
@@ -211,12 +260,18 @@ export const api = {
   me: (options: { quiet401?: boolean } = {}): Promise<Me> => request('GET', '/api/v1/me', undefined, options),
   login: (username: string, password: string): Promise<LoginResult> =>
     request('POST', '/api/v1/auth/login', { username, password, client: 'web' }),
-  verifySecondFactor: (challengeId: string, method: ChallengeMethod, code: string): Promise<LoginResult> =>
-    request('POST', '/api/v1/auth/login/second-factor', { challengeId, method, code }),
+  verifySecondFactor: (challengeId: string, method: ChallengeMethod | 'admin_recovery', code: string, trustDevice = false): Promise<LoginResult> =>
+    request('POST', '/api/v1/auth/login/second-factor', { challengeId, method, code, ...(trustDevice ? { trustDevice } : {}) }),
   webauthnLoginOptions: (challengeId: string): Promise<PublicKeyCredentialRequestOptionsJSON> =>
     request('POST', '/api/v1/auth/login/webauthn/options', { challengeId }),
-  verifyWebAuthn: (challengeId: string, response: AuthenticationResponseJSON): Promise<LoginResult> =>
-    request('POST', '/api/v1/auth/login/second-factor', { challengeId, method: 'webauthn', response }),
+  verifyWebAuthn: (challengeId: string, response: AuthenticationResponseJSON, trustDevice = false): Promise<LoginResult> =>
+    request('POST', '/api/v1/auth/login/second-factor', { challengeId, method: 'webauthn', response, ...(trustDevice ? { trustDevice } : {}) }),
+  trustedDevices: (): Promise<{ devices: TrustedDevice[] }> => request('GET', '/api/v1/me/trusted-devices'),
+  removeTrustedDevice: (id: string): Promise<unknown> => request('DELETE', `/api/v1/me/trusted-devices/${encodeURIComponent(id)}`, {}),
+  removeAllTrustedDevices: (): Promise<unknown> => request('DELETE', '/api/v1/me/trusted-devices', {}),
+  adminTrustedDevices: (username: string): Promise<{ devices: TrustedDevice[] }> =>
+    request('GET', `/api/v1/admin/users/${encodeURIComponent(username)}/trusted-devices`),
+  adminForgetDevices: (username: string): Promise<unknown> => request('DELETE', `/api/v1/admin/users/${encodeURIComponent(username)}/trusted-devices`, {}),
   passkeyOptions: (): Promise<PasskeyRequestOptions> => request('POST', '/api/v1/auth/login/passkey/options', {}),
   passkeyLogin: (passkeyChallengeId: string, response: AuthenticationResponseJSON): Promise<LoginResult> =>
     request('POST', '/api/v1/auth/login/passkey', { passkeyChallengeId, response, client: 'web' }),
@@ -273,6 +328,12 @@ export const api = {
   adminDisableTwoFactor: (username: string): Promise<{ message: string }> =>
     request('DELETE', `/api/v1/admin/users/${encodeURIComponent(username)}/two-factor`, {}),
   /** Lifts both the password and the second-factor lock of an account. */
+  adminPolicy: (): Promise<TwoFactorPolicy> => request('GET', '/api/v1/admin/policy'),
+  adminSetPolicy: (policy: TwoFactorPolicy): Promise<TwoFactorPolicy> => request('PUT', '/api/v1/admin/policy', policy),
+  adminAdoption: (): Promise<Adoption> => request('GET', '/api/v1/admin/policy/adoption'),
+  /** Shown once: the administrator hands it to the user, who signs in with it to set up a new authenticator. */
+  adminIssueRecoveryCode: (username: string): Promise<{ code: string; expiresAt: string }> =>
+    request('POST', `/api/v1/admin/users/${encodeURIComponent(username)}/two-factor/recovery`, {}),
   adminUnlock: (username: string): Promise<{ message: string }> => request('DELETE', `/api/v1/admin/users/${encodeURIComponent(username)}/lock`, {}),
 };
 

@@ -4,7 +4,7 @@ import { ApiError, api, messageOf, setSessionEndedHandler, type Me } from './api
 import { Layout } from './components/layout.tsx';
 import { ROUTES, navigate, usePath } from './router.ts';
 import { AccountScreen } from './screens/account.tsx';
-import { AdminScreen } from './screens/admin.tsx';
+import { AdminPolicyScreen, AdminScreen } from './screens/admin.tsx';
 import { HomeScreen } from './screens/home.tsx';
 import { LoginScreen } from './screens/login.tsx';
 import { NotFoundScreen } from './screens/not-found.tsx';
@@ -194,6 +194,8 @@ export function App(): JSX.Element {
     screen = <AccountScreen me={me} tab={path === ROUTES.password ? 'password' : 'security'} refreshMe={refreshMe} />;
   } else if (path === ROUTES.admin) {
     screen = <AdminScreen me={me} refreshMe={refreshMe} />;
+  } else if (path === ROUTES.adminPolicy) {
+    screen = <AdminPolicyScreen me={me} refreshMe={refreshMe} />;
   } else {
     screen = <NotFoundScreen />;
   }

@@ -7,6 +7,8 @@ export const ROUTES = {
   password: '/account/password',
   security: '/account/security',
   admin: '/admin',
+  /** Administration > Enforce Two-factor Authentication, with the adoption. */
+  adminPolicy: '/admin/two-factor',
   /** The link of the password reset mail; reachable without a session. */
   resetPassword: '/reset-password',
 } as const;

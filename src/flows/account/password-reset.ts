@@ -1,4 +1,5 @@
 import { DomainError } from '../../core/errors.ts';
+import { endTrustedDevices } from '../login/trusted-devices.ts';
 import { checkPasswordStrength } from '../../core/passwords.ts';
 import type { Account, RequestContext } from '../../core/types.ts';
 import { usernameKey } from '../../core/usernames.ts';
@@ -135,6 +136,7 @@ export async function confirmPasswordReset(
     if (!(await store.consumePasswordToken(live.tokenHash, 'reset', now))) throw new DomainError('challenge_invalid', LINK_EXPIRED);
     await store.updatePasswordHash(account.id, passwordHash, now);
     const { ended } = await store.endSessionsOfAccount(account.id, { reason: 'password_changed', now });
+    await endTrustedDevices(deps, store, account.id, 'password_reset', { username: account.username, ip: context.ip });
     await store.deletePasswordTokens(account.id);
     // Confirmed authenticators stay (the next login still asks for one); half-done setups go.
     await dropUnfinishedEnrollments(store, account.id);

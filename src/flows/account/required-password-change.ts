@@ -1,4 +1,5 @@
 import { DomainError } from '../../core/errors.ts';
+import { endTrustedDevices } from '../login/trusted-devices.ts';
 import { checkPasswordStrength } from '../../core/passwords.ts';
 import type { Account, ClientKind, RequestContext } from '../../core/types.ts';
 import { recordAudit } from '../shared/audit.ts';
@@ -66,6 +67,7 @@ export async function completeRequiredPasswordChange(
     await store.updatePasswordHash(account.id, passwordHash, now);
     // Other logins that were also told to change the password can no longer do so.
     await store.deletePasswordTokens(account.id, 'change');
+    await endTrustedDevices(deps, store, account.id, 'password_changed', { username: account.username, ip: context.ip });
     await recordAudit(
       deps,
       { type: 'password.changed', outcome: 'success', userId: account.id, username: account.username, client, ip: context.ip, detail: { required: true } },

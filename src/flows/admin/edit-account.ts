@@ -1,4 +1,5 @@
 import { DomainError } from '../../core/errors.ts';
+import { endTrustedDevices } from '../login/trusted-devices.ts';
 import { isEmailAddress } from '../../core/email-addresses.ts';
 import type { Account, Role } from '../../core/types.ts';
 import { checkDisplayName } from '../../core/usernames.ts';
@@ -11,6 +12,7 @@ import { requireAdminReauthentication } from '../shared/reauthentication.ts';
 import { requireAnotherActiveAdministrator } from './administrators.ts';
 import { findAccountOrFail } from './find-account.ts';
 import { localize } from '../../i18n/format.ts';
+import { applyPolicyToAccount } from './two-factor-policy.ts';
 
 export interface AccountEdit {
   displayName?: string;
@@ -72,12 +74,17 @@ export async function editAccount(deps: FlowDeps, username: string, edit: Accoun
     let ended = 0;
     if (changes.disabled === true) {
       ended = (await store.endSessionsOfAccount(account.id, { reason: 'administrator', now })).ended;
+      await endTrustedDevices(deps, store, account.id, 'administrator', { username: account.username, actor: actor.name, ip: actor.ip });
       await store.deletePasswordTokens(account.id);
       await dropUnfinishedEnrollments(store, account.id);
       await recordAudit(deps, { ...base, type: 'account.disabled', detail: { sessions_ended: ended } }, store);
     }
     if (changes.disabled === false) await recordAudit(deps, { ...base, type: 'account.enabled' }, store);
-    if (changes.role !== undefined) await recordAudit(deps, { ...base, type: 'account.role_changed', detail: { from: account.role, to: changes.role } }, store);
+    if (changes.role !== undefined) {
+      // Promotion under "Administrators only" starts the grace period; demotion stops it.
+      await applyPolicyToAccount(deps, store, account.id, changes.role, now);
+      await recordAudit(deps, { ...base, type: 'account.role_changed', detail: { from: account.role, to: changes.role } }, store);
+    }
     const fields = (['displayName', 'email'] as const).filter((field) => changes[field] !== undefined);
     if (fields.length > 0) await recordAudit(deps, { ...base, type: 'account.updated', detail: { fields: fields.join(',') } }, store);
   });

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { endTrustedDevices } from '../login/trusted-devices.ts';
 import { DomainError } from '../../core/errors.ts';
 import { checkPasswordStrength } from '../../core/passwords.ts';
 import type { Account } from '../../core/types.ts';
@@ -35,6 +36,7 @@ export async function adminResetPassword(
     const now = deps.clock();
     await store.updatePasswordHash(account.id, passwordHash, now, { changeRequired: true });
     const { ended } = await store.endSessionsOfAccount(account.id, { reason: 'administrator', now });
+    await endTrustedDevices(deps, store, account.id, 'password_admin_reset', { username: account.username, actor: actor.name, ip: actor.ip });
     await store.deletePasswordTokens(account.id);
     // Confirmed authenticators stay (the next login still asks for one); half-done setups go.
     await dropUnfinishedEnrollments(store, account.id);

@@ -126,5 +126,6 @@ export async function proveSecondFactor(deps: FlowDeps, attempt: SecondFactorAtt
   }
   if (proof.method === 'webauthn') throw new DomainError('invalid_code', 'The passkey or security key could not be verified. Try again, or use another method.');
   if (proof.method === 'recovery_code') throw new DomainError('invalid_code', 'The recovery code is incorrect, or it was already used.');
+  if (proof.method === 'admin_recovery') throw new DomainError('invalid_code', 'The code from your administrator is incorrect, has expired or was already used.');
   throw new DomainError('invalid_code', 'The authentication code is incorrect.');
 }

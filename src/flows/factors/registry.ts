@@ -4,6 +4,7 @@ import type { Account, AuthenticatorType, ChallengeMethod } from '../../core/typ
 import type { FlowDeps } from '../shared/deps.ts';
 import { emailFactor, emailKind } from './email/index.ts';
 import { recoveryCodeFactor } from './recovery-codes/index.ts';
+import { adminRecoveryFactor } from './admin-recovery/index.ts';
 import { totpFactor, totpKind } from './totp/index.ts';
 import { webauthnFactor, webauthnKind } from './webauthn/index.ts';
 import type { AuthenticatorKind, ProofInput, ProofMethod, SecondFactor, SecondFactorProof } from './types.ts';
@@ -18,6 +19,7 @@ const FACTORS: { [M in ProofMethod]: SecondFactor<Extract<SecondFactorProof, { m
   totp: totpFactor,
   email: emailFactor,
   recovery_code: recoveryCodeFactor,
+  admin_recovery: adminRecoveryFactor,
 };
 
 export const AUTHENTICATOR_KINDS: Record<AuthenticatorType, AuthenticatorKind> = {
@@ -45,7 +47,7 @@ export async function availableMethods(deps: FlowDeps, account: Account): Promis
     if (!kinds.includes(authenticator.type)) kinds.push(authenticator.type);
   }
   for (const factor of allFactors()) {
-    if (factor.authenticatorType === null && (await factor.isAvailable(deps, account))) kinds.push(factor.method);
+    if (factor.authenticatorType === null && factor.method === 'recovery_code' && (await factor.isAvailable(deps, account))) kinds.push(factor.method);
   }
   return kinds;
 }

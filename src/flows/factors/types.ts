@@ -10,6 +10,8 @@ export type SecondFactorProof =
   | { method: 'totp'; code: string }
   | { method: 'email'; code: string }
   | { method: 'recovery_code'; code: string }
+  /** A one-time code an administrator issued after the user lost every authenticator (flows/factors/admin-recovery). */
+  | { method: 'admin_recovery'; code: string }
   /** `passwordless`: the key stands in for the password too, so user verification is required. Set by the flow, never by a client. */
   | { method: 'webauthn'; response: AuthenticationResponseJSON; passwordless?: boolean };
 

@@ -17,6 +17,8 @@ export const attemptKeys = {
   enrollment: (userId: string): string => `enrollment:account:${userId}`,
   passwordByUsername: (usernameKey: string): string => `password:username:${usernameKey}`,
   passwordByIp: (ip: string): string => `password:ip:${ip}`,
+  /** A known device's own budget (store/kysely/devices.ts finds these by the device id). */
+  passwordByDevice: (deviceId: string): string => `password:device:${deviceId}`,
 };
 
 export function secondFactorPolicy(deps: FlowDeps): AttemptPolicy {
@@ -24,9 +26,13 @@ export function secondFactorPolicy(deps: FlowDeps): AttemptPolicy {
   return { limit: l.secondFactorMaxFailures, windowMs: l.secondFactorWindowMs, lockMs: l.secondFactorLockMs, maxLockMs: l.maxLockMs };
 }
 
-export function passwordPolicy(deps: FlowDeps, kind: 'username' | 'ip'): AttemptPolicy {
+/**
+ * 'username': wrong passwords from unknown devices, per username. 'device': a known device's
+ * own budget, with the same numbers, so a guesser elsewhere cannot spend it. 'ip': per address.
+ */
+export function passwordPolicy(deps: FlowDeps, kind: 'username' | 'device' | 'ip'): AttemptPolicy {
   const l = deps.settings.limits;
-  const limit = kind === 'username' ? l.passwordMaxFailuresPerUsername : l.passwordMaxFailuresPerIp;
+  const limit = kind === 'ip' ? l.passwordMaxFailuresPerIp : l.passwordMaxFailuresPerUsername;
   return { limit, windowMs: l.passwordWindowMs, lockMs: l.passwordLockMs, maxLockMs: l.maxLockMs };
 }
 
@@ -41,9 +47,13 @@ async function retryAfterSeconds(deps: FlowDeps, key: string, policy: AttemptPol
   return Math.max(1, Math.ceil((until - now) / 1000));
 }
 
-/** Says what is paused, not only for how long: a locked login surprises users on their other clients. */
+/**
+ * Says what is paused, not only for how long: a locked login surprises users on their other
+ * clients. A known device's lock and the username's unknown-device lock read the same word for
+ * word: which of them applies would tell a guesser whether the token it holds counts.
+ */
 function lockedMessage(key: string): string {
-  if (key.startsWith('password:username:')) return 'Too many attempts. Logins to this account with a password are paused: try again in {wait}.';
+  if (key.startsWith('password:username:') || key.startsWith('password:device:')) return 'Too many attempts. Logins to this account with a password are paused: try again in {wait}.';
   if (key.startsWith('password:ip:')) return 'Too many attempts. Logins from this network address are paused: try again in {wait}.';
   if (key.startsWith('second-factor:')) return 'Too many attempts. Entering codes for this account is paused: try again in {wait}.';
   return 'Too many attempts. Try again in {wait}.';

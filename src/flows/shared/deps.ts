@@ -34,5 +34,7 @@ export interface FlowSettings {
   /** Base of links in mails (TWOFOLD_PUBLIC_URL), without a trailing slash. */
   publicUrl: string;
   sessionTtlMs: number;
+  /** TWOFOLD_TRUSTED_DEVICE_DAYS: how long a trusted device skips the second step; 0: never. */
+  trustedDeviceDays: number;
   limits: LimitsConfig;
 }

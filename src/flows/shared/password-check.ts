@@ -60,11 +60,11 @@ export async function recordPasswordLock(
   account: Account | null,
   base: { userId: string | null; username: string | null; client: ClientKind | null; ip: string },
   lockedUntil: number | null,
-  scope: 'username' | 'address' = 'username',
+  scope: 'username' | 'device' | 'address' = 'username',
 ): Promise<void> {
   if (lockedUntil === null) return;
   await recordAudit(deps, { ...base, type: 'login.lockout', outcome: 'failure', detail: { factor: 'password', scope, until: lockedUntil } });
-  if (account !== null && scope === 'username') {
+  if (account !== null && scope !== 'address') {
     await deps.notifier.notify(account, 'lockout', { until: new Date(lockedUntil).toISOString(), factor: 'password' });
   }
 }

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { DomainError } from '../../core/errors.ts';
 import { generateToken, hashToken } from '../../core/tokens.ts';
-import type { AMRValue, Account, ClientKind, Session, SessionEndReason } from '../../core/types.ts';
+import type { AMRValue, Account, ClientKind, Session, SessionEndReason, SessionSecondFactor } from '../../core/types.ts';
+import { leaveDeviceCredential } from '../login/trusted-devices.ts';
 import type { Store } from '../../store/store.ts';
 import type { FlowDeps } from './deps.ts';
 
@@ -9,7 +10,16 @@ export interface IssuedSession {
   /** The bearer token; returned to the client once and stored only as its hash. */
   token: string;
   session: Session;
+  /** The device credential left on the client (flows/login/trusted-devices.ts). */
+  deviceToken: string;
 }
+
+/**
+ * Which device credential a completed login leaves: a known device's row renewed (or a new
+ * one), trusted from now when the user ticked the box; or a token a trusted-device login has
+ * already renewed.
+ */
+export type DeviceOutcome = { knownDeviceId: string | null; trust: boolean } | { renewed: { id: string; token: string } };
 
 export interface SessionOrigin {
   client: ClientKind;
@@ -30,11 +40,14 @@ export async function issueSession(
     origin: SessionOrigin;
     /** How the login was proved (RFC 8176), from core/amr.ts's combineAMR. */
     amr: AMRValue[];
+    secondFactor: SessionSecondFactor | null;
+    device: DeviceOutcome;
   },
   store: Store = deps.store,
 ): Promise<IssuedSession> {
   const { account, origin } = login;
   const now = deps.clock();
+  const device = 'renewed' in login.device ? login.device.renewed : await leaveDeviceCredential(deps, store, { account, origin, ...login.device });
   const token = generateToken();
   const session: Session = {
     id: randomUUID(),
@@ -48,9 +61,11 @@ export async function issueSession(
     reauthenticatedAt: null,
     reauthAmr: null,
     accountEpoch: account.sessionEpoch,
+    secondFactor: login.secondFactor,
+    deviceId: device.id,
   };
   await store.createSession({ ...session, tokenHash: hashToken(token) });
-  return { token, session };
+  return { token, session, deviceToken: device.token };
 }
 
 /**

@@ -1,4 +1,5 @@
 import { DomainError } from '../../core/errors.ts';
+import { endTrustedDevices } from '../login/trusted-devices.ts';
 import type { Account } from '../../core/types.ts';
 import type { NewAuthenticator, Store } from '../../store/store.ts';
 import { AUTHENTICATOR_KINDS } from '../factors/registry.ts';
@@ -27,7 +28,8 @@ export async function addAuthenticator(
   store: Store,
   account: Account,
   authenticator: NewAuthenticator,
-  keepSessionId: string,
+  /** The session the change comes from, which stays; null from an enrollment token (every session ends). */
+  keepSessionId: string | null,
 ): Promise<string[] | null> {
   const now = authenticator.createdAt;
   await store.lockAccountForUpdate(account.id, now);
@@ -37,9 +39,13 @@ export async function addAuthenticator(
   }
   if (!(await store.addAuthenticator(authenticator))) throw tooManyOfKind(authenticator.type);
   await store.markTwoFactorChanged(account.id, now);
+  // Added or replaced (a TOTP enable while two-factor is on is one): trust given under the old
+  // set of authenticators ends, whether or not this turned two-factor on.
+  await endTrustedDevices(deps, store, account.id, 'authenticator_added', { username: account.username });
   if (!wasOff) return null;
   const recoveryCodes = await issueRecoveryCodes(deps, store, account.id, now);
-  await endOtherSessions(store, account.id, now, keepSessionId, 'two_factor_changed');
+  if (keepSessionId === null) await store.endSessionsOfAccount(account.id, { reason: 'two_factor_changed', now });
+  else await endOtherSessions(store, account.id, now, keepSessionId, 'two_factor_changed');
   return recoveryCodes;
 }
 
@@ -55,6 +61,7 @@ export async function dropUnfinishedEnrollments(store: Store, userId: string): P
 
 /** Turns two-factor off and removes every credential of it; runs inside the caller's transaction. */
 export async function switchTwoFactorOff(
+  deps: FlowDeps,
   store: Store,
   userId: string,
   now: number,
@@ -65,6 +72,7 @@ export async function switchTwoFactorOff(
   await store.deletePendingTOTPSecret(userId);
   await store.deleteRecoveryCodes(userId);
   await store.markTwoFactorChanged(userId, now);
+  await endTrustedDevices(deps, store, userId, reason === 'administrator' ? 'two_factor_admin_reset' : 'two_factor_disabled');
   if (keepSessionId === undefined) return (await store.endSessionsOfAccount(userId, { reason, now })).ended;
   return endOtherSessions(store, userId, now, keepSessionId, reason);
 }

@@ -12,8 +12,13 @@ import { editAccount } from '../../flows/admin/edit-account.ts';
 import { deleteAccount } from '../../flows/admin/delete-account.ts';
 import { adminResetPassword } from '../../flows/admin/reset-password.ts';
 import { DomainError } from '../../core/errors.ts';
+import { describeAdoption, readPolicy, setPolicy } from '../../flows/admin/two-factor-policy.ts';
+import { issueAdminRecoveryCode } from '../../flows/admin/issue-recovery-code.ts';
+import { MAX_GRACE_DAYS } from '../../core/two-factor-policy.ts';
 import { requireAdmin } from '../authentication.ts';
-import { iso, presentAuthenticator, presentUser } from '../presenters.ts';
+import { iso, presentAuthenticator, presentTrustedDevice, presentUser } from '../presenters.ts';
+import { forgetDevicesOf, listTrustedDevicesOf } from '../../flows/login/manage-devices.ts';
+import { TrustedDevicesResponse } from '../schemas/devices.ts';
 import { EmptyBody, Password, Username, strictObject } from '../schemas/common.ts';
 
 const CreateUserBody = strictObject({
@@ -32,6 +37,32 @@ const EditUserBody = strictObject({
   role: Type.Optional(Type.Union([Type.Literal('user'), Type.Literal('admin')])),
   disabled: Type.Optional(Type.Boolean()),
 });
+
+const Requirement = Type.Union([Type.Literal('off'), Type.Literal('admins'), Type.Literal('all')]);
+const PolicyBody = strictObject({ twoFactorRequired: Requirement, gracePeriodDays: Type.Integer({ minimum: 0, maximum: MAX_GRACE_DAYS }) });
+const PolicyResponse = Type.Object({ twoFactorRequired: Requirement, gracePeriodDays: Type.Integer() });
+const Kind = Type.Union([Type.Literal('totp'), Type.Literal('email'), Type.Literal('webauthn')]);
+const AdoptionResponse = Type.Object({
+  policy: PolicyResponse,
+  total: Type.Integer(),
+  withTwoFactor: Type.Integer(),
+  byKind: Type.Object({ totp: Type.Integer(), email: Type.Integer(), webauthn: Type.Integer() }),
+  inGrace: Type.Integer(),
+  overdue: Type.Integer(),
+  users: Type.Array(
+    Type.Object({
+      username: Type.String(),
+      displayName: Type.String(),
+      role: Type.Union([Type.Literal('user'), Type.Literal('admin')]),
+      disabled: Type.Boolean(),
+      kinds: Type.Array(Kind),
+      state: Type.Union([Type.Literal('enabled'), Type.Literal('not_required'), Type.Literal('grace'), Type.Literal('overdue')]),
+      policySince: Type.Union([Type.String(), Type.Null()]),
+      requiredBy: Type.Union([Type.String(), Type.Null()]),
+    }),
+  ),
+});
+const RecoveryCodeResponse = Type.Object({ code: Type.String(), expiresAt: Type.String() });
 
 const ResetPasswordBody = strictObject({ password: Type.Optional(Password) });
 
@@ -70,6 +101,7 @@ export function adminRoutes(deps: FlowDeps) {
           createdAt: iso(u.createdAt),
           secondFactorLockedUntil: u.secondFactorLockedUntil === null ? null : iso(u.secondFactorLockedUntil),
           passwordLockedUntil: u.passwordLockedUntil === null ? null : iso(u.passwordLockedUntil),
+          deviceLockedUntil: u.deviceLockedUntil === null ? null : iso(u.deviceLockedUntil),
         })),
       };
     });
@@ -113,6 +145,55 @@ export function adminRoutes(deps: FlowDeps) {
       await unlockAccount(deps, request.params.username, actorOf({ auth, ip: request.ip }));
       return { message: 'Edited successfully.' };
     });
+
+    api.get('/api/v1/admin/users/:username/trusted-devices', { schema: { params: UsernameParams, response: { 200: TrustedDevicesResponse } } }, async (request) => {
+      requireAdmin(request);
+      return { devices: (await listTrustedDevicesOf(deps, request.params.username)).map(presentTrustedDevice) };
+    });
+
+    // Forgets every device of the account (trusted and known): only takes access away.
+    api.delete(
+      '/api/v1/admin/users/:username/trusted-devices',
+      { schema: { params: UsernameParams, body: EmptyBody, response: { 204: Type.Null() } } },
+      async (request, reply) => {
+        const auth = requireAdmin(request);
+        await forgetDevicesOf(deps, request.params.username, actorOf({ auth, ip: request.ip }));
+        return reply.status(204).send(null);
+      },
+    );
+
+    api.get('/api/v1/admin/policy', { schema: { response: { 200: PolicyResponse } } }, async (request) => {
+      requireAdmin(request);
+      return readPolicy(deps);
+    });
+
+    api.put('/api/v1/admin/policy', { schema: { body: PolicyBody, response: { 200: PolicyResponse } } }, async (request) => {
+      const auth = requireAdmin(request);
+      return setPolicy(deps, request.body, actorOf({ auth, ip: request.ip }));
+    });
+
+    api.get('/api/v1/admin/policy/adoption', { schema: { response: { 200: AdoptionResponse } } }, async (request) => {
+      requireAdmin(request);
+      const adoption = await describeAdoption(deps);
+      return {
+        ...adoption,
+        users: adoption.users.map(({ since, deadline, ...u }) => ({
+          ...u,
+          policySince: since === null ? null : iso(since),
+          requiredBy: deadline === null ? null : iso(deadline),
+        })),
+      };
+    });
+
+    api.post(
+      '/api/v1/admin/users/:username/two-factor/recovery',
+      { schema: { params: UsernameParams, body: EmptyBody, response: { 201: RecoveryCodeResponse } } },
+      async (request, reply) => {
+        const auth = requireAdmin(request);
+        const issued = await issueAdminRecoveryCode(deps, request.params.username, actorOf({ auth, ip: request.ip }));
+        return reply.status(201).send({ code: issued.code, expiresAt: iso(issued.expiresAt) });
+      },
+    );
 
     api.get('/api/v1/admin/audit-events', { schema: { querystring: AuditQuery } }, async (request) => {
       requireAdmin(request);

@@ -7,6 +7,7 @@ import { AuthenticationResponse } from '../schemas/webauthn.ts';
 import { logOut } from '../../flows/manage-sessions.ts';
 import type { FlowDeps } from '../../flows/shared/deps.ts';
 import { signIn, type SignInResult } from '../../flows/sign-in.ts';
+import { endEnrollment, type StartedEnrollment } from '../../flows/login/enrollment.ts';
 import { completeRequiredPasswordChange } from '../../flows/account/required-password-change.ts';
 import { confirmPasswordReset, requestPasswordReset } from '../../flows/account/password-reset.ts';
 import type { ClientKind as Client } from '../../core/types.ts';
@@ -14,15 +15,17 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { sendLoginEmailCode } from '../../flows/send-email-code.ts';
 import { verifySecondFactor } from '../../flows/verify-second-factor.ts';
 import { loginNotice } from '../../flows/login-notices.ts';
-import { clearSessionCookie, deliverToken, requestContext, requireAuth } from '../authentication.ts';
+import { clearSessionCookie, deliverToken, presentedDeviceToken, requestContext, requireAuth } from '../authentication.ts';
 import { iso, presentUser } from '../presenters.ts';
-import { AnyCode, ChallengeMethod, ClientKind, EmptyBody, Password, Username, strictObject } from '../schemas/common.ts';
+import { AdminRecoveryCode, AnyCode, ChallengeMethod, ClientKind, DeviceToken, EmptyBody, Password, Username, strictObject } from '../schemas/common.ts';
 
 const LoginBody = strictObject({
   username: Username,
   password: Password,
   client: ClientKind,
   deviceName: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+  // Loosely shaped on purpose: a stale or mangled device token is ignored, never refused.
+  deviceToken: Type.Optional(DeviceToken),
 });
 
 const ChallengeId = Type.String({ minLength: 20, maxLength: 128, pattern: '^[A-Za-z0-9_-]+$' });
@@ -31,9 +34,11 @@ const EmailCodeBody = strictObject({ challengeId: ChallengeId });
 // one a method needs is checked in the route, so the error can say so plainly.
 const SecondFactorBody = strictObject({
   challengeId: ChallengeId,
-  method: ChallengeMethod,
-  code: Type.Optional(AnyCode),
+  // "admin_recovery": a code from an administrator; accepted here but never listed in `methods`.
+  method: Type.Union([ChallengeMethod, Type.Literal('admin_recovery')]),
+  code: Type.Optional(Type.Union([AnyCode, AdminRecoveryCode])),
   response: Type.Optional(AuthenticationResponse),
+  trustDevice: Type.Optional(Type.Boolean()),
 });
 
 const BearerLike = Type.String({ minLength: 20, maxLength: 128, pattern: '^[A-Za-z0-9_-]+$' });
@@ -42,14 +47,30 @@ const PasswordResetBody = strictObject({ username: Username });
 const PasswordResetConfirmBody = strictObject({ token: BearerLike, newPassword: Password });
 
 /** The answer of a proven password, the same from the login and from the forced password change. */
-function presentPasswordStep(request: FastifyRequest, reply: FastifyReply, result: SignInResult, client: Client) {
+function presentPasswordStep(request: FastifyRequest, reply: FastifyReply, result: SignInResult, client: Client, trustedDeviceDays: number) {
   if (result.status === 'second_factor_required') {
-    return { status: result.status, challengeId: result.challengeId, methods: result.methods, expiresAt: iso(result.expiresAt) };
+    // How long "Trust this device" would last, so clients can word the option (absent: turned off).
+    const trust = trustedDeviceDays > 0 ? { trustedDeviceDays } : {};
+    return { status: result.status, challengeId: result.challengeId, methods: result.methods, expiresAt: iso(result.expiresAt), ...trust };
   }
   if (result.status === 'password_change_required') {
     return { status: result.status, passwordChangeToken: result.passwordChangeToken, expiresAt: iso(result.expiresAt) };
   }
-  return { status: 'ok', ...deliverToken(request, reply, client, result), user: presentUser(result.account) };
+  if (result.status === 'two_factor_enrollment_required') return presentEnrollment(result);
+  return {
+    status: 'ok',
+    ...deliverToken(request, reply, client, result, trustedDeviceDays),
+    user: presentUser(result.account),
+    ...(result.twoFactorRequiredBy === undefined ? {} : { twoFactorRequiredBy: iso(result.twoFactorRequiredBy) }),
+  };
+}
+
+/**
+ * No session: the token opens only the setup (src/http/enrollment-scope.ts). It is in the body
+ * for every client, the web one too, whose script keeps it in memory for the few setup calls.
+ */
+function presentEnrollment(result: StartedEnrollment) {
+  return { status: result.status, enrollmentToken: result.enrollmentToken, expiresAt: iso(result.expiresAt) };
 }
 
 export function authRoutes(deps: FlowDeps) {
@@ -57,6 +78,7 @@ export function authRoutes(deps: FlowDeps) {
     const notice = await loginNotice(deps, userId, startedAt);
     return notice === null ? {} : { notice };
   };
+  const days = deps.settings.trustedDeviceDays;
   return async function register(app: FastifyInstance): Promise<void> {
     const api = app.withTypeProvider<TypeBoxTypeProvider>();
 
@@ -73,16 +95,17 @@ export function authRoutes(deps: FlowDeps) {
         deviceName: request.body.deviceName ?? null,
         ip: context.ip,
         userAgent: context.userAgent,
+        deviceToken: presentedDeviceToken(request, request.body.client, request.body.deviceToken),
       });
       if (result.status === 'ok') {
-        return { ...presentPasswordStep(request, reply, result, request.body.client), ...(await noticeFor(result.account.id, startedAt)) };
+        return { ...presentPasswordStep(request, reply, result, request.body.client, days), ...(await noticeFor(result.account.id, startedAt)) };
       }
-      return presentPasswordStep(request, reply, result, request.body.client);
+      return presentPasswordStep(request, reply, result, request.body.client, days);
     });
 
     api.post('/api/v1/auth/password-change', { schema: { body: PasswordChangeBody }, config: open }, async (request, reply) => {
       const { result, client } = await completeRequiredPasswordChange(deps, request.body, requestContext(request));
-      return presentPasswordStep(request, reply, result, client);
+      return presentPasswordStep(request, reply, result, client, days);
     });
 
     api.post('/api/v1/auth/password-reset', { schema: { body: PasswordResetBody }, config: open }, async (request, reply) => {
@@ -94,15 +117,16 @@ export function authRoutes(deps: FlowDeps) {
     });
 
     api.post('/api/v1/auth/login/second-factor', { schema: { body: SecondFactorBody }, config: open }, async (request, reply) => {
-      const { challengeId, method, code, response } = request.body;
+      const { challengeId, method, code, response, trustDevice } = request.body;
       const startedAt = deps.clock();
       // The proof its method expects, read by that method's factor (a code's shape, or an
       // assertion's presence), checked before any attempt is spent.
       const proof = readProof(method, { code, response: response === undefined ? undefined : toAuthenticationResponse(response) });
-      const result = await verifySecondFactor(deps, { challengeId, proof });
+      const result = await verifySecondFactor(deps, { challengeId, proof, trustDevice: trustDevice === true });
+      if (result.status === 'two_factor_enrollment_required') return presentEnrollment(result);
       return {
         status: 'ok',
-        ...deliverToken(request, reply, result.clientKind, result),
+        ...deliverToken(request, reply, result.clientKind, result, days),
         user: presentUser(result.account),
         ...(result.recoveryCodesLeft === null ? {} : { recoveryCodesLeft: result.recoveryCodesLeft }),
         ...(await noticeFor(result.account.id, startedAt)),
@@ -115,6 +139,10 @@ export function authRoutes(deps: FlowDeps) {
 
     api.post('/api/v1/auth/logout', { schema: { body: EmptyBody } }, async (request, reply) => {
       const auth = requireAuth(request);
+      if (auth.enrollment !== undefined) {
+        await endEnrollment(deps, { ...auth, enrollment: auth.enrollment }, requestContext(request));
+        return { message: 'Logged out.' };
+      }
       await logOut(deps, auth.account, auth.session, requestContext(request));
       clearSessionCookie(request, reply);
       return { message: 'Logged out.' };

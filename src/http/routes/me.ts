@@ -14,7 +14,9 @@ import { DomainError } from '../../core/errors.ts';
 import { requestContext, requireAuth } from '../authentication.ts';
 import { AuthenticationResponse } from '../schemas/webauthn.ts';
 import { toAuthenticationResponse } from './webauthn.ts';
-import { iso, presentUser } from '../presenters.ts';
+import { iso, presentTrustedDevice, presentUser } from '../presenters.ts';
+import { forgetOwnDevice, forgetOwnTrustedDevices, listTrustedDevices } from '../../flows/login/manage-devices.ts';
+import { TrustedDevicesResponse } from '../schemas/devices.ts';
 import { AnyCode, EmptyBody, Password, SixDigitCode, strictObject } from '../schemas/common.ts';
 
 // A current code, or in its place an assertion of one of the account's keys (never both).
@@ -33,11 +35,14 @@ export function meRoutes(deps: FlowDeps) {
 
     api.get('/api/v1/me', async (request) => {
       const auth = requireAuth(request);
-      const { account, session, recoveryCodesLeft } = await describeAccount(deps, auth.account, auth.session);
+      const { account, session, recoveryCodesLeft, twoFactorRequiredBy } = await describeAccount(deps, auth.account, auth.session);
       return {
         ...presentUser(account),
         language: account.language,
         recoveryCodesLeft,
+        twoFactorRequiredBy: twoFactorRequiredBy === null ? null : iso(twoFactorRequiredBy),
+        // Set while the caller holds an enrollment token: only the setup is open to it.
+        enrollment: auth.enrollment === undefined ? null : { reason: auth.enrollment.purpose, expiresAt: iso(auth.enrollment.expiresAt) },
         session: {
           id: session.id,
           client: session.client,
@@ -46,6 +51,8 @@ export function meRoutes(deps: FlowDeps) {
           amr: session.amr,
           authenticatedAt: iso(session.authTime),
           reauthenticatedAt: session.reauthenticatedAt === null ? null : iso(session.reauthenticatedAt),
+          // What met the second step: a method, "trusted_device", or null (none was asked).
+          secondFactor: session.secondFactor,
         },
       };
     });
@@ -97,6 +104,28 @@ export function meRoutes(deps: FlowDeps) {
       const { account, session } = requireAuth(request);
       return changePassword(deps, { account, session, ...request.body }, requestContext(request));
     });
+
+    api.get('/api/v1/me/trusted-devices', { schema: { response: { 200: TrustedDevicesResponse } } }, async (request) => {
+      const { account, session } = requireAuth(request);
+      return { devices: (await listTrustedDevices(deps, account.id, session.deviceId)).map(presentTrustedDevice) };
+    });
+
+    // Removing trust only takes access away: no Password window.
+    api.delete('/api/v1/me/trusted-devices', { schema: { body: EmptyBody, response: { 204: Type.Null() } } }, async (request, reply) => {
+      const { account, session } = requireAuth(request);
+      await forgetOwnTrustedDevices(deps, { account, session }, requestContext(request));
+      return reply.status(204).send(null);
+    });
+
+    api.delete(
+      '/api/v1/me/trusted-devices/:id',
+      { schema: { params: Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) }), body: EmptyBody, response: { 204: Type.Null() } } },
+      async (request, reply) => {
+        const { account, session } = requireAuth(request);
+        await forgetOwnDevice(deps, { account, session, id: request.params.id }, requestContext(request));
+        return reply.status(204).send(null);
+      },
+    );
 
     api.get('/api/v1/me/sessions', async (request) => {
       const { account, session } = requireAuth(request);

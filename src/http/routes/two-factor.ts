@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import QRCode from 'qrcode';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -10,20 +10,24 @@ import { startTOTPSetup } from '../../flows/factors/totp/start-setup.ts';
 import { enableEmail } from '../../flows/factors/email/enable.ts';
 import { startEmailSetup } from '../../flows/factors/email/start-setup.ts';
 import type { Account } from '../../core/types.ts';
-import { requestContext, requireAuth } from '../authentication.ts';
+import { deliverToken, requestContext, requireAuth } from '../authentication.ts';
 import { presentAuthenticator } from '../presenters.ts';
 import { AuthenticatorName, EmptyBody, SixDigitCode, strictObject } from '../schemas/common.ts';
 
-const EnableBody = strictObject({ code: SixDigitCode });
+// `trustDevice` counts only at the end of an enrollment (an enrollment token), where the setup is
+// the login's last step; a signed-in user's device was judged at their login.
+const EnableBody = strictObject({ code: SixDigitCode, trustDevice: Type.Optional(Type.Boolean()) });
 const TOTPSetupBody = strictObject({ name: Type.Optional(AuthenticatorName), reusePending: Type.Optional(Type.Boolean()) });
 
 /**
  * `twoFactor` as it is after the change; `recoveryCodes` only when this turned two-factor on
  * (adding a further authenticator keeps the codes the user already has).
  */
-async function presentEnabled(deps: FlowDeps, account: Account, result: EnableResult) {
+export async function presentEnabled(deps: FlowDeps, request: FastifyRequest, reply: FastifyReply, account: Account, result: EnableResult) {
   const after = (await deps.store.findAccountById(account.id)) ?? account;
   return {
+    // The end of an enrollment (an enrollment token): the login's session, as the login would deliver it.
+    ...(result.signedIn === null ? {} : deliverToken(request, reply, result.signedIn.client, result.signedIn, deps.settings.trustedDeviceDays)),
     message: result.message,
     twoFactor: { enabled: true, method: after.twoFactorMethod, authenticators: after.authenticatorCount },
     authenticator: presentAuthenticator({ ...result.authenticator, clockOffsetSeconds: result.authenticator.type === 'totp' ? result.authenticator.clockOffsetSeconds : null }),
@@ -45,10 +49,10 @@ export function twoFactorRoutes(deps: FlowDeps) {
       return { ...setup, qrCode };
     });
 
-    api.post('/api/v1/me/two-factor/totp/enable', { schema: { body: EnableBody }, config: enrollment }, async (request) => {
-      const { account, session } = requireAuth(request);
-      const result = await enableTOTP(deps, { account, session, code: request.body.code }, requestContext(request));
-      return presentEnabled(deps, account, result);
+    api.post('/api/v1/me/two-factor/totp/enable', { schema: { body: EnableBody }, config: enrollment }, async (request, reply) => {
+      const { account, session, enrollment: grant } = requireAuth(request);
+      const result = await enableTOTP(deps, { account, session, code: request.body.code, enrollment: grant, trustDevice: request.body.trustDevice === true }, requestContext(request));
+      return presentEnabled(deps, request, reply, account, result);
     });
 
     api.post('/api/v1/me/two-factor/email/setup', { schema: { body: EmptyBody }, config: enrollment }, async (request, reply) => {
@@ -56,10 +60,10 @@ export function twoFactorRoutes(deps: FlowDeps) {
       return reply.status(202).send(await startEmailSetup(deps, session, account, requestContext(request)));
     });
 
-    api.post('/api/v1/me/two-factor/email/enable', { schema: { body: EnableBody }, config: enrollment }, async (request) => {
-      const { account, session } = requireAuth(request);
-      const result = await enableEmail(deps, { account, session, code: request.body.code }, requestContext(request));
-      return presentEnabled(deps, account, result);
+    api.post('/api/v1/me/two-factor/email/enable', { schema: { body: EnableBody }, config: enrollment }, async (request, reply) => {
+      const { account, session, enrollment: grant } = requireAuth(request);
+      const result = await enableEmail(deps, { account, session, code: request.body.code, enrollment: grant, trustDevice: request.body.trustDevice === true }, requestContext(request));
+      return presentEnabled(deps, request, reply, account, result);
     });
 
     api.delete('/api/v1/me/two-factor', { schema: { body: EmptyBody } }, async (request) => {

@@ -6,19 +6,22 @@ import { startPasskeyLogin, startWebAuthnLogin, startWebAuthnReauth, startWebAut
 import { signInWithPasskey } from '../../flows/factors/webauthn/passwordless.ts';
 import { finishWebAuthnRegistration } from '../../flows/factors/webauthn/register.ts';
 import type { FlowDeps } from '../../flows/shared/deps.ts';
-import { deliverToken, requestContext, requireAuth } from '../authentication.ts';
-import { presentAuthenticator, presentUser } from '../presenters.ts';
-import { AuthenticatorName, ClientKind, EmptyBody, strictObject } from '../schemas/common.ts';
+import { deliverToken, presentedDeviceToken, requestContext, requireAuth } from '../authentication.ts';
+import { presentUser } from '../presenters.ts';
+import { presentEnabled } from './two-factor.ts';
+import { AuthenticatorName, ClientKind, DeviceToken, EmptyBody, strictObject } from '../schemas/common.ts';
 import { AuthenticationResponse, RegistrationResponse } from '../schemas/webauthn.ts';
 
 const ChallengeId = Type.String({ minLength: 20, maxLength: 128, pattern: '^[A-Za-z0-9_-]+$' });
-const RegistrationBody = strictObject({ name: Type.Optional(AuthenticatorName), response: RegistrationResponse });
+const RegistrationBody = strictObject({ name: Type.Optional(AuthenticatorName), response: RegistrationResponse, trustDevice: Type.Optional(Type.Boolean()) });
 const LoginOptionsBody = strictObject({ challengeId: ChallengeId });
 const PasskeyBody = strictObject({
   passkeyChallengeId: ChallengeId,
   response: AuthenticationResponse,
   client: ClientKind,
   deviceName: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+  deviceToken: Type.Optional(DeviceToken),
+  trustDevice: Type.Optional(Type.Boolean()),
 });
 
 // JSON has null where the browser library leaves a member out; the verifier expects the latter.
@@ -48,20 +51,14 @@ export function webauthnRoutes(deps: FlowDeps) {
     });
 
     // A failed registration is a form error (400), as a wrong code at enrollment is.
-    api.post('/api/v1/me/two-factor/webauthn/registration', { schema: { body: RegistrationBody }, config: { invalidCodeStatus: 400 } }, async (request) => {
-      const { account, session } = requireAuth(request);
+    api.post('/api/v1/me/two-factor/webauthn/registration', { schema: { body: RegistrationBody }, config: { invalidCodeStatus: 400 } }, async (request, reply) => {
+      const { account, session, enrollment } = requireAuth(request);
       const result = await finishWebAuthnRegistration(
         deps,
-        { account, session, name: request.body.name, response: toRegistrationResponse(request.body.response) },
+        { account, session, name: request.body.name, response: toRegistrationResponse(request.body.response), enrollment, trustDevice: request.body.trustDevice === true },
         requestContext(request),
       );
-      const after = (await deps.store.findAccountById(account.id)) ?? account;
-      return {
-        message: result.message,
-        twoFactor: { enabled: true, method: after.twoFactorMethod, authenticators: after.authenticatorCount },
-        authenticator: presentAuthenticator({ ...result.authenticator, clockOffsetSeconds: null }),
-        ...(result.recoveryCodes === null ? {} : { recoveryCodes: result.recoveryCodes }),
-      };
+      return presentEnabled(deps, request, reply, account, result);
     });
 
     api.post('/api/v1/auth/login/webauthn/options', { schema: { body: LoginOptionsBody }, config: { public: true } }, async (request) => {
@@ -84,8 +81,14 @@ export function webauthnRoutes(deps: FlowDeps) {
         deviceName: request.body.deviceName ?? null,
         ip: context.ip,
         userAgent: context.userAgent,
+        deviceToken: presentedDeviceToken(request, request.body.client, request.body.deviceToken),
+        trustDevice: request.body.trustDevice === true,
       });
-      return { status: 'ok', ...deliverToken(request, reply, request.body.client, result), user: presentUser(result.account) };
+      return {
+        status: 'ok',
+        ...deliverToken(request, reply, request.body.client, result, deps.settings.trustedDeviceDays),
+        user: presentUser(result.account),
+      };
     });
   };
 }

@@ -4,6 +4,8 @@ import { Type } from 'typebox';
 export const SixDigitCode = Type.String({ pattern: '^[0-9]{6}$', description: 'A 6-digit code' });
 // A 6-digit code or a recovery code (XXXXX-XXXXX, case and separators free).
 export const AnyCode = Type.String({ pattern: '^(?:[0-9]{6}|[A-Za-z2-9]{5}[- ]?[A-Za-z2-9]{5})$' });
+// A code an administrator issued (XXXXX-XXXXX-XXXXX, case and separators free).
+export const AdminRecoveryCode = Type.String({ pattern: '^[A-Za-z2-9]{5}[- ]?[A-Za-z2-9]{5}[- ]?[A-Za-z2-9]{5}$' });
 export const Password = Type.String({ minLength: 1, maxLength: 1024 });
 /** The owner's label for an authenticator ("Work phone"); trimmed and checked again by the flow. */
 export const AuthenticatorName = Type.String({ minLength: 1, maxLength: 64 });
@@ -42,3 +44,6 @@ export function strictObject<T extends Parameters<typeof Type.Object>[0]>(proper
 
 /** For actions that take no input: `{}` (or no body at all), and nothing else. */
 export const EmptyBody = strictObject({});
+
+/** A device credential as a client sends it; its shape is checked by the flow, which ignores a bad one. */
+export const DeviceToken = Type.String({ maxLength: 512 });

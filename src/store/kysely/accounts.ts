@@ -48,6 +48,7 @@ export function toAccount(row: Selectable<UsersTable> & DerivedTwoFactor): Accou
     disabled: Number(row.disabled) === 1,
     passwordChangeRequired: Number(row.password_change_required) === 1,
     language: row.language ?? null,
+    twoFactorPolicySince: row.two_factor_policy_since === null ? null : Number(row.two_factor_policy_since),
     createdAt: Number(row.created_at),
   };
 }
@@ -73,6 +74,7 @@ export function accountQueries(db: Kysely<Database>): AccountStore {
           session_epoch: 0,
           disabled: 0,
           password_change_required: 0,
+          two_factor_policy_since: account.twoFactorPolicySince ?? null,
           created_at: account.createdAt,
           updated_at: account.createdAt,
         })

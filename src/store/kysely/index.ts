@@ -5,10 +5,14 @@ import { accountQueries } from './accounts.ts';
 import { authenticatorQueries } from './authenticators.ts';
 import { attemptCounterQueries } from './attempt-counters.ts';
 import { auditQueries } from './audit-events.ts';
+import { deviceQueries } from './devices.ts';
 import { emailCodeQueries } from './email-codes.ts';
 import { loginChallengeQueries } from './login-challenges.ts';
 import { metaQueries } from './meta.ts';
 import { passwordTokenQueries } from './password-tokens.ts';
+import { enrollmentTokenQueries } from './enrollment-tokens.ts';
+import { adminRecoveryCodeQueries } from './admin-recovery-codes.ts';
+import { twoFactorPolicyQueries } from './two-factor-policy.ts';
 import { sessionQueries } from './sessions.ts';
 import { twoFactorCredentialQueries } from './two-factor-credentials.ts';
 import { webauthnQueries } from './webauthn.ts';
@@ -25,11 +29,15 @@ export function createKyselyStore(db: Kysely<Database>, inTransaction = false): 
     ...webauthnQueries(db),
     ...sessionQueries(db),
     ...loginChallengeQueries(db),
+    ...deviceQueries(db),
     ...attemptCounterQueries(db),
     ...emailCodeQueries(db),
     ...auditQueries(db),
     ...metaQueries(db),
     ...passwordTokenQueries(db),
+    ...enrollmentTokenQueries(db),
+    ...adminRecoveryCodeQueries(db),
+    ...twoFactorPolicyQueries(db),
     async transaction<T>(work: (store: Store) => Promise<T>): Promise<T> {
       if (inTransaction) return work(store);
       return db.transaction().execute((trx) => work(createKyselyStore(trx, true)));

@@ -21,6 +21,7 @@ export function loginChallengeQueries(db: Kysely<Database>): LoginChallengeStore
           attempts: 0,
           consumed_at: null,
           account_epoch: challenge.accountEpoch,
+          device_id: challenge.deviceId ?? null,
         })
         .execute();
     },
@@ -40,6 +41,7 @@ export function loginChallengeQueries(db: Kysely<Database>): LoginChallengeStore
         attempts: row.attempts,
         consumedAt: row.consumed_at === null ? null : Number(row.consumed_at),
         accountEpoch: Number(row.account_epoch),
+        deviceId: row.device_id,
       };
     },
 

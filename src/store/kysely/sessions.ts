@@ -1,5 +1,5 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
-import { SESSION_END_REASONS, type Account, type ClientKind, type Session, type SessionEndReason } from '../../core/types.ts';
+import { SESSION_END_REASONS, type Account, type ClientKind, type Session, type SessionEndReason, type SessionSecondFactor } from '../../core/types.ts';
 import { decodeAMR, encodeAMR } from '../../core/amr.ts';
 import type { AMRValue } from '../../core/types.ts';
 import { derivedTwoFactorColumns, toAccount } from './accounts.ts';
@@ -38,6 +38,14 @@ async function rememberEnded(
     .execute();
 }
 
+const SECOND_FACTORS: readonly string[] = ['totp', 'email', 'webauthn', 'recovery_code', 'trusted_device'];
+
+function readSecondFactor(row: Selectable<SessionsTable>): SessionSecondFactor | null {
+  if (row.second_factor !== null && SECOND_FACTORS.includes(row.second_factor)) return row.second_factor as SessionSecondFactor;
+  // Made before migration 014: the amr still says whether there was a second step.
+  return (decodeAMR(row.amr) ?? []).includes('mfa') ? 'unknown' : null;
+}
+
 function toSession(row: Selectable<SessionsTable>): Session {
   return {
     id: row.id,
@@ -54,6 +62,8 @@ function toSession(row: Selectable<SessionsTable>): Session {
     reauthenticatedAt: row.reauthenticated_at === null ? null : Number(row.reauthenticated_at),
     reauthAmr: decodeAMR(row.reauth_amr),
     accountEpoch: Number(row.account_epoch),
+    secondFactor: readSecondFactor(row),
+    deviceId: row.device_id,
   };
 }
 
@@ -78,6 +88,8 @@ export function sessionQueries(db: Kysely<Database>): SessionStore {
           reauthenticated_at: null,
           reauth_amr: null,
           account_epoch: session.accountEpoch,
+          second_factor: session.secondFactor,
+          device_id: session.deviceId,
         })
         .execute();
     },
@@ -101,6 +113,7 @@ export function sessionQueries(db: Kysely<Database>): SessionStore {
           'users.disabled as u_disabled',
           'users.password_change_required as u_password_change_required',
           'users.language as u_language',
+          'users.two_factor_policy_since as u_two_factor_policy_since',
           'users.created_at as u_created_at',
           'users.updated_at as u_updated_at',
         ])
@@ -128,6 +141,7 @@ export function sessionQueries(db: Kysely<Database>): SessionStore {
         disabled: row.u_disabled,
         password_change_required: row.u_password_change_required,
         language: row.u_language,
+        two_factor_policy_since: row.u_two_factor_policy_since,
         created_at: row.u_created_at,
         updated_at: row.u_updated_at,
       });
@@ -237,6 +251,8 @@ export function sessionQueries(db: Kysely<Database>): SessionStore {
       await db.deleteFrom('email_codes').where('expires_at', '<=', now).execute();
       await db.deleteFrom('webauthn_challenges').where('expires_at', '<=', now).execute();
       await db.deleteFrom('password_tokens').where('expires_at', '<=', now).execute();
+      await db.deleteFrom('enrollment_tokens').where('expires_at', '<=', now).execute();
+      await db.deleteFrom('admin_recovery_codes').where('expires_at', '<=', now).execute();
       // Counters idle for a day carry nothing worth keeping (lock doubling resets after a day).
       const idleSince = now - 24 * 60 * 60_000;
       await db

@@ -8,6 +8,8 @@ import * as auditIndexes from './006-audit-indexes.ts';
 import * as accountAdministration from './007-account-administration.ts';
 import * as webauthn from './009-webauthn.ts';
 import * as endedSessions from './013-ended-sessions.ts';
+import * as trustedDevices from './014-trusted-devices.ts';
+import * as twoFactorPolicy from './015-two-factor-policy.ts';
 import * as userLanguage from './016-user-language.ts';
 import * as expiryIndexes from './017-expiry-indexes.ts';
 
@@ -25,6 +27,8 @@ export const migrationProvider: MigrationProvider = {
       '009-webauthn': webauthn,
       // Numbers only order; gaps are harmless.
       '013-ended-sessions': endedSessions,
+      '014-trusted-devices': trustedDevices,
+      '015-two-factor-policy': twoFactorPolicy,
       '016-user-language': userLanguage,
       '017-expiry-indexes': expiryIndexes,
     };

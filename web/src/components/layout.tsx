@@ -32,6 +32,17 @@ export function Layout({ me, onLogOut, onLanguage, children }: { me: Me; onLogOu
           <AccountMenu me={me} onLogOut={onLogOut} onLanguage={onLanguage} />
         </div>
       </header>
+      {me.twoFactorRequiredBy && (
+        <div class="policy-banner" role="status">
+          <span>
+            Your administrator requires two-factor authentication. Set it up by{' '}
+            {new Date(me.twoFactorRequiredBy).toLocaleDateString([], { year: 'numeric', month: 'long', day: 'numeric' })}; after that, logging in takes you to the setup first.
+          </span>{' '}
+          <Link href={ROUTES.security} class="policy-banner-link">
+            Set up now
+          </Link>
+        </div>
+      )}
       <main id="main" class="content" tabIndex={-1}>
         {children}
       </main>

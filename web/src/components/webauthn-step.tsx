@@ -7,13 +7,15 @@ import { t } from '../i18n.ts';
 
 interface WebAuthnStepProps {
   challengeId: string;
+  /** "Trust this device" ticked on the code step. */
+  trustDevice?: boolean;
   onVerified: (result: LoginResult) => void;
   /** The login challenge is gone (expired, used up): back to the password, with this message. */
   onRestart: (message: string) => void;
 }
 
 /** The second step with a key: "Use your passkey or security key". */
-export function WebAuthnStep({ challengeId, onVerified, onRestart }: WebAuthnStepProps): JSX.Element {
+export function WebAuthnStep({ challengeId, trustDevice = false, onVerified, onRestart }: WebAuthnStepProps): JSX.Element {
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
 
@@ -24,7 +26,7 @@ export function WebAuthnStep({ challengeId, onVerified, onRestart }: WebAuthnSte
     try {
       const options = await api.webauthnLoginOptions(challengeId);
       const response = await askForPasskey(options);
-      onVerified(await api.verifyWebAuthn(challengeId, response));
+      onVerified(await api.verifyWebAuthn(challengeId, response, trustDevice));
     } catch (failure) {
       if (failure instanceof PromptDismissed) return;
       if (failure instanceof ApiError && failure.code === 'challenge_invalid') {

@@ -4,6 +4,10 @@ import { ApiError, api, messageOf, type AdminUser, type Me, type Role } from '..
 import { Dialog } from '../components/dialog.tsx';
 import { DeleteAccountDialog, EditAccountDialog, NewPasswordShown, ResetPasswordDialog } from '../components/admin-account-dialogs.tsx';
 import { useReauth, type Reauth } from '../components/password-dialog.tsx';
+import { TwoFactorPolicySection } from '../components/admin-policy.tsx';
+import { Link } from '../components/ui.tsx';
+import { ROUTES } from '../router.ts';
+import { copyText } from '../clipboard.ts';
 import { Alert, Field, Success } from '../components/ui.tsx';
 import { useTitle } from '../title.ts';
 import { formatDateTime, t } from '../i18n.ts';
@@ -19,12 +23,17 @@ function lockEnd(iso: string): string {
 }
 
 function isLocked(user: AdminUser): boolean {
-  return user.passwordLockedUntil !== null || user.secondFactorLockedUntil !== null;
+  return user.passwordLockedUntil !== null || user.secondFactorLockedUntil !== null || user.deviceLockedUntil !== null;
 }
 
 /** Ids of a row's parts, for focus and for describing its Unlock button by what is locked. */
-function rowIds(user: AdminUser): { header: string; passwordLock: string; codeLock: string } {
-  return { header: `account-${user.id}`, passwordLock: `account-${user.id}-password-lock`, codeLock: `account-${user.id}-code-lock` };
+function rowIds(user: AdminUser): { header: string; passwordLock: string; deviceLock: string; codeLock: string } {
+  return {
+    header: `account-${user.id}`,
+    passwordLock: `account-${user.id}-password-lock`,
+    deviceLock: `account-${user.id}-device-lock`,
+    codeLock: `account-${user.id}-code-lock`,
+  };
 }
 
 interface Props {
@@ -53,6 +62,7 @@ function AdminConsole({ me, refreshMe }: Props): JSX.Element {
   const [unlocking, setUnlocking] = useState<string | null>(null);
   const [dialog, setDialog] = useState<{ kind: 'edit' | 'reset' | 'delete'; user: AdminUser } | null>(null);
   const [shownPassword, setShownPassword] = useState<{ username: string; password: string } | null>(null);
+  const [shownCode, setShownCode] = useState<{ username: string; code: string; expiresAt: string } | null>(null);
   // Administrative writes need the administrator's own recent Password window, as the API asks.
   const { withReauth, reauthDialog } = useReauth(me, refreshMe);
 
@@ -120,6 +130,20 @@ function AdminConsole({ me, refreshMe }: Props): JSX.Element {
     void refreshMe?.();
   };
 
+  /** "Issue a recovery code": shown once, to hand to the user; their old authenticators go when they use it. */
+  const issueRecoveryCode = async (user: AdminUser): Promise<void> => {
+    setMessage(null);
+    setError(null);
+    try {
+      const issued = await withReauth(() => api.adminIssueRecoveryCode(user.username));
+      if (issued === undefined) return;
+      setShownCode({ username: user.username, ...issued });
+      void load();
+    } catch (failure) {
+      setError(messageOf(failure));
+    }
+  };
+
   const unlock = async (user: AdminUser): Promise<void> => {
     setMessage(null);
     setError(null);
@@ -139,10 +163,43 @@ function AdminConsole({ me, refreshMe }: Props): JSX.Element {
     }
   };
 
+  // Trusted devices skip the code at login; the administrator can see and forget them.
+  const showDevices = async (user: AdminUser): Promise<void> => {
+    setMessage(null);
+    setError(null);
+    try {
+      const { devices } = await api.adminTrustedDevices(user.username);
+      const listed = devices.map((d) => `${d.name} (${d.client}, until ${new Date(d.expiresAt).toLocaleDateString()})`);
+      setMessage(devices.length === 0 ? `${user.username} has no trusted devices.` : `Trusted devices of ${user.username}: ${listed.join('; ')}.`);
+    } catch (failure) {
+      setError(messageOf(failure));
+    }
+  };
+
+  const forgetDevices = async (user: AdminUser): Promise<void> => {
+    setMessage(null);
+    setError(null);
+    try {
+      await api.adminForgetDevices(user.username);
+      setMessage(`Edited successfully. Every device of ${user.username} is forgotten: each asks for a code again.`);
+      await load();
+    } catch (failure) {
+      setError(messageOf(failure));
+    }
+  };
+
   return (
     <section class="page">
       <h1>{t('Administration')}</h1>
       <p class="lead">{t('Accounts of this Twofold server and their two-factor status.')}</p>
+      <p>
+        {/* The link sits where the language puts it in the sentence. */}
+        {t('{link} and see who has set it up.', { link: '\u0000' }).split('\u0000')[0]}
+        <Link href={ROUTES.adminPolicy} class="link">
+          {t('Enforce Two-factor Authentication')}
+        </Link>
+        {t('{link} and see who has set it up.', { link: '\u0000' }).split('\u0000')[1]}
+      </p>
       {message && <Success>{message}</Success>}
       {error && <Alert>{error}</Alert>}
       <section class="card card-flush" aria-labelledby="accounts-title">
@@ -168,7 +225,11 @@ function AdminConsole({ me, refreshMe }: Props): JSX.Element {
               <tbody>
                 {users.map((user) => {
                   const ids = rowIds(user);
-                  const lockNotes = [user.passwordLockedUntil ? ids.passwordLock : null, user.secondFactorLockedUntil ? ids.codeLock : null];
+                  const lockNotes = [
+                    user.passwordLockedUntil ? ids.passwordLock : null,
+                    user.deviceLockedUntil ? ids.deviceLock : null,
+                    user.secondFactorLockedUntil ? ids.codeLock : null,
+                  ];
                   return (
                     <tr key={user.id}>
                       <th scope="row" class="cell-user" id={ids.header} tabIndex={-1}>
@@ -180,6 +241,11 @@ function AdminConsole({ me, refreshMe }: Props): JSX.Element {
                         {user.passwordLockedUntil && (
                           <span id={ids.passwordLock} class="cell-sub cell-lock">
                             {t('Sign-in locked until {time}', { time: lockEnd(user.passwordLockedUntil) })}
+                          </span>
+                        )}
+                        {user.deviceLockedUntil && (
+                          <span id={ids.deviceLock} class="cell-sub cell-lock">
+                            A known device is locked until {lockEnd(user.deviceLockedUntil)}
                           </span>
                         )}
                       </th>
@@ -218,6 +284,12 @@ function AdminConsole({ me, refreshMe }: Props): JSX.Element {
                               {t('Unlock')}
                             </button>
                           )}
+                          <button type="button" class="button button-secondary button-small" onClick={() => void showDevices(user)}>
+                            Trusted devices<span class="visually-hidden"> of {user.username}</span>
+                          </button>
+                          <button type="button" class="button button-secondary button-small" onClick={() => void forgetDevices(user)}>
+                            Forget devices<span class="visually-hidden"> of {user.username}</span>
+                          </button>
                           {user.twoFactor.enabled && (
                             <button
                               type="button"
@@ -229,6 +301,16 @@ function AdminConsole({ me, refreshMe }: Props): JSX.Element {
                               }}
                             >
                               {t('Disable Two-Factor Authentication')}
+                            </button>
+                          )}
+                          {!user.disabled && (
+                            <button
+                              type="button"
+                              class="button button-secondary button-small"
+                              aria-label={`Issue a recovery code for ${user.username}`}
+                              onClick={() => void issueRecoveryCode(user)}
+                            >
+                              Issue a recovery code
                             </button>
                           )}
                         </div>
@@ -277,12 +359,70 @@ function AdminConsole({ me, refreshMe }: Props): JSX.Element {
           onDelete={() => runFromDialog(() => api.adminDeleteUser(dialog.user.username), () => setMessage(t('Account {username} deleted.', { username: dialog.user.username })))}
         />
       )}
+      {shownCode && <RecoveryCodeShown {...shownCode} onDone={() => setShownCode(null)} />}
       {shownPassword && <NewPasswordShown username={shownPassword.username} password={shownPassword.password} onDone={() => setShownPassword(null)} />}
       {confirming && (
         <ConfirmDisable user={confirming} onCancel={() => setConfirming(null)} onConfirm={() => disableTwoFactor(confirming)} />
       )}
       {reauthDialog}
     </section>
+  );
+}
+
+/** Administration > "Enforce Two-factor Authentication": the policy, and who has two-factor. */
+export function AdminPolicyScreen({ me, refreshMe }: Props): JSX.Element {
+  useTitle('Enforce Two-factor Authentication');
+  const { withReauth, reauthDialog } = useReauth(me, refreshMe);
+  if (me.role !== 'admin') {
+    return (
+      <section class="page">
+        <h1>Administration</h1>
+        <Alert>Only administrators can see this page.</Alert>
+      </section>
+    );
+  }
+  return (
+    <section class="page">
+      <h1>Administration</h1>
+      <p class="lead">
+        <Link href={ROUTES.admin} class="link">
+          Accounts
+        </Link>{' '}
+        › Enforce Two-factor Authentication
+      </p>
+      <TwoFactorPolicySection withReauth={withReauth} reloadKey={0} />
+      {reauthDialog}
+    </section>
+  );
+}
+
+function RecoveryCodeShown({ username, code, expiresAt, onDone }: { username: string; code: string; expiresAt: string; onDone: () => void }): JSX.Element {
+  const [copied, setCopied] = useState<string | null>(null);
+  return (
+    <Dialog
+      title={`Recovery code for ${username}`}
+      onClose={onDone}
+      description={`Shown only this once, valid until ${new Date(expiresAt).toLocaleString()} and for one login. Give it to ${username} after checking who is asking. With their password they choose "I have a code from my administrator", then set up a new authenticator; their old ones stop working then.`}
+    >
+      <div class="secret-box">
+        <div class="secret-row">
+          <code class="secret" data-testid="recovery-code">
+            {code}
+          </code>
+          <button type="button" class="button button-secondary button-small" onClick={async () => setCopied((await copyText(code)) ? 'Code copied.' : 'Select the code and copy it.')}>
+            Copy
+          </button>
+        </div>
+      </div>
+      <p class="hint" role="status">
+        {copied}
+      </p>
+      <div class="dialog-actions">
+        <button type="button" class="button button-primary" onClick={onDone} data-autofocus>
+          Done
+        </button>
+      </div>
+    </Dialog>
   );
 }
 

@@ -5,6 +5,7 @@ import { ForgotPassword } from '../components/forgot-password.tsx';
 import { Brand } from '../components/layout.tsx';
 import { PasskeyLogin } from '../components/passkey-login.tsx';
 import { RequiredPasswordChange } from '../components/required-password-change.tsx';
+import { RequiredEnrollment } from '../components/required-enrollment.tsx';
 import { WebAuthnStep } from '../components/webauthn-step.tsx';
 import { Alert, CodeField, Field, RecoveryCodeField } from '../components/ui.tsx';
 import { normalizeRecoveryCode } from '../codes.ts';
@@ -16,6 +17,8 @@ import { LanguagePicker } from '../components/language-picker.tsx';
 interface Challenge {
   id: string;
   methods: ChallengeMethod[];
+  /** How long "Trust this device" lasts; 0 when the server turned the option off. */
+  trustedDeviceDays: number;
 }
 
 interface LoginProps {
@@ -29,12 +32,14 @@ export function LoginScreen({ notice, onLoggedIn }: LoginProps): JSX.Element {
   const [challenge, setChallenge] = useState<Challenge | null>(null);
   // Set when an administrator reset the password: this login must choose a new one first.
   const [changeToken, setChangeToken] = useState<string | null>(null);
+  // Set when two-factor must be set up before this login gets a session.
+  const [enrollmentToken, setEnrollmentToken] = useState<string | null>(null);
   const [forgot, setForgot] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [fieldErrors, setFieldErrors] = useState<{ username?: string; password?: string }>({});
   const [busy, setBusy] = useState(false);
   const ids = { username: useId(), password: useId() };
-  useTitle(challenge ? t('Authentication Code') : changeToken ? t('Choose a New Password') : forgot ? t('Forgot Password') : t('Log In'));
+  useTitle(enrollmentToken ? t('Set Up Two-Factor Authentication') : challenge ? t('Authentication Code') : changeToken ? t('Choose a New Password') : forgot ? t('Forgot Password') : t('Log In'));
 
 
   // The code step is its own history entry: Back returns to the password step, not out of the app.
@@ -65,12 +70,18 @@ export function LoginScreen({ notice, onLoggedIn }: LoginProps): JSX.Element {
       return;
     }
     setPassword('');
+    if (result.status === 'two_factor_enrollment_required') {
+      setChangeToken(null);
+      setChallenge(null);
+      setEnrollmentToken(result.enrollmentToken);
+      return;
+    }
     if (result.status === 'password_change_required') {
       setChangeToken(result.passwordChangeToken);
       return;
     }
     setChangeToken(null);
-    setChallenge({ id: result.challengeId, methods: result.methods });
+    setChallenge({ id: result.challengeId, methods: result.methods, trustedDeviceDays: result.trustedDeviceDays ?? 0 });
   };
 
   const submit = async (event: Event): Promise<void> => {
@@ -101,6 +112,7 @@ export function LoginScreen({ notice, onLoggedIn }: LoginProps): JSX.Element {
     if ((window.history.state as { twofoldStep?: string } | null)?.twofoldStep === 'code') window.history.replaceState(null, '');
     setChallenge(null);
     setChangeToken(null);
+    setEnrollmentToken(null);
     setForgot(false);
     setPassword('');
     setError(message);
@@ -109,10 +121,10 @@ export function LoginScreen({ notice, onLoggedIn }: LoginProps): JSX.Element {
   // The page is for logging in: start where the user types next (Username first, the password
   // again after an error or on coming back from the code step).
   useEffect(() => {
-    if (challenge !== null || changeToken !== null || forgot) return;
+    if (challenge !== null || changeToken !== null || enrollmentToken !== null || forgot) return;
     const next = error !== null || username.trim() !== '' ? ids.password : ids.username;
     document.getElementById(next)?.focus();
-  }, [challenge, changeToken, forgot, error, ids.password, ids.username]);
+  }, [challenge, changeToken, enrollmentToken, forgot, error, ids.password, ids.username]);
 
   return (
     <div class="auth-page">
@@ -122,7 +134,9 @@ export function LoginScreen({ notice, onLoggedIn }: LoginProps): JSX.Element {
           {/* Remembered in this browser, and saved to the account at the next login. */}
           <LanguagePicker id="login-language" onPick={(code) => rememberLanguage(code, { unsaved: true })} />
         </div>
-        {changeToken ? (
+        {enrollmentToken ? (
+          <RequiredEnrollment token={enrollmentToken} onFinished={() => void finish().catch((failure: unknown) => restart(messageOf(failure)))} onRestart={restart} />
+        ) : changeToken ? (
           <RequiredPasswordChange token={changeToken} onResult={(result) => proceed(result).catch((failure: unknown) => restart(messageOf(failure)))} onRestart={restart} />
         ) : forgot ? (
           <ForgotPassword initialUsername={username.trim()} onBack={() => restart(null)} />
@@ -130,6 +144,7 @@ export function LoginScreen({ notice, onLoggedIn }: LoginProps): JSX.Element {
           <CodeStep
             challenge={challenge}
             onRestart={restart}
+            onEnrollment={(result) => void proceed(result)}
             onVerified={(left, serverNotice) => finish(left, serverNotice).catch((failure: unknown) => restart(messageOf(failure)))}
           />
         ) : (
@@ -195,18 +210,30 @@ interface CodeStepProps {
   challenge: Challenge;
   onRestart: (message: string | null) => void;
   onVerified: (recoveryCodesLeft?: number, serverNotice?: string) => void;
+  /** A code from an administrator leads to the setup of a new authenticator. */
+  onEnrollment: (result: LoginResult) => void;
 }
 
-function CodeStep({ challenge, onRestart, onVerified }: CodeStepProps): JSX.Element {
+type StepMethod = ChallengeMethod | 'admin_recovery';
+
+/** A code from an administrator: XXXXX-XXXXX-XXXXX, case and separators free. */
+function normalizeAdministratorCode(input: string): string | null {
+  const canonical = input.replace(/[\s-]/g, '').toUpperCase();
+  return /^[A-Z2-9]{15}$/.test(canonical) ? `${canonical.slice(0, 5)}-${canonical.slice(5, 10)}-${canonical.slice(10)}` : null;
+}
+
+function CodeStep({ challenge, onRestart, onVerified, onEnrollment }: CodeStepProps): JSX.Element {
   // A key first when the account has one (phishing-resistant); the other methods stay a click away.
   const primary = challenge.methods.includes('webauthn') ? 'webauthn' : (challenge.methods.find((m) => m !== 'recovery_code') ?? 'totp');
   const codeMethod = challenge.methods.find((m) => m === 'totp' || m === 'email') ?? null;
   const canRecover = challenge.methods.includes('recovery_code');
-  const [method, setMethod] = useState<ChallengeMethod>(primary);
+  const [method, setMethod] = useState<StepMethod>(primary);
   const [code, setCode] = useState('');
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const [sentTo, setSentTo] = useState<string | null>(null);
+  const [trust, setTrust] = useState(false);
+  const trustId = useId();
   const [resendAt, setResendAt] = useState<number | null>(null);
   const wait = useSecondsLeft(resendAt);
   const codeId = useId();
@@ -221,6 +248,30 @@ function CodeStep({ challenge, onRestart, onVerified }: CodeStepProps): JSX.Elem
   const verify = async (event: Event): Promise<void> => {
     event.preventDefault();
     if (busy || method === 'webauthn') return;
+    if (method === 'admin_recovery') {
+      const given = normalizeAdministratorCode(code);
+      if (given === null) {
+        setError('Enter the code from your administrator, such as ABCDE-FGHJK-MNPQR.');
+        document.getElementById(codeId)?.focus();
+        return;
+      }
+      setBusy(true);
+      setError(null);
+      try {
+        onEnrollment(await api.verifySecondFactor(challenge.id, 'admin_recovery', given));
+      } catch (failure) {
+        if (failure instanceof ApiError && failure.code === 'challenge_invalid') {
+          onRestart(failure.message);
+          return;
+        }
+        setError(messageOf(failure));
+        setCode('');
+        document.getElementById(codeId)?.focus();
+      } finally {
+        setBusy(false);
+      }
+      return;
+    }
     const value = method === 'recovery_code' ? normalizeRecoveryCode(code) : code;
     if (method !== 'recovery_code' && !/^[0-9]{6}$/.test(code)) {
       setError(t('Enter the 6-digit code.'));
@@ -235,7 +286,7 @@ function CodeStep({ challenge, onRestart, onVerified }: CodeStepProps): JSX.Elem
     setBusy(true);
     setError(null);
     try {
-      const result = await api.verifySecondFactor(challenge.id, method, value);
+      const result = await api.verifySecondFactor(challenge.id, method, value, trust);
       if (result.status === 'ok') onVerified(result.recoveryCodesLeft, result.notice);
     } catch (failure) {
       if (failure instanceof ApiError && failure.code === 'challenge_invalid') {
@@ -271,11 +322,22 @@ function CodeStep({ challenge, onRestart, onVerified }: CodeStepProps): JSX.Elem
     }
   };
 
-  const switchMethod = (next: ChallengeMethod): void => {
+  const switchMethod = (next: StepMethod): void => {
     setMethod(next);
     setCode('');
     setError(null);
   };
+
+  // Not offered when the server has it off (TWOFOLD_TRUSTED_DEVICE_DAYS=0).
+  const trustOption =
+    challenge.trustedDeviceDays > 0 ? (
+      <div class="field">
+        <label class="radio" for={trustId}>
+          <input id={trustId} type="checkbox" checked={trust} onChange={(event) => setTrust((event.currentTarget as HTMLInputElement).checked)} />
+          Trust this device for {challenge.trustedDeviceDays} days
+        </label>
+      </div>
+    ) : null;
 
   const links = (
     <div class="auth-links">
@@ -294,6 +356,11 @@ function CodeStep({ challenge, onRestart, onVerified }: CodeStepProps): JSX.Elem
           {t('Use a recovery code instead')}
         </button>
       )}
+      {method !== 'admin_recovery' && (
+        <button type="button" class="link-button" onClick={() => switchMethod('admin_recovery')}>
+          I have a code from my administrator
+        </button>
+      )}
       <button type="button" class="link-button" onClick={() => onRestart(null)}>
         {t('Back to Log In')}
       </button>
@@ -306,11 +373,13 @@ function CodeStep({ challenge, onRestart, onVerified }: CodeStepProps): JSX.Elem
         <h1>{t('Two-Factor Authentication')}</h1>
         <WebAuthnStep
           challengeId={challenge.id}
+          trustDevice={trust}
           onRestart={onRestart}
           onVerified={(result) => {
             if (result.status === 'ok') onVerified(result.recoveryCodesLeft);
           }}
         />
+        {trustOption}
         {links}
         <p class="hint auth-help">{t('Lost your key and your recovery codes? Ask your administrator to turn off two-factor authentication for your account.')}</p>
       </div>
@@ -336,13 +405,19 @@ function CodeStep({ challenge, onRestart, onVerified }: CodeStepProps): JSX.Elem
           </p>
         </div>
       )}
+      {method === 'admin_recovery' && (
+        <p class="lead">{t('Enter the code your administrator gave you. You then set up a new authenticator, which replaces your old ones.')}</p>
+      )}
       {method === 'recovery_code' && <p class="lead">{t('Enter one of the recovery codes you saved when you turned on two-factor authentication. Each code works once.')}</p>}
       {error && <Alert>{error}</Alert>}
-      {method === 'recovery_code' ? (
+      {method === 'admin_recovery' ? (
+        <Field id={codeId} label="Code from your administrator" value={code} onValue={setCode} autocomplete="off" autoCapitalize="characters" spellcheck={false} required />
+      ) : method === 'recovery_code' ? (
         <RecoveryCodeField id={codeId} value={code} onValue={setCode} />
       ) : (
         <CodeField id={codeId} value={code} onValue={setCode} />
       )}
+      {trustOption}
       <button type="submit" class="button button-primary button-block" disabled={busy}>
         {t('Verify')}
       </button>
@@ -350,7 +425,7 @@ function CodeStep({ challenge, onRestart, onVerified }: CodeStepProps): JSX.Elem
       <p class="hint auth-help">
         {primary === 'email'
           ? t('If you cannot receive the email and have no recovery codes, ask your administrator to turn off two-factor authentication for your account.')
-          : t('Lost your phone and your recovery codes? Ask your administrator to turn off two-factor authentication for your account.')}
+          : t('Lost your phone and your recovery codes? Ask your administrator for a recovery code.')}
       </p>
     </form>
   );

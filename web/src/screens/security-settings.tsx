@@ -8,6 +8,7 @@ import { PasswordDialog } from '../components/password-dialog.tsx';
 import { RecoveryCodesSection } from '../components/recovery-codes-section.tsx';
 import { RecoveryCodes } from '../components/recovery-codes.tsx';
 import { SessionsSection } from '../components/sessions.tsx';
+import { TrustedDevicesSection } from '../components/trusted-devices.tsx';
 import { AuthenticatorsSection, TOTP_KEY_SHOWN } from '../components/authenticators.tsx';
 import { TOTPSetupForm } from '../components/totp-setup.tsx';
 import { Dialog } from '../components/dialog.tsx';
@@ -227,6 +228,7 @@ export function SecuritySettingsPanel({ me, refreshMe }: Props): JSX.Element {
 
       <EmailSection me={me} refreshMe={refreshMe} onStart={clearMessages} />
 
+      <TrustedDevicesSection />
       <SessionsSection />
 
       {dialog === 'enable' && (

@@ -7,7 +7,8 @@ import type { FlowDeps } from '../../shared/deps.ts';
 import { consumeEmailCode, emailCodeKeys } from '../../shared/email-codes.ts';
 import { EDITED_SUCCESSFULLY } from '../../shared/messages.ts';
 import { requireRecentAuthentication } from '../../shared/reauthentication.ts';
-import { addAuthenticator } from '../../shared/two-factor-state.ts';
+import type { EnrollmentToken } from '../../../store/store.ts';
+import { addAuthenticatorFor, notifyRecovered } from '../../login/enrollment.ts';
 import type { EnableResult } from '../totp/enable.ts';
 import { emailKind } from './index.ts';
 
@@ -18,7 +19,7 @@ import { emailKind } from './index.ts';
  */
 export async function enableEmail(
   deps: FlowDeps,
-  input: { session: Session; account: Account; code: string },
+  input: { session: Session; account: Account; code: string; enrollment?: EnrollmentToken | undefined; trustDevice?: boolean },
   context: RequestContext,
 ): Promise<EnableResult> {
   const { session, account } = input;
@@ -45,9 +46,10 @@ export async function enableEmail(
     createdAt: now,
     lastUsedAt: null,
   };
-  const recoveryCodes = await deps.store.transaction(async (store) => {
+  const { recoveryCodes, signedIn } = await deps.store.transaction(async (store) => {
     await store.setEmail(account.id, proven.address, true, now);
-    const codes = await addAuthenticator(deps, store, account, authenticator, session.id);
+    const added = await addAuthenticatorFor(deps, store, { account, session, enrollment: input.enrollment, trustDevice: input.trustDevice === true, authenticator, context });
+    const codes = added.recoveryCodes;
     await recordAudit(
       deps,
       {
@@ -61,10 +63,11 @@ export async function enableEmail(
       },
       store,
     );
-    return codes;
+    return added;
   });
   const notified = { ...account, email: proven.address, emailVerified: true };
-  if (recoveryCodes === null) await deps.notifier.notify(notified, 'authenticator_added', { name: authenticator.name, kind: 'email' });
+  if (input.enrollment?.purpose === 'admin_recovery') await notifyRecovered(deps, notified, 'email');
+  else if (recoveryCodes === null) await deps.notifier.notify(notified, 'authenticator_added', { name: authenticator.name, kind: 'email' });
   else await deps.notifier.notify(notified, 'two_factor_enabled', { method: 'email' });
-  return { message: EDITED_SUCCESSFULLY, recoveryCodes, authenticator };
+  return { message: EDITED_SUCCESSFULLY, recoveryCodes, authenticator, signedIn };
 }

@@ -9,7 +9,8 @@ import { recordAudit } from '../../shared/audit.ts';
 import type { FlowDeps } from '../../shared/deps.ts';
 import { EDITED_SUCCESSFULLY } from '../../shared/messages.ts';
 import { requireRecentAuthentication } from '../../shared/reauthentication.ts';
-import { addAuthenticator } from '../../shared/two-factor-state.ts';
+import type { EnrollmentToken } from '../../../store/store.ts';
+import { addAuthenticatorFor, notifyRecovered, type AddedAuthenticator } from '../../login/enrollment.ts';
 import { clockOffsetSeconds } from './index.ts';
 
 export interface EnableResult {
@@ -17,6 +18,8 @@ export interface EnableResult {
   /** Only when this turned two-factor on; adding a further authenticator keeps the codes the user has. */
   recoveryCodes: string[] | null;
   authenticator: Authenticator;
+  /** The session an enrollment (an enrollment token) ends with; null when the user had one. */
+  signedIn: AddedAuthenticator['signedIn'];
 }
 
 /**
@@ -26,7 +29,7 @@ export interface EnableResult {
  */
 export async function enableTOTP(
   deps: FlowDeps,
-  input: { session: Session; account: Account; code: string },
+  input: { session: Session; account: Account; code: string; enrollment?: EnrollmentToken | undefined; trustDevice?: boolean },
   context: RequestContext,
 ): Promise<EnableResult> {
   const { session, account } = input;
@@ -60,12 +63,13 @@ export async function enableTOTP(
     createdAt: now,
     lastUsedAt: null,
   };
-  const recoveryCodes = await deps.store.transaction(async (store) => {
+  const { recoveryCodes, signedIn } = await deps.store.transaction(async (store) => {
     // Guarded on the exact pending value: a setup restarted meanwhile wins, and this Save fails.
     if (!(await store.takePendingTOTPSecret(account.id, pending.sealedSecret))) {
       throw new DomainError('validation_error', 'The authenticator setup changed meanwhile. Start the setup again.');
     }
-    const codes = await addAuthenticator(deps, store, account, authenticator, session.id);
+    const added = await addAuthenticatorFor(deps, store, { account, session, enrollment: input.enrollment, trustDevice: input.trustDevice === true, authenticator, context });
+    const codes = added.recoveryCodes;
     await recordAudit(
       deps,
       {
@@ -79,9 +83,10 @@ export async function enableTOTP(
       },
       store,
     );
-    return codes;
+    return added;
   });
-  if (recoveryCodes === null) await deps.notifier.notify(account, 'authenticator_added', { name: authenticator.name, kind: 'authenticator app' });
+  if (input.enrollment?.purpose === 'admin_recovery') await notifyRecovered(deps, account, 'totp');
+  else if (recoveryCodes === null) await deps.notifier.notify(account, 'authenticator_added', { name: authenticator.name, kind: 'authenticator app' });
   else await deps.notifier.notify(account, 'two_factor_enabled', { method: 'authenticator app' });
-  return { message: EDITED_SUCCESSFULLY, recoveryCodes, authenticator };
+  return { message: EDITED_SUCCESSFULLY, recoveryCodes, authenticator, signedIn };
 }

@@ -7,12 +7,16 @@ import { recordAudit } from '../../shared/audit.ts';
 import type { FlowDeps } from '../../shared/deps.ts';
 import { issueSession, notifyNewDevice, rememberSignInDevice, type SessionOrigin } from '../../shared/sessions.ts';
 import { proveSecondFactor } from '../prove-second-factor.ts';
+import { findPresentedDevice } from '../../login/trusted-devices.ts';
 import { webauthnBindings } from './bindings.ts';
 import { signedChallenge } from './ceremonies.ts';
 
 export interface PasskeySignInInput extends SessionOrigin {
   passkeyChallengeId: string;
   response: AuthenticationResponseJSON;
+  /** The device credential the client holds; renewed (not needed: a passkey is both factors). */
+  deviceToken: string | null;
+  trustDevice: boolean;
 }
 
 // One answer for an unknown or removed key, a bad signature, no user verification and a spent
@@ -24,7 +28,7 @@ const REFUSED = 'The passkey could not log you in. Log in with your password ins
  * (amr `hwk`|`swk`, `user`, `mfa`) and gets the same session a password login gets. A failed
  * assertion for a known credential counts toward that account's second-factor limit.
  */
-export async function signInWithPasskey(deps: FlowDeps, input: PasskeySignInInput): Promise<{ token: string; expiresAt: number; account: Account }> {
+export async function signInWithPasskey(deps: FlowDeps, input: PasskeySignInInput): Promise<{ token: string; expiresAt: number; account: Account; deviceToken: string }> {
   const binding = webauthnBindings.passkey(hashToken(input.passkeyChallengeId));
   const now = deps.clock();
   const key = await deps.store.findWebAuthnAuthenticator(input.response.id);
@@ -55,8 +59,11 @@ export async function signInWithPasskey(deps: FlowDeps, input: PasskeySignInInpu
   }
 
   const origin: SessionOrigin = { client: input.client, deviceName: input.deviceName, ip: input.ip, userAgent: input.userAgent };
+  // Read before the transaction: on SQLite a query outside it would wait for its connection.
+  const known = await findPresentedDevice(deps, input.deviceToken, account, input.client);
   const { issued, newDevice } = await deps.store.transaction(async (store) => {
-    const result = await issueSession(deps, { account, origin, amr: combineAMR({ password: false, secondFactor: proven.amr }) }, store);
+    const device = { knownDeviceId: known?.id ?? null, trust: input.trustDevice };
+    const result = await issueSession(deps, { account, origin, amr: combineAMR({ password: false, secondFactor: proven.amr }), secondFactor: 'webauthn', device }, store);
     await recordAudit(
       deps,
       { ...audit, type: 'login.passkey', outcome: 'success', userId: account.id, username: account.username, detail: { authenticator_id: key.id, amr: result.session.amr.join(' ') } },
@@ -65,5 +72,5 @@ export async function signInWithPasskey(deps: FlowDeps, input: PasskeySignInInpu
     return { issued: result, newDevice: await rememberSignInDevice(deps, account, origin, store) };
   });
   if (newDevice) await notifyNewDevice(deps, account, origin);
-  return { token: issued.token, expiresAt: issued.session.expiresAt, account };
+  return { token: issued.token, expiresAt: issued.session.expiresAt, account, deviceToken: issued.deviceToken };
 }

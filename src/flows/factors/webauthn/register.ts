@@ -6,7 +6,8 @@ import { recordAudit } from '../../shared/audit.ts';
 import type { FlowDeps } from '../../shared/deps.ts';
 import { EDITED_SUCCESSFULLY } from '../../shared/messages.ts';
 import { requireRecentAuthentication } from '../../shared/reauthentication.ts';
-import { addAuthenticator } from '../../shared/two-factor-state.ts';
+import type { EnrollmentToken } from '../../../store/store.ts';
+import { addAuthenticatorFor, notifyRecovered } from '../../login/enrollment.ts';
 import { checkAuthenticatorName } from '../totp/start-setup.ts';
 import type { EnableResult } from '../totp/enable.ts';
 import { webauthnBindings } from './bindings.ts';
@@ -22,7 +23,7 @@ const REGISTRATION_FAILED = 'The passkey or security key could not be registered
  */
 export async function finishWebAuthnRegistration(
   deps: FlowDeps,
-  input: { session: Session; account: Account; name?: string; response: RegistrationResponseJSON },
+  input: { session: Session; account: Account; name?: string | undefined; response: RegistrationResponseJSON; enrollment?: EnrollmentToken | undefined; trustDevice?: boolean },
   context: RequestContext,
 ): Promise<EnableResult> {
   const { session, account } = input;
@@ -50,12 +51,13 @@ export async function finishWebAuthnRegistration(
     lastUsedAt: null,
     webauthn: { credentialId: credential.id, signCount: credential.counter, transports: credential.transports, attachment: credential.attachment },
   };
-  const recoveryCodes = await deps.store.transaction(async (store) => {
+  const { recoveryCodes, signedIn } = await deps.store.transaction(async (store) => {
     // excludeCredentials asks the browser not to register a key twice; this holds even if it did.
     if ((await store.findWebAuthnAuthenticator(credential.id)) !== null) {
       throw new DomainError('conflict', 'This passkey or security key is already registered.');
     }
-    const codes = await addAuthenticator(deps, store, account, authenticator, session.id);
+    const added = await addAuthenticatorFor(deps, store, { account, session, enrollment: input.enrollment, trustDevice: input.trustDevice === true, authenticator, context });
+    const codes = added.recoveryCodes;
     await recordAudit(
       deps,
       {
@@ -75,9 +77,10 @@ export async function finishWebAuthnRegistration(
       },
       store,
     );
-    return codes;
+    return added;
   });
   // One notice either way, titled as the issue words it: "A passkey was added to your account".
-  await deps.notifier.notify(account, 'authenticator_added', { name: authenticator.name, kind: 'passkey', ...(recoveryCodes === null ? {} : { twoFactorTurnedOn: 'yes' }) });
-  return { message: EDITED_SUCCESSFULLY, recoveryCodes, authenticator };
+  if (input.enrollment?.purpose === 'admin_recovery') await notifyRecovered(deps, account, 'webauthn');
+  else await deps.notifier.notify(account, 'authenticator_added', { name: authenticator.name, kind: 'passkey', ...(recoveryCodes === null ? {} : { twoFactorTurnedOn: 'yes' }) });
+  return { message: EDITED_SUCCESSFULLY, recoveryCodes, authenticator, signedIn };
 }

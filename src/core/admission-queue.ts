@@ -1,0 +1,74 @@
+import { DomainError } from './errors.ts';
+import type { PasswordHasher, PasswordPriority } from '../ports.ts';
+
+export interface AdmissionOptions {
+  /** Hashes run at once; more than the cores only adds memory and latency (Argon2id is CPU-bound). */
+  concurrency: number;
+  /**
+   * Unknown-device checks allowed to wait. One more is refused at once, without a hash: a
+   * password spray from many addresses then costs the service a queue check per guess, not a
+   * hash, and the queue ahead of a known device's login never grows past this.
+   */
+  maxQueuedUnknown: number;
+}
+
+export interface AdmissionStats {
+  running: number;
+  queuedKnown: number;
+  queuedUnknown: number;
+  refused: number;
+}
+
+/** A password hasher whose checks pass through the admission queue, and the queue's counters. */
+export type AdmittingPasswordHasher = PasswordHasher & { stats(): AdmissionStats };
+
+const BUSY = 'The service is busy. Try again in a moment.';
+
+/**
+ * Password checks pass one gate before the Argon2id hasher, with two lanes: a login from a known
+ * device (a valid device credential of that account) always goes ahead of every unknown-device
+ * one, and the unknown lane is bounded. Per-process by nature (it rations this process's CPU),
+ * unlike the attempt limits, which are rows in the database and hold across instances.
+ */
+export function createAdmissionQueue(hasher: PasswordHasher, options: AdmissionOptions): AdmittingPasswordHasher {
+  if (!(options.concurrency >= 1) || !(options.maxQueuedUnknown >= 0)) throw new TypeError('admission queue needs concurrency >= 1 and maxQueuedUnknown >= 0');
+  const known: Array<() => void> = [];
+  const unknown: Array<() => void> = [];
+  let running = 0;
+  let refused = 0;
+
+  const next = (): void => {
+    while (running < options.concurrency) {
+      const start = known.shift() ?? unknown.shift();
+      if (start === undefined) return;
+      running += 1;
+      start();
+    }
+  };
+
+  const admit = async <T>(priority: PasswordPriority, work: () => Promise<T>): Promise<T> => {
+    if (running >= options.concurrency) {
+      if (priority === 'unknown' && unknown.length >= options.maxQueuedUnknown) {
+        refused += 1;
+        throw new DomainError('service_unavailable', BUSY, { retryAfterSeconds: 1 });
+      }
+      await new Promise<void>((resolve) => (priority === 'known' ? known : unknown).push(resolve));
+    } else {
+      running += 1;
+    }
+    try {
+      return await work();
+    } finally {
+      running -= 1;
+      next();
+    }
+  };
+
+  return {
+    // New passwords are set by signed-in users or administrators: never refused, never ahead of a login.
+    hash: (password) => admit('known', () => hasher.hash(password)),
+    verify: (phcHash, password, verifyOptions) => admit(verifyOptions?.priority ?? 'known', () => hasher.verify(phcHash, password)),
+    verifyDummy: (password, verifyOptions) => admit(verifyOptions?.priority ?? 'unknown', () => hasher.verifyDummy(password)),
+    stats: () => ({ running, queuedKnown: known.length, queuedUnknown: unknown.length, refused }),
+  };
+}

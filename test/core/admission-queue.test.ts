@@ -1,0 +1,75 @@
+import { describe, expect, it } from 'vitest';
+import { createAdmissionQueue } from '../../src/core/admission-queue.ts';
+import { isDomainError } from '../../src/core/errors.ts';
+import type { PasswordHasher } from '../../src/ports.ts';
+
+/** A hasher whose checks finish when the test says: the order they ran in is recorded. */
+function gatedHasher(): { hasher: PasswordHasher; started: string[]; finishNext(): void } {
+  const started: string[] = [];
+  const waiting: Array<() => void> = [];
+  const run = (label: string) =>
+    new Promise<boolean>((resolve) => {
+      started.push(label);
+      waiting.push(() => resolve(label.endsWith('ok')));
+    });
+  return {
+    hasher: { hash: async (p) => `hash:${p}`, verify: (_h, password) => run(password), verifyDummy: async (password) => (await run(password), false) },
+    started,
+    finishNext: () => waiting.shift()?.(),
+  };
+}
+
+const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+describe('the admission queue in front of the password hasher', () => {
+  it('runs at most `concurrency` hashes, and admits every waiting known-device check before any unknown one', async () => {
+    const gate = gatedHasher();
+    const queue = createAdmissionQueue(gate.hasher, { concurrency: 1, maxQueuedUnknown: 10 });
+    const results = [
+      queue.verify('h', 'u1', { priority: 'unknown' }),
+      queue.verify('h', 'u2', { priority: 'unknown' }),
+      queue.verify('h', 'u3', { priority: 'unknown' }),
+      queue.verify('h', 'k1-ok', { priority: 'known' }),
+      queue.verify('h', 'k2-ok', { priority: 'known' }),
+    ];
+    await tick();
+    expect(gate.started).toEqual(['u1']);
+    expect(queue.stats()).toMatchObject({ running: 1, queuedKnown: 2, queuedUnknown: 2 });
+    for (let i = 0; i < 5; i++) {
+      gate.finishNext();
+      await tick();
+    }
+    expect(gate.started).toEqual(['u1', 'k1-ok', 'k2-ok', 'u2', 'u3']);
+    expect(await Promise.all(results)).toEqual([false, false, false, true, true]);
+  });
+
+  it('refuses an unknown-device check at once (service_unavailable, Retry-After) when its lane is full, without a hash; known ones still queue', async () => {
+    const gate = gatedHasher();
+    const queue = createAdmissionQueue(gate.hasher, { concurrency: 2, maxQueuedUnknown: 3 });
+    const admitted = Array.from({ length: 5 }, (_, i) => queue.verify('h', `u${i}`, { priority: 'unknown' }));
+    await tick();
+    const refused = await queue.verify('h', 'u-extra', { priority: 'unknown' }).catch((error: unknown) => error);
+    expect(isDomainError(refused) && refused.code).toBe('service_unavailable');
+    expect(isDomainError(refused) && refused.retryAfterSeconds).toBe(1);
+    // Unknown usernames take the unknown lane by default, and are refused the same way.
+    expect(await queue.verifyDummy('u-dummy').catch((error: unknown) => isDomainError(error) && error.code)).toBe('service_unavailable');
+    const known = queue.verify('h', 'k-ok', { priority: 'known' });
+    expect(queue.stats()).toMatchObject({ running: 2, queuedUnknown: 3, queuedKnown: 1, refused: 2 });
+    for (let i = 0; i < 6; i++) {
+      gate.finishNext();
+      await tick();
+    }
+    expect(gate.started).not.toContain('u-extra');
+    expect(gate.started.slice(0, 3)).toEqual(['u0', 'u1', 'k-ok']);
+    expect(await known).toBe(true);
+    await Promise.all(admitted);
+  });
+
+  it('gives the slot back when a hash throws', async () => {
+    const failing: PasswordHasher = { hash: async () => 'x', verify: async () => Promise.reject(new Error('boom')), verifyDummy: async () => false };
+    const queue = createAdmissionQueue(failing, { concurrency: 1, maxQueuedUnknown: 0 });
+    await expect(queue.verify('h', 'p', { priority: 'unknown' })).rejects.toThrow('boom');
+    expect(queue.stats().running).toBe(0);
+    expect(await queue.verifyDummy('p', { priority: 'unknown' })).toBe(false);
+  });
+});

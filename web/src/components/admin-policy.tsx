@@ -1,0 +1,186 @@
+import type { JSX } from 'preact';
+import { useCallback, useEffect, useId, useState } from 'preact/hooks';
+import { api, messageOf, type Adoption, type TwoFactorRequirement } from '../api.ts';
+import type { Reauth } from './password-dialog.tsx';
+import { Alert, Success } from './ui.tsx';
+
+const CHOICES: { value: TwoFactorRequirement; label: string }[] = [
+  { value: 'off', label: 'Off' },
+  { value: 'admins', label: 'Administrators only' },
+  { value: 'all', label: 'All users' },
+];
+
+const STATES: Record<Adoption['users'][number]['state'], string> = {
+  enabled: 'Set up',
+  not_required: 'Not required',
+  grace: 'In grace period',
+  overdue: 'Overdue',
+};
+
+const KINDS: Record<'totp' | 'email' | 'webauthn', string> = { totp: 'Authenticator app', email: 'Email', webauthn: 'Passkey or security key' };
+
+function day(iso: string | null): string {
+  return iso === null ? '—' : new Date(iso).toLocaleDateString([], { year: 'numeric', month: 'short', day: 'numeric' });
+}
+
+/** Administration > "Enforce Two-factor Authentication", with who has it and who does not yet. */
+export function TwoFactorPolicySection({ withReauth, reloadKey }: { withReauth: Reauth['withReauth']; reloadKey: number }): JSX.Element {
+  const [adoption, setAdoption] = useState<Adoption | null>(null);
+  const [required, setRequired] = useState<TwoFactorRequirement>('off');
+  const [days, setDays] = useState('0');
+  const [filter, setFilter] = useState<'all' | Adoption['users'][number]['state']>('all');
+  const [error, setError] = useState<string | null>(null);
+  const [saved, setSaved] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const ids = { days: useId(), filter: useId(), title: useId() };
+
+  const load = useCallback(async (): Promise<void> => {
+    try {
+      const next = await api.adminAdoption();
+      setAdoption(next);
+      return;
+    } catch (failure) {
+      setError(messageOf(failure));
+    }
+  }, []);
+  useEffect(() => {
+    void load();
+  }, [load, reloadKey]);
+  useEffect(() => {
+    if (adoption === null) return;
+    setRequired(adoption.policy.twoFactorRequired);
+    setDays(String(adoption.policy.gracePeriodDays));
+  }, [adoption?.policy.twoFactorRequired, adoption?.policy.gracePeriodDays]);
+
+  const save = async (event: Event): Promise<void> => {
+    event.preventDefault();
+    if (busy) return;
+    setError(null);
+    setSaved(null);
+    if (!/^[0-9]{1,2}$/.test(days.trim()) || Number(days) > 90) {
+      setError('The grace period must be a whole number of days from 0 to 90.');
+      document.getElementById(ids.days)?.focus();
+      return;
+    }
+    setBusy(true);
+    try {
+      const result = await withReauth(() => api.adminSetPolicy({ twoFactorRequired: required, gracePeriodDays: Number(days) }));
+      if (result === undefined) return;
+      setSaved('Edited successfully.');
+      await load();
+    } catch (failure) {
+      setError(messageOf(failure));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const rows = adoption === null ? [] : adoption.users.filter((u) => filter === 'all' || u.state === filter);
+  const max = adoption === null ? 1 : Math.max(1, adoption.total);
+  const bars =
+    adoption === null
+      ? []
+      : [
+          { label: 'With two-factor', value: adoption.withTwoFactor, tone: 'on' },
+          { label: KINDS.totp, value: adoption.byKind.totp, tone: 'kind' },
+          { label: KINDS.email, value: adoption.byKind.email, tone: 'kind' },
+          { label: KINDS.webauthn, value: adoption.byKind.webauthn, tone: 'kind' },
+          { label: 'In grace period', value: adoption.inGrace, tone: 'grace' },
+          { label: 'Overdue', value: adoption.overdue, tone: 'overdue' },
+        ];
+
+  return (
+    <section class="card" aria-labelledby={ids.title}>
+      <h2 id={ids.title} class="card-title-plain">
+        Enforce Two-factor Authentication
+      </h2>
+      <p class="hint">Users who must have two-factor and have not set it up are taken to the setup at their next login. Open sessions go on until they end.</p>
+      {saved && <Success>{saved}</Success>}
+      {error && <Alert>{error}</Alert>}
+      <form onSubmit={save} noValidate>
+        <fieldset class="methods">
+          <legend>Require two-factor authentication for</legend>
+          {CHOICES.map((choice) => (
+            <label class="radio" key={choice.value}>
+              <input type="radio" name="policy" value={choice.value} checked={required === choice.value} onChange={() => setRequired(choice.value)} />
+              <span>{choice.label}</span>
+            </label>
+          ))}
+        </fieldset>
+        <div class="field field-inline">
+          <label for={ids.days}>Grace period: users can postpone the setup for</label>
+          <input id={ids.days} class="input-days" inputMode="numeric" value={days} onInput={(e) => setDays((e.currentTarget as HTMLInputElement).value)} />
+          <span>days</span>
+        </div>
+        <button type="submit" class="button button-primary" disabled={busy}>
+          Save
+        </button>
+      </form>
+
+      <h3 class="subheading">Adoption</h3>
+      {adoption === null ? (
+        <p class="muted">Loading…</p>
+      ) : (
+        <>
+          <p>
+            {adoption.withTwoFactor} of {adoption.total} accounts have two-factor authentication.
+          </p>
+          <div class="adoption-chart" role="img" aria-label={bars.map((b) => `${b.label}: ${b.value}`).join(', ')}>
+            {bars.map((bar) => (
+              <div class="adoption-row" key={bar.label}>
+                <span class="adoption-label">{bar.label}</span>
+                <span class="adoption-track">
+                  <span class={`adoption-bar adoption-${bar.tone}`} style={{ width: `${(bar.value / max) * 100}%` }} />
+                </span>
+                <span class="adoption-value">{bar.value}</span>
+              </div>
+            ))}
+          </div>
+          <div class="field field-inline">
+            <label for={ids.filter}>Show</label>
+            <select id={ids.filter} value={filter} onChange={(e) => setFilter((e.currentTarget as HTMLSelectElement).value as typeof filter)}>
+              <option value="all">All accounts</option>
+              <option value="grace">In grace period</option>
+              <option value="overdue">Overdue</option>
+              <option value="enabled">Set up</option>
+              <option value="not_required">Not required</option>
+            </select>
+          </div>
+          <div class="table-wrap">
+            <table class="table" data-testid="adoption-table">
+              <thead>
+                <tr>
+                  <th scope="col">Username</th>
+                  <th scope="col">Two-factor</th>
+                  <th scope="col">Status</th>
+                  <th scope="col">Policy applies since</th>
+                  <th scope="col">Required by</th>
+                </tr>
+              </thead>
+              <tbody>
+                {rows.map((u) => (
+                  <tr key={u.username}>
+                    <th scope="row">{u.username}</th>
+                    <td data-label="Two-factor">{u.kinds.length === 0 ? 'None' : u.kinds.map((k) => KINDS[k]).join(', ')}</td>
+                    <td data-label="Status">
+                      <span class={`badge badge-${u.state}`}>{STATES[u.state]}</span>
+                    </td>
+                    <td data-label="Policy applies since">{day(u.policySince)}</td>
+                    <td data-label="Required by">{day(u.requiredBy)}</td>
+                  </tr>
+                ))}
+                {rows.length === 0 && (
+                  <tr>
+                    <td colSpan={5} class="muted">
+                      No accounts.
+                    </td>
+                  </tr>
+                )}
+              </tbody>
+            </table>
+          </div>
+        </>
+      )}
+    </section>
+  );
+}
