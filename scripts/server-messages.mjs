@@ -12,7 +12,8 @@ import ts from 'typescript';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const DIRS = ['src/flows', 'src/http', 'src/core', 'src/mail'];
 // Words for logs, metrics and stored data (an authenticator's default name), not for a person's screen.
-const NOT_SHOWN_PROPERTIES = new Set(['help', 'label', 'defaultName', 'name', 'msg']);
+// CLIENT_LABELS: stored device names (core/device-names.ts), data like a user's own label.
+const NOT_SHOWN_PROPERTIES = new Set(['help', 'label', 'defaultName', 'name', 'msg', 'CLIENT_LABELS']);
 const NOT_SHOWN_CALLS = new Set(['warn', 'error', 'info', 'debug', 'fatal', 'trace', 'Error', 'TypeError', 'RangeError']);
 /**
  * Sentences core/ builds from its own constants (core may not depend on the catalogs); their

@@ -27,6 +27,12 @@ function listSources(dir) {
   });
 }
 
+const CODE_ATTRIBUTES = new Set(['class', 'className', 'id', 'for', 'htmlFor', 'key', 'style', 'href', 'name', 'value', 'aria-labelledby', 'aria-describedby', 'aria-controls', 'data-testid']);
+function isCodeAttributeValue(node) {
+  const expression = node.parent;
+  const attribute = expression?.parent;
+  return expression !== undefined && ts.isJsxExpression(expression) && attribute !== undefined && ts.isJsxAttribute(attribute) && CODE_ATTRIBUTES.has(attribute.name.getText());
+}
 const hasWords = (text) => /\p{L}{2,}/u.test(text) && !NOT_WORDS.has(text.trim());
 // A sentence or a label in code: starts with a capital letter and has a second word.
 const looksLikeProse = (text) => /^\s*\p{Lu}[\p{Ll}'’-]+[\s,.:;!?]+\S/u.test(text) && !NOT_WORDS.has(text.trim());
@@ -60,6 +66,8 @@ export function scanWebSources(dir = WEB_SRC) {
         }
       } else if ((ts.isStringLiteral(node) || ts.isNoSubstitutionTemplateLiteral(node)) && !insideTranslator) {
         if (looksLikeProse(node.text)) problems.push(`${where(node)}: "${node.text}" looks like words for a person; use t()`);
+      } else if (ts.isTemplateExpression(node) && isCodeAttributeValue(node)) {
+        // class={`badge badge-${state}`}, id={`${id}-hint`}: names for the code, not words.
       } else if (ts.isTemplateExpression(node)) {
         const parts = [node.head.text, ...node.templateSpans.map((span) => span.literal.text)];
         if (parts.some((part) => looksLikeProse(part) || /\p{L}{2,}\s+\p{L}{2,}/u.test(part))) problems.push(`${where(node)}: template \`${node.getText(source).slice(1, 60)}\` builds words outside the catalog`);

@@ -5,6 +5,7 @@ import { recordAudit } from '../shared/audit.ts';
 import type { FlowDeps } from '../shared/deps.ts';
 import { requireAdminReauthentication } from '../shared/reauthentication.ts';
 import { findAccountOrFail } from './find-account.ts';
+import { localize } from '../../i18n/format.ts';
 
 /** A day: time to reach the user by phone or in person, short enough that a code lost on the way soon dies. */
 export const ADMIN_RECOVERY_TTL_MS = 24 * 60 * 60_000;
@@ -19,7 +20,7 @@ export const ADMIN_RECOVERY_TTL_MS = 24 * 60 * 60_000;
 export async function issueAdminRecoveryCode(deps: FlowDeps, username: string, actor: AdminActor): Promise<{ code: string; expiresAt: number }> {
   requireAdminReauthentication(deps, actor);
   const account = await findAccountOrFail(deps, username);
-  if (account.disabled) throw new DomainError('conflict', `${account.username} is disabled. Enable the account first.`);
+  if (account.disabled) throw new DomainError('conflict', localize('{username} is disabled. Enable the account first.', { username: account.username }));
   const code = generateAdminRecoveryCode();
   const now = deps.clock();
   const expiresAt = now + ADMIN_RECOVERY_TTL_MS;

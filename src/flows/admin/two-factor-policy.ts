@@ -14,6 +14,7 @@ import type { AdminActor } from '../admin-reset-two-factor.ts';
 import { recordAudit } from '../shared/audit.ts';
 import type { FlowDeps } from '../shared/deps.ts';
 import { requireAdminReauthentication } from '../shared/reauthentication.ts';
+import { localize } from '../../i18n/format.ts';
 
 export const OWN_TWO_FACTOR_FIRST = 'Set up two-factor authentication for your own account first.';
 
@@ -30,7 +31,7 @@ export async function readPolicy(deps: FlowDeps, store: Store = deps.store): Pro
  */
 export async function setPolicy(deps: FlowDeps, input: TwoFactorPolicy, actor: AdminActor): Promise<TwoFactorPolicy> {
   if (!Number.isInteger(input.gracePeriodDays) || input.gracePeriodDays < 0 || input.gracePeriodDays > MAX_GRACE_DAYS) {
-    throw new DomainError('validation_error', `The grace period must be 0 to ${MAX_GRACE_DAYS} days.`, { field: 'gracePeriodDays' });
+    throw new DomainError('validation_error', localize('The grace period must be 0 to {max} days.', { max: MAX_GRACE_DAYS }), { field: 'gracePeriodDays' });
   }
   requireAdminReauthentication(deps, actor);
   const policy: TwoFactorPolicy = { twoFactorRequired: input.twoFactorRequired, gracePeriodDays: input.gracePeriodDays };

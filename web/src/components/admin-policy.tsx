@@ -3,24 +3,29 @@ import { useCallback, useEffect, useId, useState } from 'preact/hooks';
 import { api, messageOf, type Adoption, type TwoFactorRequirement } from '../api.ts';
 import type { Reauth } from './password-dialog.tsx';
 import { Alert, Success } from './ui.tsx';
+import { formatDateTime, t } from '../i18n.ts';
 
-const CHOICES: { value: TwoFactorRequirement; label: string }[] = [
-  { value: 'off', label: 'Off' },
-  { value: 'admins', label: 'Administrators only' },
-  { value: 'all', label: 'All users' },
+const CHOICES: { value: TwoFactorRequirement; label: () => string }[] = [
+  { value: 'off', label: () => t('Off') },
+  { value: 'admins', label: () => t('Administrators only') },
+  { value: 'all', label: () => t('All users') },
 ];
 
-const STATES: Record<Adoption['users'][number]['state'], string> = {
-  enabled: 'Set up',
-  not_required: 'Not required',
-  grace: 'In grace period',
-  overdue: 'Overdue',
+const STATES: Record<Adoption['users'][number]['state'], () => string> = {
+  enabled: () => t('Set up'),
+  not_required: () => t('Not required'),
+  grace: () => t('In grace period'),
+  overdue: () => t('Overdue'),
 };
 
-const KINDS: Record<'totp' | 'email' | 'webauthn', string> = { totp: 'Authenticator app', email: 'Email', webauthn: 'Passkey or security key' };
+const KINDS: Record<'totp' | 'email' | 'webauthn', () => string> = {
+  totp: () => t('Authenticator app'),
+  email: () => t('Email'),
+  webauthn: () => t('Passkey or security key'),
+};
 
 function day(iso: string | null): string {
-  return iso === null ? '—' : new Date(iso).toLocaleDateString([], { year: 'numeric', month: 'short', day: 'numeric' });
+  return iso === null ? '—' : formatDateTime(iso, { year: 'numeric', month: 'short', day: 'numeric' });
 }
 
 /** Administration > "Enforce Two-factor Authentication", with who has it and who does not yet. */
@@ -58,7 +63,7 @@ export function TwoFactorPolicySection({ withReauth, reloadKey }: { withReauth: 
     setError(null);
     setSaved(null);
     if (!/^[0-9]{1,2}$/.test(days.trim()) || Number(days) > 90) {
-      setError('The grace period must be a whole number of days from 0 to 90.');
+      setError(t('The grace period must be a whole number of days from 0 to 90.'));
       document.getElementById(ids.days)?.focus();
       return;
     }
@@ -66,7 +71,7 @@ export function TwoFactorPolicySection({ withReauth, reloadKey }: { withReauth: 
     try {
       const result = await withReauth(() => api.adminSetPolicy({ twoFactorRequired: required, gracePeriodDays: Number(days) }));
       if (result === undefined) return;
-      setSaved('Edited successfully.');
+      setSaved(t('Edited successfully.'));
       await load();
     } catch (failure) {
       setError(messageOf(failure));
@@ -81,49 +86,49 @@ export function TwoFactorPolicySection({ withReauth, reloadKey }: { withReauth: 
     adoption === null
       ? []
       : [
-          { label: 'With two-factor', value: adoption.withTwoFactor, tone: 'on' },
-          { label: KINDS.totp, value: adoption.byKind.totp, tone: 'kind' },
-          { label: KINDS.email, value: adoption.byKind.email, tone: 'kind' },
-          { label: KINDS.webauthn, value: adoption.byKind.webauthn, tone: 'kind' },
-          { label: 'In grace period', value: adoption.inGrace, tone: 'grace' },
-          { label: 'Overdue', value: adoption.overdue, tone: 'overdue' },
+          { label: t('With two-factor'), value: adoption.withTwoFactor, tone: 'on' },
+          { label: KINDS.totp(), value: adoption.byKind.totp, tone: 'kind' },
+          { label: KINDS.email(), value: adoption.byKind.email, tone: 'kind' },
+          { label: KINDS.webauthn(), value: adoption.byKind.webauthn, tone: 'kind' },
+          { label: t('In grace period'), value: adoption.inGrace, tone: 'grace' },
+          { label: t('Overdue'), value: adoption.overdue, tone: 'overdue' },
         ];
 
   return (
     <section class="card" aria-labelledby={ids.title}>
       <h2 id={ids.title} class="card-title-plain">
-        Enforce Two-factor Authentication
+        {t('Enforce Two-factor Authentication')}
       </h2>
-      <p class="hint">Users who must have two-factor and have not set it up are taken to the setup at their next login. Open sessions go on until they end.</p>
+      <p class="hint">{t('Users who must have two-factor and have not set it up are taken to the setup at their next login. Open sessions go on until they end.')}</p>
       {saved && <Success>{saved}</Success>}
       {error && <Alert>{error}</Alert>}
       <form onSubmit={save} noValidate>
         <fieldset class="methods">
-          <legend>Require two-factor authentication for</legend>
+          <legend>{t('Require two-factor authentication for')}</legend>
           {CHOICES.map((choice) => (
             <label class="radio" key={choice.value}>
               <input type="radio" name="policy" value={choice.value} checked={required === choice.value} onChange={() => setRequired(choice.value)} />
-              <span>{choice.label}</span>
+              <span>{choice.label()}</span>
             </label>
           ))}
         </fieldset>
         <div class="field field-inline">
-          <label for={ids.days}>Grace period: users can postpone the setup for</label>
+          <label for={ids.days}>{t('Grace period: users can postpone the setup for')}</label>
           <input id={ids.days} class="input-days" inputMode="numeric" value={days} onInput={(e) => setDays((e.currentTarget as HTMLInputElement).value)} />
-          <span>days</span>
+          <span>{t('days')}</span>
         </div>
         <button type="submit" class="button button-primary" disabled={busy}>
-          Save
+          {t('Save')}
         </button>
       </form>
 
-      <h3 class="subheading">Adoption</h3>
+      <h3 class="subheading">{t('Adoption')}</h3>
       {adoption === null ? (
-        <p class="muted">Loading…</p>
+        <p class="muted">{t('Loading…')}</p>
       ) : (
         <>
           <p>
-            {adoption.withTwoFactor} of {adoption.total} accounts have two-factor authentication.
+            {t('{with} of {total, plural, one {# account has} other {# accounts have}} two-factor authentication.', { with: adoption.withTwoFactor, total: adoption.total })}
           </p>
           <div class="adoption-chart" role="img" aria-label={bars.map((b) => `${b.label}: ${b.value}`).join(', ')}>
             {bars.map((bar) => (
@@ -137,42 +142,42 @@ export function TwoFactorPolicySection({ withReauth, reloadKey }: { withReauth: 
             ))}
           </div>
           <div class="field field-inline">
-            <label for={ids.filter}>Show</label>
+            <label for={ids.filter}>{t('Show')}</label>
             <select id={ids.filter} value={filter} onChange={(e) => setFilter((e.currentTarget as HTMLSelectElement).value as typeof filter)}>
-              <option value="all">All accounts</option>
-              <option value="grace">In grace period</option>
-              <option value="overdue">Overdue</option>
-              <option value="enabled">Set up</option>
-              <option value="not_required">Not required</option>
+              <option value="all">{t('All accounts')}</option>
+              <option value="grace">{t('In grace period')}</option>
+              <option value="overdue">{t('Overdue')}</option>
+              <option value="enabled">{t('Set up')}</option>
+              <option value="not_required">{t('Not required')}</option>
             </select>
           </div>
           <div class="table-wrap">
             <table class="table" data-testid="adoption-table">
               <thead>
                 <tr>
-                  <th scope="col">Username</th>
-                  <th scope="col">Two-factor</th>
-                  <th scope="col">Status</th>
-                  <th scope="col">Policy applies since</th>
-                  <th scope="col">Required by</th>
+                  <th scope="col">{t('Username')}</th>
+                  <th scope="col">{t('Two-factor')}</th>
+                  <th scope="col">{t('Status')}</th>
+                  <th scope="col">{t('Policy applies since')}</th>
+                  <th scope="col">{t('Required by')}</th>
                 </tr>
               </thead>
               <tbody>
                 {rows.map((u) => (
                   <tr key={u.username}>
                     <th scope="row">{u.username}</th>
-                    <td data-label="Two-factor">{u.kinds.length === 0 ? 'None' : u.kinds.map((k) => KINDS[k]).join(', ')}</td>
-                    <td data-label="Status">
-                      <span class={`badge badge-${u.state}`}>{STATES[u.state]}</span>
+                    <td data-label={t('Two-factor')}>{u.kinds.length === 0 ? t('None') : u.kinds.map((k) => KINDS[k]()).join(', ')}</td>
+                    <td data-label={t('Status')}>
+                      <span class={`badge badge-${u.state}`}>{STATES[u.state]()}</span>
                     </td>
-                    <td data-label="Policy applies since">{day(u.policySince)}</td>
-                    <td data-label="Required by">{day(u.requiredBy)}</td>
+                    <td data-label={t('Policy applies since')}>{day(u.policySince)}</td>
+                    <td data-label={t('Required by')}>{day(u.requiredBy)}</td>
                   </tr>
                 ))}
                 {rows.length === 0 && (
                   <tr>
                     <td colSpan={5} class="muted">
-                      No accounts.
+                      {t('No accounts.')}
                     </td>
                   </tr>
                 )}

@@ -3,7 +3,7 @@ import type { Me } from '../api.ts';
 import { ROUTES } from '../router.ts';
 import { AccountMenu } from './account-menu.tsx';
 import { Link } from './ui.tsx';
-import { t } from '../i18n.ts';
+import { formatDateTime, t } from '../i18n.ts';
 
 export function Brand(): JSX.Element {
   return (
@@ -35,11 +35,12 @@ export function Layout({ me, onLogOut, onLanguage, children }: { me: Me; onLogOu
       {me.twoFactorRequiredBy && (
         <div class="policy-banner" role="status">
           <span>
-            Your administrator requires two-factor authentication. Set it up by{' '}
-            {new Date(me.twoFactorRequiredBy).toLocaleDateString([], { year: 'numeric', month: 'long', day: 'numeric' })}; after that, logging in takes you to the setup first.
+            {t('Your administrator requires two-factor authentication. Set it up by {date}; after that, logging in takes you to the setup first.', {
+              date: formatDateTime(me.twoFactorRequiredBy, { year: 'numeric', month: 'long', day: 'numeric' }),
+            })}
           </span>{' '}
           <Link href={ROUTES.security} class="policy-banner-link">
-            Set up now
+            {t('Set up now')}
           </Link>
         </div>
       )}

@@ -6,6 +6,7 @@ import { PasskeySetupForm } from './passkey-setup.tsx';
 import { RecoveryCodes } from './recovery-codes.tsx';
 import { TOTPSetupForm } from './totp-setup.tsx';
 import { Alert } from './ui.tsx';
+import { t } from '../i18n.ts';
 
 interface Props {
   /** The login's enrollment token: it opens only this setup. */
@@ -57,31 +58,31 @@ export function RequiredEnrollment({ token, onFinished, onRestart }: Props): JSX
   const recovering = me?.enrollment?.reason === 'admin_recovery';
   return (
     <div class="required-enrollment">
-      <h1>Set Up Two-Factor Authentication</h1>
+      <h1>{t('Set Up Two-Factor Authentication')}</h1>
       <p class="lead">
         {recovering
-          ? 'Set up a new authenticator to finish logging in. When it is saved, your old authenticators and recovery codes stop working and your other sessions end.'
-          : 'Your administrator requires two-factor authentication for your account. Set it up now to finish logging in.'}
+          ? t('Set up a new authenticator to finish logging in. When it is saved, your old authenticators and recovery codes stop working and your other sessions end.')
+          : t('Your administrator requires two-factor authentication for your account. Set it up now to finish logging in.')}
       </p>
       {error && <Alert>{error}</Alert>}
       {me === null ? (
         <p class="muted" role="status">
-          Loading…
+          {t('Loading…')}
         </p>
       ) : (
         <fieldset class="methods">
-          <legend>Authentication method</legend>
+          <legend>{t('Authentication method')}</legend>
           <label class="radio">
             <input type="radio" name="enroll-method" value="totp" checked={method === 'totp'} onChange={() => void choose('totp')} />
-            <span>Authenticated by Authenticator</span>
+            <span>{t('Authenticated by Authenticator')}</span>
           </label>
           <label class="radio">
             <input type="radio" name="enroll-method" value="email" checked={method === 'email'} disabled={me.email === null} onChange={() => void choose('email')} />
-            <span>Authenticated by Email</span>
+            <span>{t('Authenticated by Email')}</span>
           </label>
           <label class="radio">
             <input type="radio" name="enroll-method" value="webauthn" checked={method === 'webauthn'} onChange={() => void choose('webauthn')} />
-            <span>Passkey or security key</span>
+            <span>{t('Passkey or security key')}</span>
           </label>
         </fieldset>
       )}
@@ -96,7 +97,7 @@ export function RequiredEnrollment({ token, onFinished, onRestart }: Props): JSX
             void api.logout().finally(() => onRestart(null));
           }}
         >
-          Back to Log In
+          {t('Back to Log In')}
         </button>
       </div>
     </div>

@@ -2,11 +2,12 @@ import type { JSX } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, messageOf, onSessionsChanged, type TrustedDevice } from '../api.ts';
 import { Alert } from './ui.tsx';
+import { formatDateTime, t } from '../i18n.ts';
 
-const CLIENTS: Record<string, string> = { web: 'Web Client', desktop: 'Desktop Client', mobile: 'Mobile Client' };
+const CLIENTS: Record<string, () => string> = { web: () => t('Web Client'), desktop: () => t('Desktop Client'), mobile: () => t('Mobile Client') };
 
 function day(iso: string): string {
-  return new Date(iso).toLocaleDateString(undefined, { dateStyle: 'medium' });
+  return formatDateTime(iso, { dateStyle: 'medium' });
 }
 
 /**
@@ -48,13 +49,13 @@ export function TrustedDevicesSection(): JSX.Element {
 
   return (
     <section class="sessions trusted-devices" aria-labelledby="trusted-devices-title">
-      <h3 id="trusted-devices-title">Trusted devices</h3>
-      <p class="hint">These devices log in with your password only, without a code, until the date shown.</p>
+      <h3 id="trusted-devices-title">{t('Trusted devices')}</h3>
+      <p class="hint">{t('These devices log in with your password only, without a code, until the date shown.')}</p>
       {error && <Alert>{error}</Alert>}
       {devices === null ? (
-        <p class="muted">Loading…</p>
+        <p class="muted">{t('Loading…')}</p>
       ) : devices.length === 0 ? (
-        <p class="muted">No trusted devices.</p>
+        <p class="muted">{t('No trusted devices.')}</p>
       ) : (
         <>
           <ul class="session-list">
@@ -62,22 +63,23 @@ export function TrustedDevicesSection(): JSX.Element {
               <li key={device.id} class="session">
                 <div>
                   <span class="session-name">
-                    {device.name} · {CLIENTS[device.client] ?? device.client}
+                    {device.name} · {CLIENTS[device.client]?.() ?? device.client}
                   </span>
-                  {device.current && <span class="badge badge-on">This device</span>}
+                  {device.current && <span class="badge badge-on">{t('This device')}</span>}
                   <span class="hint session-meta">
-                    First used {day(device.createdAt)} · last used {day(device.lastUsedAt)} · trusted until {day(device.expiresAt)}
+                    {t('First used {first} · last used {last} · trusted until {until}', { first: day(device.createdAt), last: day(device.lastUsedAt), until: day(device.expiresAt) })}
                   </span>
                 </div>
                 <button type="button" class="button button-secondary button-small" onClick={() => void act(() => api.removeTrustedDevice(device.id))}>
-                  Remove<span class="visually-hidden"> {device.name}</span>
+                  {t('Remove')}
+                  <span class="visually-hidden"> {device.name}</span>
                 </button>
               </li>
             ))}
           </ul>
           <div class="inline-actions">
             <button type="button" class="button button-secondary" onClick={() => void act(() => api.removeAllTrustedDevices())}>
-              Remove all
+              {t('Remove all')}
             </button>
           </div>
         </>

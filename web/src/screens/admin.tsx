@@ -169,8 +169,12 @@ function AdminConsole({ me, refreshMe }: Props): JSX.Element {
     setError(null);
     try {
       const { devices } = await api.adminTrustedDevices(user.username);
-      const listed = devices.map((d) => `${d.name} (${d.client}, until ${new Date(d.expiresAt).toLocaleDateString()})`);
-      setMessage(devices.length === 0 ? `${user.username} has no trusted devices.` : `Trusted devices of ${user.username}: ${listed.join('; ')}.`);
+      const listed = devices.map((d) => t('{name} ({client}, until {date})', { name: d.name, client: d.client, date: formatDateTime(d.expiresAt, { dateStyle: 'medium' }) }));
+      setMessage(
+        devices.length === 0
+          ? t('{username} has no trusted devices.', { username: user.username })
+          : t('Trusted devices of {username}: {devices}.', { username: user.username, devices: listed.join('; ') }),
+      );
     } catch (failure) {
       setError(messageOf(failure));
     }
@@ -181,7 +185,7 @@ function AdminConsole({ me, refreshMe }: Props): JSX.Element {
     setError(null);
     try {
       await api.adminForgetDevices(user.username);
-      setMessage(`Edited successfully. Every device of ${user.username} is forgotten: each asks for a code again.`);
+      setMessage(t('Edited successfully. Every device of {username} is forgotten: each asks for a code again.', { username: user.username }));
       await load();
     } catch (failure) {
       setError(messageOf(failure));
@@ -245,7 +249,7 @@ function AdminConsole({ me, refreshMe }: Props): JSX.Element {
                         )}
                         {user.deviceLockedUntil && (
                           <span id={ids.deviceLock} class="cell-sub cell-lock">
-                            A known device is locked until {lockEnd(user.deviceLockedUntil)}
+                            {t('A known device is locked until {time}', { time: lockEnd(user.deviceLockedUntil) })}
                           </span>
                         )}
                       </th>
@@ -285,10 +289,12 @@ function AdminConsole({ me, refreshMe }: Props): JSX.Element {
                             </button>
                           )}
                           <button type="button" class="button button-secondary button-small" onClick={() => void showDevices(user)}>
-                            Trusted devices<span class="visually-hidden"> of {user.username}</span>
+                            {t('Trusted devices')}
+                            <span class="visually-hidden"> {t('of {username}', { username: user.username })}</span>
                           </button>
                           <button type="button" class="button button-secondary button-small" onClick={() => void forgetDevices(user)}>
-                            Forget devices<span class="visually-hidden"> of {user.username}</span>
+                            {t('Forget devices')}
+                            <span class="visually-hidden"> {t('of {username}', { username: user.username })}</span>
                           </button>
                           {user.twoFactor.enabled && (
                             <button
@@ -307,10 +313,10 @@ function AdminConsole({ me, refreshMe }: Props): JSX.Element {
                             <button
                               type="button"
                               class="button button-secondary button-small"
-                              aria-label={`Issue a recovery code for ${user.username}`}
+                              aria-label={t('Issue a recovery code for {username}', { username: user.username })}
                               onClick={() => void issueRecoveryCode(user)}
                             >
-                              Issue a recovery code
+                              {t('Issue a recovery code')}
                             </button>
                           )}
                         </div>
@@ -371,24 +377,24 @@ function AdminConsole({ me, refreshMe }: Props): JSX.Element {
 
 /** Administration > "Enforce Two-factor Authentication": the policy, and who has two-factor. */
 export function AdminPolicyScreen({ me, refreshMe }: Props): JSX.Element {
-  useTitle('Enforce Two-factor Authentication');
+  useTitle(t('Enforce Two-factor Authentication'));
   const { withReauth, reauthDialog } = useReauth(me, refreshMe);
   if (me.role !== 'admin') {
     return (
       <section class="page">
-        <h1>Administration</h1>
-        <Alert>Only administrators can see this page.</Alert>
+        <h1>{t('Administration')}</h1>
+        <Alert>{t('Only administrators can see this page.')}</Alert>
       </section>
     );
   }
   return (
     <section class="page">
-      <h1>Administration</h1>
+      <h1>{t('Administration')}</h1>
       <p class="lead">
         <Link href={ROUTES.admin} class="link">
-          Accounts
+          {t('Accounts')}
         </Link>{' '}
-        › Enforce Two-factor Authentication
+        › {t('Enforce Two-factor Authentication')}
       </p>
       <TwoFactorPolicySection withReauth={withReauth} reloadKey={0} />
       {reauthDialog}
@@ -400,17 +406,20 @@ function RecoveryCodeShown({ username, code, expiresAt, onDone }: { username: st
   const [copied, setCopied] = useState<string | null>(null);
   return (
     <Dialog
-      title={`Recovery code for ${username}`}
+      title={t('Recovery code for {username}', { username })}
       onClose={onDone}
-      description={`Shown only this once, valid until ${new Date(expiresAt).toLocaleString()} and for one login. Give it to ${username} after checking who is asking. With their password they choose "I have a code from my administrator", then set up a new authenticator; their old ones stop working then.`}
+      description={t(
+        'Shown only this once, valid until {time} and for one login. Give it to {username} after checking who is asking. With their password they choose "{choice}", then set up a new authenticator; their old ones stop working then.',
+        { time: formatDateTime(expiresAt), username, choice: t('I have a code from my administrator') },
+      )}
     >
       <div class="secret-box">
         <div class="secret-row">
           <code class="secret" data-testid="recovery-code">
             {code}
           </code>
-          <button type="button" class="button button-secondary button-small" onClick={async () => setCopied((await copyText(code)) ? 'Code copied.' : 'Select the code and copy it.')}>
-            Copy
+          <button type="button" class="button button-secondary button-small" onClick={async () => setCopied((await copyText(code)) ? t('Code copied.') : t('Select the code and copy it.'))}>
+            {t('Copy')}
           </button>
         </div>
       </div>
@@ -419,7 +428,7 @@ function RecoveryCodeShown({ username, code, expiresAt, onDone }: { username: st
       </p>
       <div class="dialog-actions">
         <button type="button" class="button button-primary" onClick={onDone} data-autofocus>
-          Done
+          {t('Done')}
         </button>
       </div>
     </Dialog>

@@ -251,7 +251,7 @@ function CodeStep({ challenge, onRestart, onVerified, onEnrollment }: CodeStepPr
     if (method === 'admin_recovery') {
       const given = normalizeAdministratorCode(code);
       if (given === null) {
-        setError('Enter the code from your administrator, such as ABCDE-FGHJK-MNPQR.');
+        setError(t('Enter the code from your administrator, such as ABCDE-FGHJK-MNPQR.'));
         document.getElementById(codeId)?.focus();
         return;
       }
@@ -334,7 +334,7 @@ function CodeStep({ challenge, onRestart, onVerified, onEnrollment }: CodeStepPr
       <div class="field">
         <label class="radio" for={trustId}>
           <input id={trustId} type="checkbox" checked={trust} onChange={(event) => setTrust((event.currentTarget as HTMLInputElement).checked)} />
-          Trust this device for {challenge.trustedDeviceDays} days
+          {t('Trust this device for {days, plural, one {# day} other {# days}}', { days: challenge.trustedDeviceDays })}
         </label>
       </div>
     ) : null;
@@ -358,7 +358,7 @@ function CodeStep({ challenge, onRestart, onVerified, onEnrollment }: CodeStepPr
       )}
       {method !== 'admin_recovery' && (
         <button type="button" class="link-button" onClick={() => switchMethod('admin_recovery')}>
-          I have a code from my administrator
+          {t('I have a code from my administrator')}
         </button>
       )}
       <button type="button" class="link-button" onClick={() => onRestart(null)}>
@@ -411,7 +411,7 @@ function CodeStep({ challenge, onRestart, onVerified, onEnrollment }: CodeStepPr
       {method === 'recovery_code' && <p class="lead">{t('Enter one of the recovery codes you saved when you turned on two-factor authentication. Each code works once.')}</p>}
       {error && <Alert>{error}</Alert>}
       {method === 'admin_recovery' ? (
-        <Field id={codeId} label="Code from your administrator" value={code} onValue={setCode} autocomplete="off" autoCapitalize="characters" spellcheck={false} required />
+        <Field id={codeId} label={t('Code from your administrator')} value={code} onValue={setCode} autocomplete="off" autoCapitalize="characters" spellcheck={false} required />
       ) : method === 'recovery_code' ? (
         <RecoveryCodeField id={codeId} value={code} onValue={setCode} />
       ) : (
