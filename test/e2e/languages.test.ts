@@ -115,11 +115,11 @@ describe('the web client in the languages of its users', () => {
     const dialog = page.getByRole('dialog', { name: tr(language, 'Password') });
     await dialog.waitFor();
     await dialog.getByLabel(tr(language, 'Password'), { exact: true }).fill('not-the-password');
-    await dialog.getByRole('button', { name: tr(language, 'Confirm') }).click();
+    await dialog.getByRole('button', { name: tr(language, 'Confirm'), exact: true }).click();
     // The server's own message, in the language of the interface.
     await dialog.getByRole('alert').filter({ hasText: tr(language, 'The password is incorrect.', {}, 'server') }).waitFor();
     await dialog.getByLabel(tr(language, 'Password'), { exact: true }).fill(password);
-    await dialog.getByRole('button', { name: tr(language, 'Confirm') }).click();
+    await dialog.getByRole('button', { name: tr(language, 'Confirm'), exact: true }).click();
     await dialog.waitFor({ state: 'detached' });
 
     // Step 4: Authenticated by Authenticator. Step 5: "Can't scan" shows the secret key.
@@ -161,7 +161,7 @@ describe('the web client in the languages of its users', () => {
     await checkA11y(page, `code step (${language})`);
     await screenshot(page, `languages-${language}-04-code`);
     await page.getByLabel(tr(language, 'Authentication Code')).fill(await authenticator.nextCode());
-    await page.getByRole('button', { name: tr(language, 'Verify') }).click();
+    await page.getByRole('button', { name: tr(language, 'Verify'), exact: true }).click();
     await page.getByRole('heading', { name: tr(language, 'Welcome, {name}', { name }) }).waitFor();
     expect(await page.evaluate(() => document.documentElement.lang)).toBe(language);
     await context.close();
@@ -258,7 +258,7 @@ describe('the web client in the languages of its users', () => {
     await dialog.waitFor();
     await check('07-password-window');
     await dialog.getByLabel(tr(language, 'Password'), { exact: true }).fill(ADMIN_PASSWORD);
-    await dialog.getByRole('button', { name: tr(language, 'Confirm') }).click();
+    await dialog.getByRole('button', { name: tr(language, 'Confirm'), exact: true }).click();
     await dialog.waitFor({ state: 'detached' });
     await page.getByRole('radio', { name: tr(language, 'Authenticated by Authenticator') }).check();
     await page.getByRole('link', { name: tr(language, "Can't scan") }).click();
@@ -274,6 +274,10 @@ describe('the web client in the languages of its users', () => {
     await page.getByRole('button', { name: tr(language, 'Edit {username}', { username: accounts.picker }) }).click();
     await page.getByRole('dialog', { name: tr(language, 'Edit {username}', { username: accounts.picker }) }).waitFor();
     await check('10-edit-account');
+    await page.keyboard.press('Escape');
+    await page.getByRole('link', { name: tr(language, 'Enforce Two-factor Authentication') }).click();
+    await page.getByRole('heading', { name: tr(language, 'Adoption') }).waitFor();
+    await check('11-two-factor-policy');
     // Closed at once: open tabs of earlier languages would only slow the next ones down.
     await context.close();
     expect(problems).toEqual([]);
