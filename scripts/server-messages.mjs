@@ -65,9 +65,16 @@ export function scanServerSources() {
           if (name === 'localize' || name === 'say') {
             const [first, ...rest] = node.arguments;
             const target = name === 'say' ? mail : server;
-            if (first && (ts.isStringLiteral(first) || ts.isNoSubstitutionTemplateLiteral(first))) target.set(first.text, where(first));
-            else if (first && ts.isIdentifier(first) && constants.has(first.text)) target.set(constants.get(first.text), where(first));
-            else if (first && ts.isTemplateExpression(first)) problems.push(`${where(node)}: ${name}() needs a literal key or a constant`);
+            // A literal, a constant of this file, or a choice between such (localize(known ? A : B, ...)).
+            const keysOf = (node) => {
+              if (ts.isStringLiteral(node) || ts.isNoSubstitutionTemplateLiteral(node)) return [node.text];
+              if (ts.isIdentifier(node) && constants.has(node.text)) return [constants.get(node.text)];
+              if (ts.isConditionalExpression(node)) return [...keysOf(node.whenTrue), ...keysOf(node.whenFalse)];
+              if (ts.isParenthesizedExpression(node)) return keysOf(node.expression);
+              return [];
+            };
+            if (first && ts.isTemplateExpression(first)) problems.push(`${where(node)}: ${name}() needs a literal key or a constant`);
+            else if (first) for (const key of keysOf(first)) target.set(key, where(first));
             rest.forEach(visit);
             return;
           }

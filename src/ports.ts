@@ -29,7 +29,11 @@ export interface PasswordHasher {
    * False for a wrong password and for a hash it cannot read; never throws for either. Behind
    * the admission queue, an 'unknown' check may be refused (`service_unavailable`) before any hash.
    */
-  verify(phcHash: string, password: string, options?: { priority: PasswordPriority }): Promise<boolean>;
+  /**
+   * `account`: whose known device asks (the admission queue lets each account only a few checks
+   * ahead of unknown devices at once, so one account's own device tokens cannot crowd out others).
+   */
+  verify(phcHash: string, password: string, options?: { priority: PasswordPriority; account?: string }): Promise<boolean>;
   /** Spends the work of one verification, for unknown usernames (timing must not tell). */
   verifyDummy(password: string, options?: { priority: PasswordPriority }): Promise<false>;
 }

@@ -10,6 +10,13 @@ export interface AdmissionOptions {
    * hash, and the queue ahead of a known device's login never grows past this.
    */
   maxQueuedUnknown: number;
+  /**
+   * Known-device checks of one account allowed in the known lane at once (running or waiting);
+   * further ones wait in the unknown lane. Anyone with an account can mint device credentials
+   * (each completed login leaves one), so without this one account's own tokens could fill the
+   * known lane and starve every other account's known devices.
+   */
+  maxKnownPerAccount?: number;
 }
 
 export interface AdmissionStats {
@@ -34,6 +41,8 @@ export function createAdmissionQueue(hasher: PasswordHasher, options: AdmissionO
   if (!(options.concurrency >= 1) || !(options.maxQueuedUnknown >= 0)) throw new TypeError('admission queue needs concurrency >= 1 and maxQueuedUnknown >= 0');
   const known: Array<() => void> = [];
   const unknown: Array<() => void> = [];
+  const knownPerAccount = new Map<string, number>();
+  const maxKnownPerAccount = options.maxKnownPerAccount ?? 2;
   let running = 0;
   let refused = 0;
 
@@ -46,7 +55,24 @@ export function createAdmissionQueue(hasher: PasswordHasher, options: AdmissionO
     }
   };
 
-  const admit = async <T>(priority: PasswordPriority, work: () => Promise<T>): Promise<T> => {
+  const admit = async <T>(asked: PasswordPriority, work: () => Promise<T>, account?: string): Promise<T> => {
+    // An account past its share of the known lane is served as an unknown device would be.
+    const inLane = account === undefined ? 0 : (knownPerAccount.get(account) ?? 0);
+    const priority: PasswordPriority = asked === 'known' && inLane >= maxKnownPerAccount ? 'unknown' : asked;
+    const counted = priority === 'known' && account !== undefined;
+    if (counted) knownPerAccount.set(account, inLane + 1);
+    try {
+      return await run(priority, work);
+    } finally {
+      if (counted) {
+        const left = (knownPerAccount.get(account) ?? 1) - 1;
+        if (left === 0) knownPerAccount.delete(account);
+        else knownPerAccount.set(account, left);
+      }
+    }
+  };
+
+  const run = async <T>(priority: PasswordPriority, work: () => Promise<T>): Promise<T> => {
     if (running >= options.concurrency) {
       if (priority === 'unknown' && unknown.length >= options.maxQueuedUnknown) {
         refused += 1;
@@ -67,7 +93,7 @@ export function createAdmissionQueue(hasher: PasswordHasher, options: AdmissionO
   return {
     // New passwords are set by signed-in users or administrators: never refused, never ahead of a login.
     hash: (password) => admit('known', () => hasher.hash(password)),
-    verify: (phcHash, password, verifyOptions) => admit(verifyOptions?.priority ?? 'known', () => hasher.verify(phcHash, password)),
+    verify: (phcHash, password, verifyOptions) => admit(verifyOptions?.priority ?? 'known', () => hasher.verify(phcHash, password), verifyOptions?.account),
     verifyDummy: (password, verifyOptions) => admit(verifyOptions?.priority ?? 'unknown', () => hasher.verifyDummy(password)),
     stats: () => ({ running, queuedKnown: known.length, queuedUnknown: unknown.length, refused }),
   };

@@ -6,6 +6,7 @@ import { recordAudit } from './shared/audit.ts';
 import type { FlowDeps } from './shared/deps.ts';
 import { consumeEmailCode, emailCodeKeys, sendEmailCode, type SentCode } from './shared/email-codes.ts';
 import { requireRecentAuthentication } from './shared/reauthentication.ts';
+import { endTrustedDevices } from './login/trusted-devices.ts';
 import { endOtherSessions } from './shared/sessions.ts';
 import { EDITED_SUCCESSFULLY } from './shared/messages.ts';
 
@@ -52,6 +53,8 @@ export async function verifyEmailChange(
       // sessions end and an earlier Password window no longer counts for further changes.
       await store.markTwoFactorChanged(account.id, now);
       await endOtherSessions(store, account.id, now, session.id, 'email_changed');
+      // An authenticator replaced: no device trusted with the old one may skip its successor.
+      await endTrustedDevices(deps, store, account.id, 'authenticator_replaced', { username: account.username, ip: context.ip });
     }
     await recordAudit(deps, { type: 'email.verified', outcome: 'success', userId: account.id, username: account.username, client: session.client, ip: context.ip }, store);
   });

@@ -22,6 +22,7 @@ export async function changePassword(
   if (weakness !== null) throw new DomainError('validation_error', weakness);
   await checkAccountPassword(deps, account, input.currentPassword, {
     client: session.client,
+    deviceId: session.deviceId,
     ip: context.ip,
     auditType: 'password.changed',
     message: 'The current password is incorrect.',

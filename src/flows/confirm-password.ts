@@ -34,6 +34,7 @@ export async function confirmPassword(deps: FlowDeps, input: ConfirmPasswordInpu
   const { account, session } = input;
   await checkAccountPassword(deps, account, input.password, {
     client: session.client,
+    deviceId: session.deviceId,
     ip: context.ip,
     auditType: 'reauth',
     message: 'The password is incorrect.',

@@ -69,7 +69,7 @@ export async function signIn(deps: FlowDeps, input: SignInInput): Promise<SignIn
     // Unknown usernames cost the same Argon2 work, so timing does not reveal which accounts exist.
     // Known devices are admitted to the hasher ahead of unknown ones (core/admission-queue.ts).
     const priority = device === null ? 'unknown' : 'known';
-    passwordOk = account ? await deps.passwords.verify(account.passwordHash, input.password, { priority }) : await deps.passwords.verifyDummy(input.password, { priority });
+    passwordOk = account ? await deps.passwords.verify(account.passwordHash, input.password, { priority, account: account.id }) : await deps.passwords.verifyDummy(input.password, { priority });
   } catch (error) {
     // Nothing was judged: the slot goes back.
     await releaseAttempt(deps, budget.key);

@@ -106,7 +106,9 @@ export function handleError(error: FastifyError | DomainError, request: FastifyR
     let status = HTTP_STATUS[error.code];
     if (error.code === 'invalid_code') status = request.routeOptions.config.invalidCodeStatus ?? status;
     if (error.retryAfterSeconds !== undefined) void reply.header('Retry-After', String(error.retryAfterSeconds));
-    if (status >= 500) request.log.error({ err: error }, 'request failed');
+    // A domain error is a decision, not a fault (a full admission queue, a mail server that said
+    // no): one line at warn, without a stack, so a password spray does not flood the error log.
+    if (status >= 500) request.log.warn({ code: error.code }, 'request refused');
     return sendError(reply, error.code, error.text ?? error.message, status, { attemptsLeft: error.attemptsLeft, field: error.field, clockSkewSeconds: error.clockSkewSeconds, reason: error.reason });
   }
   const mapped = frameworkError(error);

@@ -65,6 +65,28 @@ describe('the admission queue in front of the password hasher', () => {
     await Promise.all(admitted);
   });
 
+  it("lets one account only its share of the known lane: its own device tokens cannot crowd out another account's known device", async () => {
+    const gate = gatedHasher();
+    const queue = createAdmissionQueue(gate.hasher, { concurrency: 1, maxQueuedUnknown: 10, maxKnownPerAccount: 2 });
+    const results = [queue.verify('h', 'busy', { priority: 'unknown' })];
+    // An insider floods with five of their own known-device checks, then the victim's known device logs in.
+    for (let i = 1; i <= 5; i++) results.push(queue.verify('h', `flood${i}`, { priority: 'known', account: 'insider' }));
+    results.push(queue.verify('h', 'victim-ok', { priority: 'known', account: 'victim' }));
+    await tick();
+    expect(queue.stats()).toMatchObject({ running: 1, queuedKnown: 3, queuedUnknown: 3 });
+    for (let i = 0; i < 7; i++) {
+      gate.finishNext();
+      await tick();
+    }
+    // The insider's first two went ahead as known; the other three waited behind the victim, as unknown ones do.
+    expect(gate.started).toEqual(['busy', 'flood1', 'flood2', 'victim-ok', 'flood3', 'flood4', 'flood5']);
+    expect(await Promise.all(results)).toEqual([false, false, false, false, false, false, true]);
+    // Shares are given back: the insider's next known check is known again.
+    void queue.verify('h', 'later', { priority: 'known', account: 'insider' });
+    await tick();
+    expect(queue.stats()).toMatchObject({ running: 1, queuedKnown: 0 });
+  });
+
   it('gives the slot back when a hash throws', async () => {
     const failing: PasswordHasher = { hash: async () => 'x', verify: async () => Promise.reject(new Error('boom')), verifyDummy: async () => false };
     const queue = createAdmissionQueue(failing, { concurrency: 1, maxQueuedUnknown: 0 });

@@ -96,7 +96,7 @@ describe.each(DIALECTS)('languages of answers and mails (%s)', (dialect) => {
     expect(body<{ error: { message: string } }>(again).error.message).toBe('Das aktuelle Passwort ist falsch.');
   });
 
-  it('fills placeholders in the language: the attempts warning with its plural and its wait', async () => {
+  it('fills placeholders in the language: the attempts warning (this device'"'"'s budget) with its plural and its wait', async () => {
     const user = await signedIn();
     await call('PUT', '/api/v1/me/language', { token: user.token, payload: { language: 'de' } });
     const messages: string[] = [];
@@ -105,8 +105,8 @@ describe.each(DIALECTS)('languages of answers and mails (%s)', (dialect) => {
       messages.push(body<{ error: { message: string } }>(response).error.message);
     }
     expect(messages[0]).toBe('Das Passwort ist falsch.');
-    expect(messages[7]).toBe('Das Passwort ist falsch. Noch 2 Versuche, bevor Anmeldungen bei Ihrem Konto für 15 Minuten gesperrt werden.');
-    expect(messages[8]).toBe('Das Passwort ist falsch. Noch 1 Versuch, bevor Anmeldungen bei Ihrem Konto für 15 Minuten gesperrt werden.');
+    expect(messages[7]).toBe('Das Passwort ist falsch. Noch 2 Versuche, bevor Anmeldungen von diesem Gerät für 15 Minuten gesperrt werden.');
+    expect(messages[8]).toBe('Das Passwort ist falsch. Noch 1 Versuch, bevor Anmeldungen von diesem Gerät für 15 Minuten gesperrt werden.');
   });
 
   it('answers by Accept-Language without a session or a stored choice, and English for a language it lacks', async () => {

@@ -19,6 +19,13 @@ describe.each(DIALECTS)('reauthentication (%s)', (dialect) => {
     return { ...user, token: await loginToken(t.app, user.username, user.password) };
   }
 
+  /** Signed in on a desktop that keeps its device token (a known device from then on). */
+  async function signedInOnDevice() {
+    const user = await createUser(t.app);
+    const answer = body<{ token: string; deviceToken: string }>(await post(t.app, '/api/v1/auth/login', { username: user.username, password: user.password, client: 'desktop' }));
+    return { ...user, token: answer.token, deviceToken: answer.deviceToken };
+  }
+
   async function me(token: string) {
     const response = await get(t.app, '/api/v1/me', token);
     expect(response.statusCode).toBe(200);
@@ -27,7 +34,7 @@ describe.each(DIALECTS)('reauthentication (%s)', (dialect) => {
 
 
   it('warns before wrong passwords in the Password window pause logins, and says what is paused (issue 13 #4)', async () => {
-    const user = await signedIn();
+    const user = await signedInOnDevice();
     const answers: { code: string; message: string; attemptsLeft?: number }[] = [];
     for (let i = 0; i < 10; i++) {
       const response = await post(t.app, '/api/v1/me/reauth', { password: 'wrong-password' }, user.token);
@@ -37,15 +44,27 @@ describe.each(DIALECTS)('reauthentication (%s)', (dialect) => {
     // Silent while many are left, then counted down, from the server, for every client.
     expect(answers.slice(0, 6).map((a) => a.attemptsLeft)).toEqual([undefined, undefined, undefined, undefined, undefined, undefined]);
     expect(answers.slice(6).map((a) => a.attemptsLeft)).toEqual([3, 2, 1, 0]);
-    expect(answers[7]!.message).toBe('The password is incorrect. 2 attempts left before logins to your account are paused for 15 minutes.');
-    expect(answers[8]!.message).toBe('The password is incorrect. 1 attempt left before logins to your account are paused for 15 minutes.');
-    expect(answers[9]!.message).toMatch(/^The password is incorrect\. Too many wrong passwords: logins to your account are paused for 15 minutes on every client\./);
-    // And it is so: the right password no longer logs in.
-    const login = await post(t.app, '/api/v1/auth/login', { username: user.username, password: user.password, client: 'desktop' });
+    // The session was made on a known device, so its wrong passwords spend that device's budget (issue 11).
+    expect(answers[7]!.message).toBe('The password is incorrect. 2 attempts left before logins from this device are paused for 15 minutes.');
+    expect(answers[8]!.message).toBe('The password is incorrect. 1 attempt left before logins from this device are paused for 15 minutes.');
+    expect(answers[9]!.message).toMatch(/^The password is incorrect\. Too many wrong passwords: logins from this device are paused for 15 minutes\./);
+    // And it is so: the right password no longer logs in from this device (the same answer as any lock)...
+    const login = await post(t.app, '/api/v1/auth/login', { username: user.username, password: user.password, client: 'desktop', deviceToken: user.deviceToken });
     expect(login.statusCode).toBe(429);
     expect(body<{ error: { message: string } }>(login).error.message).toBe(
       'Too many attempts. Logins to this account with a password are paused: try again in 15 minutes.',
     );
+    // ...while the owner's other clients are not locked by whoever holds this session.
+    expect((await post(t.app, '/api/v1/auth/login', { username: user.username, password: user.password, client: 'mobile' })).statusCode).toBe(200);
+  });
+
+  it('a session without a known device (older than device credentials) spends the username budget, as before', async () => {
+    const user = await signedIn();
+    const session = (await me(user.token)).session.id;
+    await t.services.database.db.updateTable('sessions').set({ device_id: null }).where('id', '=', session).execute();
+    for (let i = 0; i < 10; i++) await post(t.app, '/api/v1/me/reauth', { password: 'wrong-password' }, user.token);
+    const login = await post(t.app, '/api/v1/auth/login', { username: user.username, password: user.password, client: 'mobile' });
+    expect(login.statusCode).toBe(429);
   });
 
   it('hands back the pending authenticator key on request, and a new one otherwise (issue 13 #3)', async () => {

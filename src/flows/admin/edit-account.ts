@@ -77,6 +77,8 @@ export async function editAccount(deps: FlowDeps, username: string, edit: Accoun
       await endTrustedDevices(deps, store, account.id, 'administrator', { username: account.username, actor: actor.name, ip: actor.ip });
       await store.deletePasswordTokens(account.id);
       await dropUnfinishedEnrollments(store, account.id);
+      // A code issued before the suspension must not outlive it (issuing one is refused while disabled).
+      await store.deleteAdminRecoveryCode(account.id);
       await recordAudit(deps, { ...base, type: 'account.disabled', detail: { sessions_ended: ended } }, store);
     }
     if (changes.disabled === false) await recordAudit(deps, { ...base, type: 'account.enabled' }, store);

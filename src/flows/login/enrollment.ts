@@ -129,8 +129,29 @@ export async function addAuthenticatorFor(
     trustDevice?: boolean;
     authenticator: NewAuthenticator;
     context: RequestContext;
+    /** Said of this kind of authenticator in the audit event, beside its method and id. */
+    auditDetail?: Record<string, string | number | boolean>;
   },
 ): Promise<AddedAuthenticator> {
+  const added = await addConfirmedAuthenticator(deps, store, input);
+  // One event for every kind: turning two-factor on, or one more authenticator.
+  await recordAudit(
+    deps,
+    {
+      type: added.recoveryCodes === null ? 'authenticator.added' : 'two_factor.enabled',
+      outcome: 'success',
+      userId: input.account.id,
+      username: input.account.username,
+      client: input.session.client,
+      ip: input.context.ip,
+      detail: { method: input.authenticator.type, authenticator_id: input.authenticator.id, ...input.auditDetail },
+    },
+    store,
+  );
+  return added;
+}
+
+async function addConfirmedAuthenticator(deps: FlowDeps, store: Store, input: Parameters<typeof addAuthenticatorFor>[2]): Promise<AddedAuthenticator> {
   const { account, session, enrollment, authenticator } = input;
   if (enrollment === undefined) return { recoveryCodes: await addAuthenticator(deps, store, account, authenticator, session.id), signedIn: null };
 

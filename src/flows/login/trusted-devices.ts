@@ -11,6 +11,7 @@ const DAY_MS = 24 * 60 * 60_000;
 
 /** Why trust ended, as the audit log says it (the events listed in issue 11). */
 export type TrustEndReason =
+  | 'authenticator_replaced'
   | 'two_factor_recovered'
   | 'password_changed'
   | 'password_reset'

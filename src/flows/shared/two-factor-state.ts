@@ -71,6 +71,8 @@ export async function switchTwoFactorOff(
   await store.removeAuthenticators(userId);
   await store.deletePendingTOTPSecret(userId);
   await store.deleteRecoveryCodes(userId);
+  // With two-factor off there is nothing to recover: an administrator's code would be a way in.
+  await store.deleteAdminRecoveryCode(userId);
   await store.markTwoFactorChanged(userId, now);
   await endTrustedDevices(deps, store, userId, reason === 'administrator' ? 'two_factor_admin_reset' : 'two_factor_disabled');
   if (keepSessionId === undefined) return (await store.endSessionsOfAccount(userId, { reason, now })).ended;

@@ -19,6 +19,9 @@ function toDevice(row: Selectable<DevicesTable>): Device {
   };
 }
 
+/** Devices kept per account (known and trusted together); see createDevice. */
+export const MAX_DEVICES_PER_ACCOUNT = 50;
+
 export function deviceQueries(db: Kysely<Database>): DeviceStore {
   // The attempt-counter keys of the account's devices, for the lock overview and the unlock.
   const deviceKeys = (userId: string) =>
@@ -41,6 +44,17 @@ export function deviceQueries(db: Kysely<Database>): DeviceStore {
           last_used_at: device.lastUsedAt,
           trusted_at: device.trustedAt,
         })
+        .execute();
+      // Every completed login leaves a device, so one account could otherwise mint rows without
+      // end: past the newest MAX_DEVICES_PER_ACCOUNT, the least recently used known-only devices go
+      // (a trusted one stays until its trust ends; forgetting one only asks for a code again).
+      await db
+        .deleteFrom('devices')
+        .where('user_id', '=', device.userId)
+        .where('trusted_at', 'is', null)
+        .where('id', 'not in', (eb) =>
+          eb.selectFrom('devices').select('id').where('user_id', '=', device.userId).orderBy('last_used_at', 'desc').orderBy('id', 'desc').limit(MAX_DEVICES_PER_ACCOUNT),
+        )
         .execute();
     },
 

@@ -11,7 +11,13 @@ import { t } from '../i18n.ts';
 /** Where the password reset mail's link leads: `/reset-password?token=...`. */
 export function ResetPasswordScreen(): JSX.Element {
   useTitle(t('Reset Password'));
-  const [token] = useState(() => new URLSearchParams(window.location.search).get('token') ?? '');
+  const [token] = useState(() => {
+    const fromLink = new URLSearchParams(window.location.search).get('token') ?? '';
+    // The token must not linger in the address bar, the history or a screenshot: it goes before
+    // the first paint, not in an effect after it.
+    if (window.location.search !== '') window.history.replaceState(null, '', ROUTES.resetPassword);
+    return fromLink;
+  });
   const [next, setNext] = useState('');
   const [confirm, setConfirm] = useState('');
   const [problem, setProblem] = useState<{ field: 'next' | 'confirm'; message: string } | null>(null);
@@ -22,8 +28,6 @@ export function ResetPasswordScreen(): JSX.Element {
   const ids = useNewPasswordIds();
 
   useEffect(() => {
-    // The token must not linger in the address bar, the history or a screenshot.
-    if (window.location.search !== '') window.history.replaceState(null, '', ROUTES.resetPassword);
     document.getElementById(ids.next)?.focus();
   }, [ids.next]);
 

@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import { DomainError } from '../../../core/errors.ts';
 import type { Account, Authenticator, RequestContext, Session } from '../../../core/types.ts';
 import { attemptKeys, checkUnderLimit, secondFactorPolicy } from '../../shared/attempt-limits.ts';
-import { recordAudit } from '../../shared/audit.ts';
 import type { FlowDeps } from '../../shared/deps.ts';
 import { consumeEmailCode, emailCodeKeys } from '../../shared/email-codes.ts';
 import { EDITED_SUCCESSFULLY } from '../../shared/messages.ts';
@@ -49,20 +48,6 @@ export async function enableEmail(
   const { recoveryCodes, signedIn } = await deps.store.transaction(async (store) => {
     await store.setEmail(account.id, proven.address, true, now);
     const added = await addAuthenticatorFor(deps, store, { account, session, enrollment: input.enrollment, trustDevice: input.trustDevice === true, authenticator, context });
-    const codes = added.recoveryCodes;
-    await recordAudit(
-      deps,
-      {
-        type: codes === null ? 'authenticator.added' : 'two_factor.enabled',
-        outcome: 'success',
-        userId: account.id,
-        username: account.username,
-        client: session.client,
-        ip: context.ip,
-        detail: { method: 'email', authenticator_id: authenticator.id },
-      },
-      store,
-    );
     return added;
   });
   const notified = { ...account, email: proven.address, emailVerified: true };

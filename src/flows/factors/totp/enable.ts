@@ -5,7 +5,6 @@ import { DomainError } from '../../../core/errors.ts';
 import { verifyTOTP } from '../../../core/totp.ts';
 import type { Account, Authenticator, RequestContext, Session } from '../../../core/types.ts';
 import { attemptKeys, checkUnderLimit, secondFactorPolicy } from '../../shared/attempt-limits.ts';
-import { recordAudit } from '../../shared/audit.ts';
 import type { FlowDeps } from '../../shared/deps.ts';
 import { EDITED_SUCCESSFULLY } from '../../shared/messages.ts';
 import { requireRecentAuthentication } from '../../shared/reauthentication.ts';
@@ -69,20 +68,6 @@ export async function enableTOTP(
       throw new DomainError('validation_error', 'The authenticator setup changed meanwhile. Start the setup again.');
     }
     const added = await addAuthenticatorFor(deps, store, { account, session, enrollment: input.enrollment, trustDevice: input.trustDevice === true, authenticator, context });
-    const codes = added.recoveryCodes;
-    await recordAudit(
-      deps,
-      {
-        type: codes === null ? 'authenticator.added' : 'two_factor.enabled',
-        outcome: 'success',
-        userId: account.id,
-        username: account.username,
-        client: session.client,
-        ip: context.ip,
-        detail: { method: 'totp', authenticator_id: id },
-      },
-      store,
-    );
     return added;
   });
   if (input.enrollment?.purpose === 'admin_recovery') await notifyRecovered(deps, account, 'totp');

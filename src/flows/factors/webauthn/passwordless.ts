@@ -58,6 +58,13 @@ export async function signInWithPasskey(deps: FlowDeps, input: PasskeySignInInpu
     throw error;
   }
 
+  // A disabled account cannot log in, with the same answer as any refused key (as a wrong
+  // password at the password step): no session, no device credential, no notice.
+  if (account.disabled) {
+    await recordAudit(deps, { ...audit, type: 'login.passkey', outcome: 'failure', userId: account.id, username: account.username, detail: { reason: 'account_disabled' } });
+    throw new DomainError('invalid_credentials', REFUSED);
+  }
+
   const origin: SessionOrigin = { client: input.client, deviceName: input.deviceName, ip: input.ip, userAgent: input.userAgent };
   // Read before the transaction: on SQLite a query outside it would wait for its connection.
   const known = await findPresentedDevice(deps, input.deviceToken, account, input.client);

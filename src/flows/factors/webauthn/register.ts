@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import type { RegistrationResponseJSON } from '@simplewebauthn/server';
 import { DomainError } from '../../../core/errors.ts';
 import type { Account, Authenticator, RequestContext, Session } from '../../../core/types.ts';
-import { recordAudit } from '../../shared/audit.ts';
 import type { FlowDeps } from '../../shared/deps.ts';
 import { EDITED_SUCCESSFULLY } from '../../shared/messages.ts';
 import { requireRecentAuthentication } from '../../shared/reauthentication.ts';
@@ -56,27 +55,15 @@ export async function finishWebAuthnRegistration(
     if ((await store.findWebAuthnAuthenticator(credential.id)) !== null) {
       throw new DomainError('conflict', 'This passkey or security key is already registered.');
     }
-    const added = await addAuthenticatorFor(deps, store, { account, session, enrollment: input.enrollment, trustDevice: input.trustDevice === true, authenticator, context });
-    const codes = added.recoveryCodes;
-    await recordAudit(
-      deps,
-      {
-        type: codes === null ? 'authenticator.added' : 'two_factor.enabled',
-        outcome: 'success',
-        userId: account.id,
-        username: account.username,
-        client: session.client,
-        ip: context.ip,
-        detail: {
-          method: 'webauthn',
-          authenticator_id: id,
-          attachment: credential.attachment ?? 'unknown',
-          user_verified: credential.userVerified,
-          discoverable: credential.discoverable ?? 'unknown',
-        },
-      },
-      store,
-    );
+    const added = await addAuthenticatorFor(deps, store, {
+      account,
+      session,
+      enrollment: input.enrollment,
+      trustDevice: input.trustDevice === true,
+      authenticator,
+      context,
+      auditDetail: { attachment: credential.attachment ?? 'unknown', user_verified: credential.userVerified, discoverable: credential.discoverable ?? 'unknown' },
+    });
     return added;
   });
   // One notice either way, titled as the issue words it: "A passkey was added to your account".
