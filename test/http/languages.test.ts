@@ -96,7 +96,7 @@ describe.each(DIALECTS)('languages of answers and mails (%s)', (dialect) => {
     expect(body<{ error: { message: string } }>(again).error.message).toBe('Das aktuelle Passwort ist falsch.');
   });
 
-  it('fills placeholders in the language: the attempts warning (this device'"'"'s budget) with its plural and its wait', async () => {
+  it("fills placeholders in the language: the attempts warning (this device's budget) with its plural and its wait", async () => {
     const user = await signedIn();
     await call('PUT', '/api/v1/me/language', { token: user.token, payload: { language: 'de' } });
     const messages: string[] = [];
