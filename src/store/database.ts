@@ -46,6 +46,11 @@ function openSqlite(options: DatabaseOptions): DatabaseHandle {
   connection.pragma('journal_mode = WAL');
   connection.pragma('foreign_keys = ON');
   connection.pragma('synchronous = NORMAL');
+  // Every login writes a few hot pages (attempt counters, the challenge, sessions, audit): a
+  // larger WAL between checkpoints writes each hot page back once per checkpoint, not once per
+  // ~60 logins. The WAL file is truncated back after each checkpoint (journal_size_limit).
+  connection.pragma('wal_autocheckpoint = 10000');
+  connection.pragma(`journal_size_limit = ${64 * 1024 * 1024}`);
   const db = new Kysely<Database>({ dialect: new LockWaitingSqliteDialect(connection, options.sqliteLockWaitMs ?? DEFAULT_LOCK_WAIT_MS) });
   return {
     dialect: 'sqlite',

@@ -85,6 +85,9 @@ describe.each(DIALECTS)('Require two-factor: the policy (%s)', (dialect) => {
       expect(refused.error.message).toBe(OWN_FIRST);
     }
     expect(body(await get(t.app, '/api/v1/admin/policy', token))).toEqual({ twoFactorRequired: 'off', gracePeriodDays: 0 });
+    // Said before the Password window is asked for: a fresh login (no window) gets the 409, not 403.
+    const fresh = body<LoginAnswer>(await login(t.app, other.username, other.password)).token!;
+    expect(expectError(await put(t.app, '/api/v1/admin/policy', { twoFactorRequired: 'all', gracePeriodDays: 0 }, fresh), 409, 'conflict').error.message).toBe(OWN_FIRST);
     // "Off" is always allowed.
     expect(body(expectOk(await put(t.app, '/api/v1/admin/policy', { twoFactorRequired: 'off', gracePeriodDays: 5 }, token)))).toEqual({ twoFactorRequired: 'off', gracePeriodDays: 5 });
     const audit = body<{ events: { type: string; actor: string }[] }>(await get(t.app, '/api/v1/admin/audit-events?limit=5', token)).events;

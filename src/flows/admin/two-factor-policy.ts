@@ -33,8 +33,14 @@ export async function setPolicy(deps: FlowDeps, input: TwoFactorPolicy, actor: A
   if (!Number.isInteger(input.gracePeriodDays) || input.gracePeriodDays < 0 || input.gracePeriodDays > MAX_GRACE_DAYS) {
     throw new DomainError('validation_error', localize('The grace period must be 0 to {max} days.', { max: MAX_GRACE_DAYS }), { field: 'gracePeriodDays' });
   }
-  requireAdminReauthentication(deps, actor);
   const policy: TwoFactorPolicy = { twoFactorRequired: input.twoFactorRequired, gracePeriodDays: input.gracePeriodDays };
+  // Judged before the Password window is asked for (as a new account's input is): the client can
+  // say "set up your own first" without asking for a password that could not help. The same
+  // check runs again below, under the lock, for the answer that counts.
+  if (actor.account !== undefined && policyAppliesTo(policy, actor.account.role) && actor.account.authenticatorCount === 0) {
+    throw new DomainError('conflict', OWN_TWO_FACTOR_FIRST);
+  }
+  requireAdminReauthentication(deps, actor);
   const now = deps.clock();
   const previous = await deps.store.transaction(async (store) => {
     // Queued behind other changes to the administrators, so the guard below reads a current account.

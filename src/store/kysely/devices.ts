@@ -48,6 +48,13 @@ export function deviceQueries(db: Kysely<Database>): DeviceStore {
       // Every completed login leaves a device, so one account could otherwise mint rows without
       // end: past the newest MAX_DEVICES_PER_ACCOUNT, the least recently used known-only devices go
       // (a trusted one stays until its trust ends; forgetting one only asks for a code again).
+      // Counted first (an index lookup): the delete, with its subquery, runs only past the cap.
+      const { count } = await db
+        .selectFrom('devices')
+        .select((eb) => eb.fn.countAll<number>().as('count'))
+        .where('user_id', '=', device.userId)
+        .executeTakeFirstOrThrow();
+      if (Number(count) <= MAX_DEVICES_PER_ACCOUNT) return;
       await db
         .deleteFrom('devices')
         .where('user_id', '=', device.userId)
