@@ -78,7 +78,7 @@ describe.each(DIALECTS)('an administrator recovers a user (%s)', (dialect) => {
     const first = body<Answer>(await login(t.app, user.username, user.password));
     expect(first.methods).not.toContain('admin_recovery');
     const answer = body<Answer>(expectOk(await answerWith(first.challengeId!, code.toLowerCase().replaceAll('-', ' '))));
-    expect(answer).toEqual({ status: 'two_factor_enrollment_required', enrollmentToken: expect.any(String), expiresAt: expect.any(String) });
+    expect(answer).toEqual({ status: 'two_factor_enrollment_required', enrollmentToken: expect.any(String), expiresAt: expect.any(String), trustedDeviceDays: 180 });
     const enrollment = answer.enrollmentToken!;
     // Nothing is removed until the new authenticator is confirmed; the enrollment token opens only the setup.
     expect(await t.services.flows.store.countAuthenticators(user.id)).toBe(1);

@@ -144,7 +144,7 @@ describe.each(DIALECTS)('Require two-factor: the policy (%s)', (dialect) => {
     expect((await get(t.app, '/api/v1/me', open)).statusCode).toBe(200);
     const sessionsBefore = await sessionCount(user.username);
     const answer = body<LoginAnswer>(expectOk(await login(t.app, user.username, user.password)));
-    expect(answer).toEqual({ status: 'two_factor_enrollment_required', enrollmentToken: expect.any(String), expiresAt: expect.any(String) });
+    expect(answer).toEqual({ status: 'two_factor_enrollment_required', enrollmentToken: expect.any(String), expiresAt: expect.any(String), trustedDeviceDays: 180 });
     expect(await sessionCount(user.username)).toBe(sessionsBefore);
     const enrollment = answer.enrollmentToken!;
 

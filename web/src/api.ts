@@ -82,7 +82,7 @@ export interface TrustedDevice {
 
 export type LoginResult =
   | { status: 'ok'; expiresAt: string; user: User; recoveryCodesLeft?: number; notice?: string; twoFactorRequiredBy?: string }
-  | { status: 'two_factor_enrollment_required'; enrollmentToken: string; expiresAt: string }
+  | { status: 'two_factor_enrollment_required'; enrollmentToken: string; expiresAt: string; trustedDeviceDays?: number }
   | { status: 'second_factor_required'; challengeId: string; methods: ChallengeMethod[]; expiresAt: string; trustedDeviceDays?: number }
   | { status: 'password_change_required'; passwordChangeToken: string; expiresAt: string };
 
@@ -205,7 +205,18 @@ let enrollmentToken: string | null = null;
 
 export function setEnrollmentToken(token: string | null): void {
   enrollmentToken = token;
+  if (token === null) enrollmentTrust = false;
 }
+
+// "Trust this device" ticked during a required setup: its enable call asks for it, since that
+// setup is the login's last step.
+let enrollmentTrust = false;
+
+export function setEnrollmentTrust(trust: boolean): void {
+  enrollmentTrust = trust;
+}
+
+const trustAtEnrollment = (): { trustDevice?: true } => (enrollmentToken !== null && enrollmentTrust ? { trustDevice: true } : {});
 
 async function request<T>(method: string, path: string, body?: unknown, options: { quiet401?: boolean } = {}): Promise<T> {
   const init: RequestInit = {
@@ -281,7 +292,7 @@ export const api = {
   passkeyRegistrationOptions: (): Promise<PublicKeyCredentialCreationOptionsJSON> =>
     request('POST', '/api/v1/me/two-factor/webauthn/registration/options', {}),
   registerPasskey: (name: string, response: RegistrationResponseJSON): Promise<PasskeyAdded> =>
-    endsOtherSessions(request('POST', '/api/v1/me/two-factor/webauthn/registration', { name, response })),
+    endsOtherSessions(request('POST', '/api/v1/me/two-factor/webauthn/registration', { name, response, ...trustAtEnrollment() })),
   /** The login's own step after an administrator set the password; answers as the login would. */
   changeRequiredPassword: (passwordChangeToken: string, newPassword: string): Promise<LoginResult> =>
     request('POST', '/api/v1/auth/password-change', { passwordChangeToken, newPassword }),
@@ -299,9 +310,9 @@ export const api = {
    */
   startTOTPSetup: (name?: string): Promise<TOTPSetup> =>
     request('POST', '/api/v1/me/two-factor/totp/setup', name === undefined ? { reusePending: true } : { name, reusePending: true }),
-  enableTOTP: (code: string): Promise<Enabled> => endsOtherSessions(request('POST', '/api/v1/me/two-factor/totp/enable', { code })),
+  enableTOTP: (code: string): Promise<Enabled> => endsOtherSessions(request('POST', '/api/v1/me/two-factor/totp/enable', { code, ...trustAtEnrollment() })),
   startEmailSetup: (): Promise<CodeSent> => request('POST', '/api/v1/me/two-factor/email/setup', {}),
-  enableEmail: (code: string): Promise<Enabled> => endsOtherSessions(request('POST', '/api/v1/me/two-factor/email/enable', { code })),
+  enableEmail: (code: string): Promise<Enabled> => endsOtherSessions(request('POST', '/api/v1/me/two-factor/email/enable', { code, ...trustAtEnrollment() })),
   disableTwoFactor: (): Promise<{ message: string }> => endsOtherSessions(request('DELETE', '/api/v1/me/two-factor', {})),
   regenerateRecoveryCodes: (): Promise<{ recoveryCodes: string[] }> => request('POST', '/api/v1/me/two-factor/recovery-codes', {}),
   changeEmail: (email: string): Promise<CodeSent> => request('PUT', '/api/v1/me/email', { email }),

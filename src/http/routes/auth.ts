@@ -56,7 +56,7 @@ function presentPasswordStep(request: FastifyRequest, reply: FastifyReply, resul
   if (result.status === 'password_change_required') {
     return { status: result.status, passwordChangeToken: result.passwordChangeToken, expiresAt: iso(result.expiresAt) };
   }
-  if (result.status === 'two_factor_enrollment_required') return presentEnrollment(result);
+  if (result.status === 'two_factor_enrollment_required') return presentEnrollment(result, trustedDeviceDays);
   return {
     status: 'ok',
     ...deliverToken(request, reply, client, result, trustedDeviceDays),
@@ -69,8 +69,9 @@ function presentPasswordStep(request: FastifyRequest, reply: FastifyReply, resul
  * No session: the token opens only the setup (src/http/enrollment-scope.ts). It is in the body
  * for every client, the web one too, whose script keeps it in memory for the few setup calls.
  */
-function presentEnrollment(result: StartedEnrollment) {
-  return { status: result.status, enrollmentToken: result.enrollmentToken, expiresAt: iso(result.expiresAt) };
+function presentEnrollment(result: StartedEnrollment, trustedDeviceDays: number) {
+  // The setup ends the login, so it may trust this device as the code step would (`trustDevice` on its enable).
+  return { status: result.status, enrollmentToken: result.enrollmentToken, expiresAt: iso(result.expiresAt), ...(trustedDeviceDays > 0 ? { trustedDeviceDays } : {}) };
 }
 
 export function authRoutes(deps: FlowDeps) {
@@ -123,7 +124,7 @@ export function authRoutes(deps: FlowDeps) {
       // assertion's presence), checked before any attempt is spent.
       const proof = readProof(method, { code, response: response === undefined ? undefined : toAuthenticationResponse(response) });
       const result = await verifySecondFactor(deps, { challengeId, proof, trustDevice: trustDevice === true });
-      if (result.status === 'two_factor_enrollment_required') return presentEnrollment(result);
+      if (result.status === 'two_factor_enrollment_required') return presentEnrollment(result, days);
       return {
         status: 'ok',
         ...deliverToken(request, reply, result.clientKind, result, days),

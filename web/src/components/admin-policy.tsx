@@ -1,6 +1,6 @@
 import type { JSX } from 'preact';
 import { useCallback, useEffect, useId, useState } from 'preact/hooks';
-import { api, messageOf, type Adoption, type TwoFactorRequirement } from '../api.ts';
+import { ApiError, api, messageOf, type Adoption, type TwoFactorRequirement } from '../api.ts';
 import type { Reauth } from './password-dialog.tsx';
 import { Alert, Success } from './ui.tsx';
 import { formatDateTime, t } from '../i18n.ts';
@@ -75,6 +75,11 @@ export function TwoFactorPolicySection({ withReauth, reloadKey }: { withReauth: 
       await load();
     } catch (failure) {
       setError(messageOf(failure));
+      // Refused (your own two-factor first): the form shows the policy still in force, not the refused one.
+      if (failure instanceof ApiError && failure.code === 'conflict' && adoption !== null) {
+        setRequired(adoption.policy.twoFactorRequired);
+        setDays(String(adoption.policy.gracePeriodDays));
+      }
     } finally {
       setBusy(false);
     }

@@ -1,6 +1,6 @@
 import type { JSX } from 'preact';
-import { useEffect, useState } from 'preact/hooks';
-import { api, messageOf, setEnrollmentToken, type Me, type SecondFactorMethod, type TOTPSetup } from '../api.ts';
+import { useEffect, useId, useState } from 'preact/hooks';
+import { api, messageOf, setEnrollmentToken, setEnrollmentTrust, type Me, type SecondFactorMethod, type TOTPSetup } from '../api.ts';
 import { EmailSetupForm } from './email-setup.tsx';
 import { PasskeySetupForm } from './passkey-setup.tsx';
 import { RecoveryCodes } from './recovery-codes.tsx';
@@ -11,6 +11,8 @@ import { t } from '../i18n.ts';
 interface Props {
   /** The login's enrollment token: it opens only this setup. */
   token: string;
+  /** How long "Trust this device" lasts; 0 when the server turned the option off. */
+  trustedDeviceDays: number;
   /** The setup ended with "Edited successfully.": the session cookie is set, go home. */
   onFinished: () => void;
   onRestart: (message: string | null) => void;
@@ -20,7 +22,9 @@ interface Props {
  * The login's required step when the administrators require two-factor (or after a code from an
  * administrator): set up an authenticator now, and the login then ends with a session.
  */
-export function RequiredEnrollment({ token, onFinished, onRestart }: Props): JSX.Element {
+export function RequiredEnrollment({ token, trustedDeviceDays, onFinished, onRestart }: Props): JSX.Element {
+  const [trust, setTrust] = useState(false);
+  const trustId = useId();
   const [me, setMe] = useState<Me | null>(null);
   const [method, setMethod] = useState<SecondFactorMethod | null>(null);
   const [setup, setSetup] = useState<TOTPSetup | null>(null);
@@ -85,6 +89,23 @@ export function RequiredEnrollment({ token, onFinished, onRestart }: Props): JSX
             <span>{t('Passkey or security key')}</span>
           </label>
         </fieldset>
+      )}
+      {me !== null && trustedDeviceDays > 0 && (
+        <div class="field">
+          <label class="radio" for={trustId}>
+            <input
+              id={trustId}
+              type="checkbox"
+              checked={trust}
+              onChange={(event) => {
+                const checked = (event.currentTarget as HTMLInputElement).checked;
+                setTrust(checked);
+                setEnrollmentTrust(checked);
+              }}
+            />
+            {t('Trust this device for {days, plural, one {# day} other {# days}}', { days: trustedDeviceDays })}
+          </label>
+        </div>
       )}
       {me !== null && method === 'totp' && setup !== null && <TOTPSetupForm setup={setup} username={me.username} onEnabled={(result) => done(result, 'totp')} />}
       {me !== null && method === 'email' && me.email !== null && <EmailSetupForm email={me.email} onEnabled={(result) => done(result, 'email')} />}

@@ -34,6 +34,7 @@ export function LoginScreen({ notice, onLoggedIn }: LoginProps): JSX.Element {
   const [changeToken, setChangeToken] = useState<string | null>(null);
   // Set when two-factor must be set up before this login gets a session.
   const [enrollmentToken, setEnrollmentToken] = useState<string | null>(null);
+  const [enrollmentDays, setEnrollmentDays] = useState(0);
   const [forgot, setForgot] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [fieldErrors, setFieldErrors] = useState<{ username?: string; password?: string }>({});
@@ -74,6 +75,7 @@ export function LoginScreen({ notice, onLoggedIn }: LoginProps): JSX.Element {
       setChangeToken(null);
       setChallenge(null);
       setEnrollmentToken(result.enrollmentToken);
+      setEnrollmentDays(result.trustedDeviceDays ?? 0);
       return;
     }
     if (result.status === 'password_change_required') {
@@ -135,7 +137,7 @@ export function LoginScreen({ notice, onLoggedIn }: LoginProps): JSX.Element {
           <LanguagePicker id="login-language" onPick={(code) => rememberLanguage(code, { unsaved: true })} />
         </div>
         {enrollmentToken ? (
-          <RequiredEnrollment token={enrollmentToken} onFinished={() => void finish().catch((failure: unknown) => restart(messageOf(failure)))} onRestart={restart} />
+          <RequiredEnrollment token={enrollmentToken} trustedDeviceDays={enrollmentDays} onFinished={() => void finish().catch((failure: unknown) => restart(messageOf(failure)))} onRestart={restart} />
         ) : changeToken ? (
           <RequiredPasswordChange token={changeToken} onResult={(result) => proceed(result).catch((failure: unknown) => restart(messageOf(failure)))} onRestart={restart} />
         ) : forgot ? (
