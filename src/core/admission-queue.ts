@@ -44,14 +44,24 @@ export function createAdmissionQueue(hasher: PasswordHasher, options: AdmissionO
   const knownPerAccount = new Map<string, number>();
   const maxKnownPerAccount = options.maxKnownPerAccount ?? 2;
   let running = 0;
+  let runningUnknown = 0;
   let refused = 0;
+  // With more than one hash at once, one slot is kept for known devices: a known login then never
+  // waits for an unknown-device hash to finish (hashes cannot be interrupted), however long a
+  // spray's queue is. The price is that unknown devices alone use one core fewer.
+  const unknownSlots = Math.max(1, options.concurrency - 1);
+  const canStart = (lane: PasswordPriority): boolean => running < options.concurrency && (lane === 'known' || runningUnknown < unknownSlots);
+  const take = (lane: PasswordPriority): void => {
+    running += 1;
+    if (lane === 'unknown') runningUnknown += 1;
+  };
 
   const next = (): void => {
-    while (running < options.concurrency) {
-      const start = known.shift() ?? unknown.shift();
-      if (start === undefined) return;
-      running += 1;
-      start();
+    for (;;) {
+      const lane: PasswordPriority | null = known.length > 0 && canStart('known') ? 'known' : unknown.length > 0 && canStart('unknown') ? 'unknown' : null;
+      if (lane === null) return;
+      take(lane);
+      (lane === 'known' ? known : unknown).shift()!();
     }
   };
 
@@ -73,19 +83,22 @@ export function createAdmissionQueue(hasher: PasswordHasher, options: AdmissionO
   };
 
   const run = async <T>(priority: PasswordPriority, work: () => Promise<T>): Promise<T> => {
-    if (running >= options.concurrency) {
+    // Queued work of the same lane goes first (first come, first served within a lane).
+    if (canStart(priority) && (priority === 'known' ? known : unknown).length === 0) {
+      take(priority);
+    } else {
       if (priority === 'unknown' && unknown.length >= options.maxQueuedUnknown) {
         refused += 1;
         throw new DomainError('service_unavailable', BUSY, { retryAfterSeconds: 1 });
       }
+      // Counted as running by next() when it starts this one.
       await new Promise<void>((resolve) => (priority === 'known' ? known : unknown).push(resolve));
-    } else {
-      running += 1;
     }
     try {
       return await work();
     } finally {
       running -= 1;
+      if (priority === 'unknown') runningUnknown -= 1;
       next();
     }
   };

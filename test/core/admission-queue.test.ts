@@ -43,26 +43,43 @@ describe('the admission queue in front of the password hasher', () => {
     expect(await Promise.all(results)).toEqual([false, false, false, true, true]);
   });
 
-  it('refuses an unknown-device check at once (service_unavailable, Retry-After) when its lane is full, without a hash; known ones still queue', async () => {
+  it('refuses an unknown-device check at once (service_unavailable, Retry-After) when its lane is full, without a hash; a known one starts at once in the slot kept for it', async () => {
     const gate = gatedHasher();
     const queue = createAdmissionQueue(gate.hasher, { concurrency: 2, maxQueuedUnknown: 3 });
-    const admitted = Array.from({ length: 5 }, (_, i) => queue.verify('h', `u${i}`, { priority: 'unknown' }));
+    // Of two slots one is kept for known devices: u0 runs, u1-u3 wait, the lane is then full.
+    const admitted = Array.from({ length: 4 }, (_, i) => queue.verify('h', `u${i}`, { priority: 'unknown' }));
     await tick();
+    expect(queue.stats()).toMatchObject({ running: 1, queuedUnknown: 3 });
     const refused = await queue.verify('h', 'u-extra', { priority: 'unknown' }).catch((error: unknown) => error);
     expect(isDomainError(refused) && refused.code).toBe('service_unavailable');
     expect(isDomainError(refused) && refused.retryAfterSeconds).toBe(1);
     // Unknown usernames take the unknown lane by default, and are refused the same way.
     expect(await queue.verifyDummy('u-dummy').catch((error: unknown) => isDomainError(error) && error.code)).toBe('service_unavailable');
+    // The known-device login does not wait for any unknown hash: it runs beside u0 at once.
     const known = queue.verify('h', 'k-ok', { priority: 'known' });
-    expect(queue.stats()).toMatchObject({ running: 2, queuedUnknown: 3, queuedKnown: 1, refused: 2 });
-    for (let i = 0; i < 6; i++) {
+    await tick();
+    expect(queue.stats()).toMatchObject({ running: 2, queuedUnknown: 3, queuedKnown: 0, refused: 2 });
+    expect(gate.started).toEqual(['u0', 'k-ok']);
+    for (let i = 0; i < 5; i++) {
       gate.finishNext();
       await tick();
     }
     expect(gate.started).not.toContain('u-extra');
-    expect(gate.started.slice(0, 3)).toEqual(['u0', 'u1', 'k-ok']);
+    expect(gate.started).toEqual(['u0', 'k-ok', 'u1', 'u2', 'u3']);
     expect(await known).toBe(true);
     await Promise.all(admitted);
+  });
+
+  it('lets unknown devices use every slot but one, and all of them when alone on one core', async () => {
+    const gate = gatedHasher();
+    const wide = createAdmissionQueue(gate.hasher, { concurrency: 4, maxQueuedUnknown: 10 });
+    for (let i = 0; i < 5; i++) void wide.verify('h', `u${i}`, { priority: 'unknown' });
+    await tick();
+    expect(wide.stats()).toMatchObject({ running: 3, queuedUnknown: 2 });
+    const single = createAdmissionQueue(gatedHasher().hasher, { concurrency: 1, maxQueuedUnknown: 10 });
+    void single.verify('h', 'u', { priority: 'unknown' });
+    await tick();
+    expect(single.stats()).toMatchObject({ running: 1, queuedUnknown: 0 });
   });
 
   it("lets one account only its share of the known lane: its own device tokens cannot crowd out another account's known device", async () => {
