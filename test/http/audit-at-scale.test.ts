@@ -58,8 +58,11 @@ describe.each(DIALECTS)('audit at scale (%s)', (dialect) => {
     expect(left.every((e) => e.at >= now - 30 * DAY)).toBe(true);
     expect(left.some((e) => e.type === 'login.password' && e.outcome === 'success')).toBe(true);
 
-    // Streamed as they happened, whatever the retention later deleted.
-    const lines = readFileSync(streamed(), 'utf8').trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    // Streamed as they happened, whatever the retention later deleted (the file stream writes
+    // asynchronously: read once the last event has reached the file).
+    const read = () => readFileSync(streamed(), 'utf8').trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    await expect.poll(() => read().filter((l) => l.type === 'login.password').length).toBe(2);
+    const lines = read();
     expect(lines.filter((l) => l.type === 'login.password').map((l) => l.outcome)).toEqual(['failure', 'success']);
     expect(lines.at(-1)).toMatchObject({ type: 'login.password', outcome: 'success', username: 'admin', client: 'desktop', at: new Date(now).toISOString() });
     expect(readFileSync(streamed(), 'utf8')).not.toContain(ADMIN_PASSWORD);
