@@ -52,6 +52,11 @@ export async function runRound(request: Request, options: { concurrency: number;
       }
     }),
   );
+  return summarizeRound(latencies, errors, start);
+}
+
+/** One round's figures from its latencies (ms) and its start (performance.now()). */
+export function summarizeRound(latencies: number[], errors: number, start: number): RoundResult {
   const seconds = (performance.now() - start) / 1000;
   latencies.sort((a, b) => a - b);
   return {

@@ -6,8 +6,8 @@ import { fileURLToPath } from 'node:url';
 import { decodeBase32 } from '../src/core/base32.ts';
 import { generateTOTP, timeStepAt } from '../src/core/totp.ts';
 import { ADMIN_PASSWORD, ServerProcess, USER_PASSWORD, benchServerEnv, dropSchema, expectCall, inBatches, loginToken, pendingCleanups, type Dialect } from './http.ts';
-import type { RoundResult } from './load.ts';
-import { percentile, round } from './stats.ts';
+import { summarizeRound, type RoundResult } from './load.ts';
+import { round } from './stats.ts';
 
 /**
  * Issue 14, target 1: the second step (a prepared challenge and a right TOTP code → a session)
@@ -90,17 +90,7 @@ export async function runQueues(queues: Job[][]): Promise<RoundResult> {
       }
     }),
   );
-  const seconds = (performance.now() - start) / 1000;
-  latencies.sort((a, b) => a - b);
-  return {
-    requests: latencies.length,
-    errors,
-    seconds: round(seconds, 3),
-    reqPerSec: round(latencies.length / seconds, 1),
-    p50Ms: round(percentile(latencies, 50)),
-    p95Ms: round(percentile(latencies, 95)),
-    p99Ms: round(percentile(latencies, 99)),
-  };
+  return summarizeRound(latencies, errors, start);
 }
 
 /**
